@@ -1,0 +1,5 @@
+import sys
+
+from dodnews.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of `dodnews`: each module defines `register(subparsers)`."""

@@ -1,0 +1,1 @@
+"""Change detection: old Article, new Article -> ChangeReport (pure, no Scrapy)."""
