@@ -1,0 +1,133 @@
+"""Downloader middlewares: keep a replica crawl on the replica, and back off on 429/503."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.response import response_status_message
+
+from dodnews.site import is_site_host, map_to_base
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+def _base_url(crawler: Crawler) -> str | None:
+    spider = crawler.spider
+    return getattr(spider, "base_url", None) or crawler.settings.get("DODNEWS_BASE_URL") or None
+
+
+class BaseUrlMiddleware:
+    """With a base URL, requests and redirects to the real hosts are mapped onto it.
+
+    This keeps a crawl of the offline replica from ever reaching the real site, even through an
+    absolute `Location` header.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BaseUrlMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> Request | None:
+        base = _base_url(self.crawler)
+        if not base:
+            return None
+        from urllib.parse import urlsplit
+
+        if is_site_host(urlsplit(request.url).hostname):
+            return request.replace(url=map_to_base(request.url, base))
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        base = _base_url(self.crawler)
+        location = response.headers.get(b"Location")
+        if base and location and 300 <= response.status < 400:
+            mapped = map_to_base(response.urljoin(location.decode("latin-1")), base)
+            response.headers[b"Location"] = mapped.encode("latin-1")
+        return response
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, plus a pause of the whole crawl on 429 and 5xx.
+
+    The pause honours Retry-After (capped by DODNEWS_MAX_BACKOFF) and otherwise grows
+    exponentially with the retry count, so a struggling site gets breathing room, not a storm.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured
+        super().__init__(crawler.settings)
+        self.crawler = crawler
+        self.max_backoff = crawler.settings.getfloat("DODNEWS_MAX_BACKOFF", 300.0)
+        self.base_backoff = crawler.settings.getfloat("DODNEWS_BASE_BACKOFF", 2.0)
+        self._paused_until = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        retries = request.meta.get("retry_times", 0)
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            wait = self.base_backoff * (2**retries)
+        self._pause(min(wait, self.max_backoff), response.status)
+        retry = get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=response_status_message(response.status),
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+        )
+        return retry or response
+
+    def _pause(self, seconds: float, status: int) -> None:
+        if seconds <= 0:
+            return
+        engine = self.crawler.engine
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("dodnews/backoff/count")
+            stats.inc_value("dodnews/backoff/seconds", seconds)
+        until = time.monotonic() + seconds
+        if until <= self._paused_until:
+            return
+        self._paused_until = until
+        logger.info("HTTP %s: pausing the crawl for %.1f s", status, seconds)
+        engine.pause()
+        from twisted.internet import reactor
+
+        reactor.callLater(seconds, self._resume)  # type: ignore[attr-defined]
+
+    def _resume(self) -> None:
+        if time.monotonic() + 0.01 >= self._paused_until:
+            self.crawler.engine.unpause()

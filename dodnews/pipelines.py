@@ -1,0 +1,112 @@
+"""Item pipelines: normalize -> validate -> archive (capture, version, change) -> reports."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import DropItem
+
+from dodnews.items import OUTCOME_ERROR, OUTCOME_OK, Capture
+from dodnews.normalize import normalize_article, validation_problem
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class _Stage:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        return cls(crawler)
+
+
+class NormalizePipeline(_Stage):
+    """Unicode NFC, whitespace, canonical URLs and dates on every extracted article."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Capture):
+            raise DropItem(f"not a capture: {type(item).__name__}")
+        if item.article is not None:
+            item.article = normalize_article(item.article)
+        return item
+
+
+class ValidatePipeline(_Stage):
+    """Articles missing what an archive needs are not versioned; the capture says why."""
+
+    def process_item(self, item: Capture) -> Capture:
+        if item.article is None:
+            return item
+        problem = validation_problem(item.article)
+        if problem is None:
+            return item
+        self.crawler.stats.inc_value(f"dodnews/invalid/{problem}")
+        logger.warning(
+            "Article %s is invalid (%s): kept as a failed capture", item.article_id, problem
+        )
+        return replace(
+            item, article=None, outcome=OUTCOME_ERROR, error=f"invalid article: {problem}"
+        )
+
+
+class ArchivePipeline(_Stage):
+    """Writes each capture, and a version and change when the content is new, in one transaction."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.archive_url = crawler.settings.get("DODNEWS_ARCHIVE") or None
+        self.archive: Any = None
+        self.run_id: int | None = None
+        self.new_versions = 0
+        self.change_ids: list[int] = []
+
+    async def open_spider(self) -> None:
+        from dodnews.archive import Archive
+
+        self.archive = Archive.open(self.archive_url)
+        self.run_id = self.archive.start_run(self.crawler.spider.name)
+        self.crawler.stats.set_value("dodnews/run_id", self.run_id)
+
+    def process_item(self, item: Capture) -> Capture:
+        result = self.archive.record_capture(item, run_id=self.run_id)
+        stats = self.crawler.stats
+        if result.new_version:
+            self.new_versions += 1
+            stats.inc_value("dodnews/versions/new")
+        if result.change_id is not None:
+            self.change_ids.append(result.change_id)
+            stats.inc_value("dodnews/changes")
+            kinds = ", ".join(result.report.kinds) if result.report else ""
+            logger.info("Change in article %s: %s", item.article_id, kinds)
+        elif item.outcome == OUTCOME_OK and not result.new_version:
+            stats.inc_value("dodnews/captures/unchanged")
+        return item
+
+    async def close_spider(self) -> None:
+        if self.archive is None:
+            return
+        from dodnews.runs import run_counts, run_verdict
+
+        stats = self.crawler.stats.get_stats()
+        verdict = run_verdict(stats, self.crawler.settings.getfloat("DODNEWS_MAX_FAILURE_RATIO"))
+        self.archive.finish_run(
+            self.run_id,
+            status="failed" if verdict else "ok",
+            counts=run_counts(stats),
+            changes_found=len(self.change_ids),
+            errors=[verdict] if verdict else [],
+        )
+        if self.change_ids and self.crawler.settings.getbool("DODNEWS_WRITE_REPORTS"):
+            from dodnews.reporting import write_archive_reports
+
+            written = write_archive_reports(
+                self.archive, self.crawler.settings.get("DODNEWS_DIFFS_DIR")
+            )
+            logger.info("Reports for %d changes written to %s", len(self.change_ids), written)
+        self.archive.close()

@@ -1,0 +1,68 @@
+"""Scrapy settings for dodnews: polite defaults for the real site, DODNEWS_* for the tool.
+
+Every value here can be overridden with `scrapy crawl ... -s NAME=VALUE`. When a spider is given a
+loopback `base_url` (the offline replica), it opens up the throughput settings marked below.
+"""
+
+import os
+
+BOT_NAME = "dodnews"
+SPIDER_MODULES = ["dodnews.spiders"]
+NEWSPIDER_MODULE = "dodnews.spiders"
+COMMANDS_MODULE = "dodnews.scrapy_commands"
+ADDONS: dict[str, int] = {}
+
+# -- dodnews ---------------------------------------------------------------------------------------
+# Database URL of the archive (SQLite file by default; postgresql+psycopg://... for a shared one).
+DODNEWS_ARCHIVE = os.environ.get("DODNEWS_ARCHIVE", "")
+DODNEWS_DIFFS_DIR = os.environ.get("DODNEWS_DIFFS_DIR", "diffs")
+DODNEWS_CONTACT_URL = "https://github.com/dodnews/dodnews"
+# A run fails (non-zero exit) when more than this share of its fetches were blocked or errors.
+DODNEWS_MAX_FAILURE_RATIO = 0.5
+# Seconds between progress lines on long crawls (0 = off).
+DODNEWS_PROGRESS_INTERVAL = 30.0
+# Longest pause of the whole crawl after a 429/503 (Retry-After is honoured up to this).
+DODNEWS_MAX_BACKOFF = 300.0
+# Write diff reports into DODNEWS_DIFFS_DIR at the end of every crawl that found changes.
+DODNEWS_WRITE_REPORTS = True
+
+# -- politeness (the real site) ------------------------------------------------------------------
+USER_AGENT = f"dodnews/0.1 (archival crawler; +{DODNEWS_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1  # opened up on loopback
+DOWNLOAD_DELAY = 1.0  # opened up on loopback
+DOWNLOAD_DELAY_JITTER = 0.5
+AUTOTHROTTLE_ENABLED = True  # off on loopback
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 10
+
+# -- components ----------------------------------------------------------------------------------
+REQUEST_FINGERPRINTER_CLASS = "dodnews.fingerprint.ArticleIdFingerprinter"
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "dodnews.middlewares.BackoffRetryMiddleware": 550,
+    "dodnews.middlewares.BaseUrlMiddleware": 650,
+}
+ITEM_PIPELINES = {
+    "dodnews.pipelines.NormalizePipeline": 100,
+    "dodnews.pipelines.ValidatePipeline": 200,
+    "dodnews.pipelines.ArchivePipeline": 500,
+}
+EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,
+    "dodnews.extensions.CrawlProgress": 500,
+}
+
+# Code-executing and debugging servers stay off.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

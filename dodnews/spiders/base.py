@@ -1,0 +1,124 @@
+"""What the news and recheck spiders share: options, article requests and capture callbacks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+
+from dodnews.items import Capture
+from dodnews.site import article_id_from_url, is_site_host, map_to_base
+from dodnews.spiders.capturing import capture_from_failure, capture_from_response
+from dodnews.spiders.options import is_loopback_url
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+# Statuses the article callback handles itself (after retries), so each one becomes a capture.
+CAPTURE_STATUSES = [304, 400, 401, 403, 404, 410, 429, 500, 502, 503, 504, 522, 524]
+
+# Settings opened up when the site is the replica on loopback (documented in README).
+LOOPBACK_SETTINGS = {
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+    "DOWNLOAD_DELAY": 0,
+    "DOWNLOAD_DELAY_JITTER": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "DODNEWS_BASE_BACKOFF": 0.2,
+    "DODNEWS_MAX_BACKOFF": 5.0,
+    "DOWNLOAD_TIMEOUT": 20,
+}
+
+
+class CaptureSpider(scrapy.Spider):
+    """Base class: turns article fetches into Capture items and follows related stories."""
+
+    base_url: str | None = None
+    related_depth: int = 0
+
+    @classmethod
+    def open_up_for_loopback(cls, crawler: Crawler, base_url: str | None) -> None:
+        if is_loopback_url(base_url):
+            for name, value in LOOPBACK_SETTINGS.items():
+                if crawler.settings.getpriority(name) <= crawler.settings.getpriority("BOT_NAME"):
+                    crawler.settings.set(name, value, priority="spider")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._requested: set[int] = set()
+
+    def site_url(self, url: str) -> str:
+        """A real-site URL as this crawl fetches it (mapped onto base_url for the replica)."""
+        return map_to_base(url, self.base_url)
+
+    def article_request(
+        self,
+        url: str,
+        depth: int = 0,
+        *,
+        source: str = "listing",
+        article_id: int | None = None,
+        **meta: Any,
+    ) -> scrapy.Request | None:
+        """One request per article id per run; None when the id was already requested."""
+        article_id = article_id or article_id_from_url(url)
+        if article_id is None or not is_site_host(_host(url)):
+            return None
+        if article_id in self._requested:
+            self.crawler.stats.inc_value("dodnews/duplicates_skipped")
+            return None
+        self._requested.add(article_id)
+        return scrapy.Request(
+            self.site_url(url),
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={
+                "article_id": article_id,
+                "dodnews_kind": "article",
+                "dodnews_requested": url,
+                "dodnews_depth": depth,
+                "dodnews_source": source,
+                "handle_httpstatus_list": CAPTURE_STATUSES,
+                **meta,
+            },
+        )
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        capture = capture_from_response(response, self.base_url)
+        yield from self.emit(capture)
+        depth = response.meta.get("dodnews_depth", 0)
+        if capture.article is not None and depth < self.related_depth:
+            for link in capture.article.related:
+                request = self.article_request(
+                    link.url, depth + 1, source="related", article_id=link.article_id
+                )
+                if request is not None:
+                    yield request
+
+    def article_failed(self, failure: Failure) -> Iterator[Capture]:
+        request = failure.request  # type: ignore[attr-defined]
+        capture = capture_from_failure(
+            failure,
+            request.meta.get("dodnews_requested", request.url),
+            int(request.meta["article_id"]),
+            self.base_url,
+        )
+        logger.warning("Capture of article %s failed: %s", capture.article_id, capture.error)
+        yield from self.emit(capture)
+
+    def emit(self, capture: Capture) -> Iterator[Capture]:
+        self.crawler.stats.inc_value(f"dodnews/captures/{capture.outcome}")
+        self.crawler.stats.inc_value("dodnews/captures/total")
+        yield capture
+
+
+def _host(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname

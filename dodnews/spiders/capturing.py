@@ -1,0 +1,108 @@
+"""Turn a downloaded response (or a failure) into a Capture: every fetch is recorded."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from dodnews.extract import BlockedPage, ExtractionError, extract_article, is_bot_wall
+from dodnews.items import (
+    OUTCOME_BLOCKED,
+    OUTCOME_ERROR,
+    OUTCOME_GONE,
+    OUTCOME_NOT_MODIFIED,
+    OUTCOME_OK,
+    Capture,
+)
+from dodnews.site import to_real_url
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+KEPT_HEADERS = (
+    "etag",
+    "last-modified",
+    "content-type",
+    "content-length",
+    "date",
+    "server",
+    "cache-control",
+    "age",
+    "location",
+    "retry-after",
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def selected_headers(response: Response) -> dict[str, str]:
+    """The response headers worth keeping with a capture (lower-case names)."""
+    kept: dict[str, str] = {}
+    for name in KEPT_HEADERS:
+        value = response.headers.get(name)
+        if value is not None:
+            kept[name] = value.decode("latin-1")
+    return kept
+
+
+def body_digest(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def capture_from_response(response: Response, base_url: str | None) -> Capture:
+    """Classify one article response and, when it is a real article page, extract it."""
+    meta = response.meta
+    article_id = int(meta["article_id"])
+    redirects = [to_real_url(u, base_url) for u in meta.get("redirect_urls", [])]
+    requested = meta.get("dodnews_requested") or (redirects[0] if redirects else response.url)
+    final_url = to_real_url(response.url, base_url)
+    capture = Capture(
+        article_id=article_id,
+        requested_url=requested,
+        fetched_at=now_iso(),
+        outcome=OUTCOME_OK,
+        status=response.status,
+        final_url=final_url,
+        redirects=redirects,
+        headers=selected_headers(response),
+        body_digest=body_digest(response.body),
+    )
+    status = response.status
+    if status == 304:
+        capture.outcome = OUTCOME_NOT_MODIFIED
+    elif status in (404, 410):
+        capture.outcome = OUTCOME_GONE
+    elif is_bot_wall(response.body, status):
+        capture.outcome = OUTCOME_BLOCKED
+        capture.error = "bot wall (Access Denied)"
+    elif status >= 400:
+        capture.outcome = OUTCOME_ERROR
+        capture.error = f"HTTP {status}"
+    else:
+        try:
+            capture.article = extract_article(response.body, final_url)
+        except BlockedPage:
+            capture.outcome = OUTCOME_BLOCKED
+            capture.error = "bot wall (Access Denied)"
+        except ExtractionError as exc:
+            capture.outcome = OUTCOME_ERROR
+            capture.error = f"not an article page: {exc}"
+    return capture
+
+
+def capture_from_failure(
+    failure: Failure, requested_url: str, article_id: int, base_url: str | None
+) -> Capture:
+    """A fetch that produced no response at all: timeout, reset, DNS, truncated body."""
+    error = failure.value
+    return Capture(
+        article_id=article_id,
+        requested_url=to_real_url(requested_url, base_url),
+        fetched_at=now_iso(),
+        outcome=OUTCOME_ERROR,
+        error=f"{type(error).__name__}: {error}"[:500],
+    )

@@ -1,0 +1,136 @@
+"""`scrapy crawl news`: discover articles from listings (and RSS), capture each one once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+
+from dodnews.extract import extract_listing, extract_rss, is_bot_wall
+from dodnews.site import RSS_CONTENT_TYPES, listing_url, rss_url, to_real_url
+from dodnews.spiders.base import CaptureSpider
+from dodnews.spiders.options import CrawlOptions
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+    from dodnews.items import ListingEntry
+
+LISTING_STATUSES = [403, 404, 429, 500, 502, 503, 504]
+
+
+class NewsSpider(CaptureSpider):
+    """Listings of the chosen sections, page by page, then every article they announce."""
+
+    name = "news"
+
+    @staticmethod
+    def check_arguments(args: dict[str, Any]) -> None:
+        """Raise UserError for bad `-a` values before anything starts."""
+        CrawlOptions.parse(args)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        opts = CrawlOptions.parse(kwargs)
+        cls.open_up_for_loopback(crawler, opts.base_url)
+        spider = super().from_crawler(crawler, *args)
+        spider.opts = opts
+        spider.base_url = opts.base_url
+        spider.related_depth = opts.related_depth
+        return spider
+
+    opts: CrawlOptions
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for section in self.opts.sections:
+            yield self.listing_request(section, 1)
+        if self.opts.rss:
+            for content_type in RSS_CONTENT_TYPES:
+                yield scrapy.Request(
+                    self.site_url(rss_url(content_type, self.opts.rss_max)),
+                    callback=self.parse_rss,
+                    meta={"dodnews_kind": "rss", "handle_httpstatus_list": LISTING_STATUSES},
+                )
+
+    def listing_request(self, section: str, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            self.site_url(listing_url(section, page)),
+            callback=self.parse_listing,
+            meta={
+                "dodnews_kind": "listing",
+                "section": section,
+                "page": page,
+                "handle_httpstatus_list": LISTING_STATUSES,
+            },
+        )
+
+    def _listing_ok(self, response: Response, what: str) -> bool:
+        stats = self.crawler.stats
+        if response.status >= 400 or is_bot_wall(response.body, response.status):
+            outcome = "blocked" if is_bot_wall(response.body, response.status) else "error"
+            stats.inc_value(f"dodnews/{what}/{outcome}")
+            self.logger.warning("%s %s: %s (HTTP %s)", what, response.url, outcome, response.status)
+            return False
+        stats.inc_value(f"dodnews/{what}/ok")
+        return True
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self._listing_ok(response, "listing"):
+            return
+        section, page = response.meta["section"], response.meta["page"]
+        entries = extract_listing(response.body, to_real_url(response.url, self.base_url))
+        self.crawler.stats.inc_value("dodnews/listing/entries", len(entries))
+        if not entries:
+            self.logger.info("Listing %s ends at page %d", section, page - 1)
+            return
+        older_than_since = False
+        for entry in entries:
+            published = _entry_date(entry)
+            if self.opts.since and published and published < self.opts.since:
+                older_than_since = True
+                continue
+            if self.opts.until and published and published > self.opts.until:
+                continue
+            request = self.article_request(
+                entry.url, 0, source="listing", article_id=entry.article_id
+            )
+            if request is not None:
+                yield request
+        if older_than_since:
+            self.logger.info(
+                "Listing %s: entries older than %s on page %d, stopping",
+                section,
+                self.opts.since,
+                page,
+            )
+            return
+        if self.opts.max_pages and page >= self.opts.max_pages:
+            return
+        yield self.listing_request(section, page + 1)
+
+    def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self._listing_ok(response, "rss"):
+            return
+        entries = extract_rss(response.body, to_real_url(response.url, self.base_url))
+        self.crawler.stats.inc_value("dodnews/rss/entries", len(entries))
+        for entry in entries:
+            published = _entry_date(entry)
+            if self.opts.since and published and published < self.opts.since:
+                continue
+            if self.opts.until and published and published > self.opts.until:
+                continue
+            request = self.article_request(entry.url, 0, source="rss", article_id=entry.article_id)
+            if request is not None:
+                yield request
+
+
+def _entry_date(entry: ListingEntry) -> date | None:
+    if not entry.published:
+        return None
+    try:
+        return date.fromisoformat(entry.published[:10])
+    except ValueError:
+        return None
