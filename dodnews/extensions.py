@@ -18,7 +18,7 @@ logger = logging.getLogger("dodnews")
 
 
 class CrawlProgress:
-    """Every DODNEWS_PROGRESS_INTERVAL seconds: pages, captures, errors and rate; a summary at the end."""
+    """Progress lines (pages, captures, errors, rate) on long crawls, and a summary at the end."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
