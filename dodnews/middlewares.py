@@ -131,3 +131,81 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def _resume(self) -> None:
         if time.monotonic() + 0.01 >= self._paused_until:
             self.crawler.engine.unpause()
+
+
+class WarcCaptureMiddleware:
+    """Writes every request and response, raw as received (still compressed), to WARC files.
+
+    Sits at 950, next to the downloader, so it sees bodies before HttpCompressionMiddleware decodes
+    them. The response record's file and id travel in `request.meta["warc"]` to the capture.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        from dodnews.warc import RotatingWarcWriter
+
+        settings = crawler.settings
+        if not settings.getbool("DODNEWS_WARC_ENABLED", True):
+            raise NotConfigured
+        self.crawler = crawler
+        self.writer = RotatingWarcWriter(
+            settings.get("DODNEWS_WARC_DIR") or "data/warc",
+            max_size=settings.getint("DODNEWS_WARC_MAX_SIZE", 1 << 30),
+            operator=settings.get("DODNEWS_CONTACT_URL"),
+        )
+        from scrapy import signals
+
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        from urllib.parse import urlsplit
+
+        from dodnews.site import to_real_url
+
+        if "cached" in response.flags:
+            return response
+        parts = urlsplit(request.url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        base = _base_url(self.crawler)
+        ref = self.writer.write(
+            url=to_real_url(response.url, base),
+            method=request.method,
+            request_target=target,
+            request_headers=_header_pairs(request.headers),
+            status_line=f"{response.status} {_reason(response.status)}",
+            protocol=response.protocol or "HTTP/1.1",
+            response_headers=_header_pairs(response.headers),
+            body=response.body,
+        )
+        request.meta["warc"] = {
+            "file": ref.file,
+            "record_id": ref.record_id,
+            "revisit": ref.revisit,
+        }
+        self.crawler.stats.inc_value(
+            "dodnews/warc/revisit" if ref.revisit else "dodnews/warc/response"
+        )
+        return response
+
+    def spider_closed(self) -> None:
+        self.writer.close()
+
+
+def _header_pairs(headers: object) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for name, values in headers.items():  # type: ignore[attr-defined]
+        for value in values:
+            pairs.append((name.decode("latin-1"), value.decode("latin-1")))
+    return pairs
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"

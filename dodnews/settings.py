@@ -23,6 +23,10 @@ DODNEWS_MAX_FAILURE_RATIO = 0.5
 DODNEWS_PROGRESS_INTERVAL = 30.0
 # Longest pause of the whole crawl after a 429/503 (Retry-After is honoured up to this).
 DODNEWS_MAX_BACKOFF = 300.0
+# Raw evidence: every request and response into rotating gzip WARC 1.1 files.
+DODNEWS_WARC_ENABLED = True
+DODNEWS_WARC_DIR = os.environ.get("DODNEWS_WARC_DIR", "data/warc")
+DODNEWS_WARC_MAX_SIZE = 1 << 30
 # Write diff reports into DODNEWS_DIFFS_DIR at the end of every crawl that found changes.
 DODNEWS_WRITE_REPORTS = True
 
@@ -49,6 +53,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "dodnews.middlewares.BackoffRetryMiddleware": 550,
     "dodnews.middlewares.BaseUrlMiddleware": 650,
+    "dodnews.middlewares.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "dodnews.pipelines.NormalizePipeline": 100,

@@ -71,6 +71,9 @@ def capture_from_response(response: Response, base_url: str | None) -> Capture:
         headers=selected_headers(response),
         body_digest=body_digest(response.body),
     )
+    warc = meta.get("warc")
+    if warc:
+        capture.warc_file, capture.warc_record_id = warc["file"], warc["record_id"]
     status = response.status
     if status == 304:
         capture.outcome = OUTCOME_NOT_MODIFIED

@@ -1,0 +1,165 @@
+"""Rotating gzip WARC 1.1 files written with warcio: the raw evidence of every fetch.
+
+Each file starts with a warcinfo record. A response whose payload is byte-identical to the last one
+archived for the same URL becomes a revisit record (identical-payload-digest profile) that points at
+the original, so unchanged re-captures cost a few hundred bytes, not a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from dodnews import __version__
+
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "proxy-connection",
+    "upgrade",
+    "te",
+    "trailer",
+}
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+
+
+@dataclass(frozen=True)
+class WarcRef:
+    """Where a response record lives: file name (relative to the WARC folder) and record id."""
+
+    file: str
+    record_id: str
+    revisit: bool = False
+
+
+def payload_digest(body: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def warc_date() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class RotatingWarcWriter:
+    """Appends request/response pairs to `<prefix>-<time>-<n>.warc.gz`, rotating by size."""
+
+    def __init__(
+        self,
+        directory: str | Path,
+        prefix: str = "dodnews",
+        max_size: int = 1 << 30,
+        operator: str | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.operator = operator
+        self._file: io.BufferedWriter | None = None
+        self._writer: WARCWriter | None = None
+        self._name = ""
+        self._serial = 0
+        self._index_path = self.directory / f"{prefix}-digests.json"
+        # url -> [payload digest, record id, warc date] of the last full response record
+        self._last: dict[str, list[str]] = self._load_index()
+
+    def _load_index(self) -> dict[str, list[str]]:
+        try:
+            return json.loads(self._index_path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _open(self) -> WARCWriter:
+        if (
+            self._writer is not None
+            and self._file is not None
+            and self._file.tell() < self.max_size
+        ):
+            return self._writer
+        self.close_file()
+        self._serial += 1
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{os.getpid()}.warc.gz"
+        self._file = open(self.directory / self._name, "ab")  # noqa: SIM115 - kept open
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        info = {
+            "software": f"dodnews/{__version__} (warcio)",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iso.org/standard/68004",
+        }
+        if self.operator:
+            info["operator"] = self.operator
+        self._writer.write_record(self._writer.create_warcinfo_record(self._name, info))
+        return self._writer
+
+    def write(
+        self,
+        url: str,
+        method: str,
+        request_target: str,
+        request_headers: list[tuple[str, str]],
+        status_line: str,
+        protocol: str,
+        response_headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> WarcRef:
+        """Write one request/response pair (or request/revisit) and return the response's ref."""
+        writer = self._open()
+        headers = [(k, v) for k, v in response_headers if k.lower() not in HOP_BY_HOP]
+        http_headers = StatusAndHeaders(status_line, headers, protocol=protocol)
+        digest = payload_digest(body)
+        date = warc_date()
+        last = self._last.get(url)
+        if last and last[0] == digest:
+            record = writer.create_revisit_record(
+                url, digest, url, last[2], http_headers=http_headers
+            )
+            record.rec_headers.replace_header("WARC-Profile", REVISIT_PROFILE)
+            record.rec_headers.add_header("WARC-Refers-To", last[1])
+            revisit = True
+        else:
+            record = writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http_headers,
+            )
+            revisit = False
+        record.rec_headers.replace_header("WARC-Date", date)
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(b""),
+            length=0,
+            http_headers=StatusAndHeaders(
+                f"{method} {request_target} HTTP/1.1", request_headers, is_http_request=True
+            ),
+        )
+        writer.write_request_response_pair(request, record)
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        if not revisit:
+            self._last[url] = [digest, record_id, date]
+        return WarcRef(self._name, record_id, revisit)
+
+    def close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+        self._writer = None
+
+    def close(self) -> None:
+        self.close_file()
+        tmp = self._index_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._last, sort_keys=True))
+        os.replace(tmp, self._index_path)
