@@ -1,0 +1,176 @@
+"""`scrapy crawl recheck`: re-capture the archived articles that are due, politely and cheaply.
+
+Each request carries the stored ETag / Last-Modified, so an unchanged article costs a 304 and no
+parsing. When the site ignores conditional requests, an unchanged body is recognized by its digest
+before extraction. The first listing page of each section is fetched too, to find new articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+
+from dodnews.due import parse_policy, parse_time
+from dodnews.errors import UserError
+from dodnews.extract import extract_listing
+from dodnews.items import OUTCOME_NOT_MODIFIED
+from dodnews.site import canonical_url, listing_url, to_real_url
+from dodnews.spiders.base import CaptureSpider
+from dodnews.spiders.capturing import body_digest, capture_from_response
+from dodnews.spiders.options import (
+    parse_base_url,
+    parse_bool,
+    parse_int,
+    parse_sections,
+)
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+LISTING_STATUSES = [403, 404, 429, 500, 502, 503, 504]
+KNOWN_ARGS = {"ids", "all", "limit", "base_url", "sections", "listings"}
+
+
+def parse_recheck_args(args: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(args) - KNOWN_ARGS)
+    if unknown:
+        raise UserError(
+            f"unknown spider argument -a {unknown[0]}=...; known: {', '.join(sorted(KNOWN_ARGS))}"
+        )
+    ids: list[int] = []
+    for part in str(args.get("ids", "") or "").split(","):
+        if part.strip():
+            ids.append(parse_int("ids", part, minimum=1))
+    return {
+        "ids": ids,
+        "all": parse_bool("all", args.get("all", "0")),
+        "limit": parse_int("limit", args.get("limit", 0)),
+        "base_url": parse_base_url(args.get("base_url")),
+        "sections": parse_sections(args.get("sections")),
+        "listings": parse_bool("listings", args.get("listings", "1")),
+    }
+
+
+class RecheckSpider(CaptureSpider):
+    """Due articles from the archive (or `-a ids=`, `-a all=1`), with conditional requests."""
+
+    name = "recheck"
+    related_depth = 0
+
+    @staticmethod
+    def check_arguments(args: dict[str, Any]) -> None:
+        parse_recheck_args(args)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RecheckSpider:
+        opts = parse_recheck_args(kwargs)
+        cls.open_up_for_loopback(crawler, opts["base_url"])
+        spider = super().from_crawler(crawler, *args)
+        spider.opts = opts
+        spider.base_url = opts["base_url"]
+        spider.policy = parse_policy(crawler.settings.get("DODNEWS_RECHECK_POLICY"))
+        return spider
+
+    opts: dict[str, Any]
+    _known_ids: frozenset[int] | set[int] = frozenset()
+
+    def due_articles(self) -> list[Any]:
+        """The archived articles to re-capture now, most overdue first."""
+        from dodnews.archive import Archive
+
+        archive = Archive.open(self.crawler.settings.get("DODNEWS_ARCHIVE") or None)
+        try:
+            known = archive.known_articles()
+        finally:
+            archive.close()
+        self._known_ids = {a.article_id for a in known}
+        now = datetime.now(UTC)
+        if self.opts["ids"]:
+            wanted = set(self.opts["ids"])
+            chosen = [a for a in known if a.article_id in wanted]
+            missing = wanted - {a.article_id for a in chosen}
+            if missing:
+                self.logger.warning("Not in the archive, skipped: %s", sorted(missing))
+        elif self.opts["all"]:
+            chosen = list(known)
+        else:
+            chosen = [
+                a
+                for a in known
+                if self.policy.is_due(
+                    published=parse_time(a.published),
+                    last_captured=parse_time(a.last_captured),
+                    last_changed=parse_time(a.last_changed),
+                    gone=bool(a.gone),
+                    now=now,
+                )
+            ]
+        chosen.sort(key=lambda a: parse_time(a.last_captured) or datetime.min.replace(tzinfo=UTC))
+        if self.opts["limit"]:
+            chosen = chosen[: self.opts["limit"]]
+        self.crawler.stats.set_value("dodnews/recheck/known", len(known))
+        self.crawler.stats.set_value("dodnews/recheck/due", len(chosen))
+        return chosen
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        chosen = self.due_articles()
+        self.logger.info("Re-capturing %d archived articles", len(chosen))
+        for record in chosen:
+            url = record.url or canonical_url(
+                record.article_id, record.section or "news-stories", ""
+            )
+            headers = {"Cache-Control": "max-age=0"}
+            if record.etag:
+                headers["If-None-Match"] = record.etag
+            if record.last_modified:
+                headers["If-Modified-Since"] = record.last_modified
+            request = self.article_request(
+                url,
+                0,
+                source="recheck",
+                article_id=record.article_id,
+                dodnews_digest=getattr(record, "body_digest", None),
+            )
+            if request is not None:
+                yield request.replace(headers=headers)
+        if self.opts["listings"]:
+            for section in self.opts["sections"]:
+                yield scrapy.Request(
+                    self.site_url(listing_url(section, 1)),
+                    callback=self.parse_listing,
+                    meta={
+                        "dodnews_kind": "listing",
+                        "section": section,
+                        "handle_httpstatus_list": LISTING_STATUSES,
+                    },
+                )
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        known_digest = response.meta.get("dodnews_digest")
+        if response.status == 200 and known_digest and body_digest(response.body) == known_digest:
+            # The site ignored the conditional request, but the bytes are the same: no parsing.
+            capture = capture_from_response(response.replace(status=304), self.base_url)
+            capture.status = 200
+            capture.outcome = OUTCOME_NOT_MODIFIED
+            self.crawler.stats.inc_value("dodnews/recheck/same_digest")
+            yield from self.emit(capture)
+            return
+        yield from super().parse_article(response)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status >= 400:
+            self.crawler.stats.inc_value("dodnews/listing/error")
+            return
+        self.crawler.stats.inc_value("dodnews/listing/ok")
+        for entry in extract_listing(response.body, to_real_url(response.url, self.base_url)):
+            if entry.article_id in self._known_ids:
+                continue  # known articles are re-captured when due, not because they are listed
+            request = self.article_request(
+                entry.url, 0, source="listing", article_id=entry.article_id
+            )
+            if request is not None:
+                yield request
