@@ -1,0 +1,212 @@
+"""The unattended loop: recheck and news crawls in turn, never two at once, alerts after each.
+
+Scheduling is APScheduler's (interval or crontab triggers); the "one at a time" lock is a filelock
+(an OS file lock, released by the kernel if the process dies, so a crash never leaves it stuck).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from dodnews.alerts import AlertConfig, send_alerts
+from dodnews.crawling import run_crawl
+from dodnews.errors import UserError
+
+logger = logging.getLogger("dodnews.monitor")
+
+
+@dataclass
+class MonitorConfig:
+    archive: str | None = None
+    diffs_dir: str = "diffs"
+    base_url: str | None = None
+    spiders: list[str] = field(default_factory=lambda: ["recheck", "news"])
+    news_args: dict[str, str] = field(default_factory=lambda: {"max_pages": "2"})
+    lock_path: Path = Path("data/monitor.lock")
+    log_dir: Path = Path("data/logs")
+    alerts: AlertConfig = field(default_factory=AlertConfig)
+    crawl_timeout: float | None = None
+
+
+@dataclass
+class CycleResult:
+    spider: str
+    exit_code: int
+    run: dict[str, Any] | None
+    changes: list[dict[str, Any]]
+    alert_problems: list[str]
+
+
+def parse_every(text: str) -> float:
+    """Seconds from '90s', '15m', '1h', '2d' (a plain number is seconds)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    try:
+        if value and value[-1] in units:
+            seconds = float(value[:-1]) * units[value[-1]]
+        else:
+            seconds = float(value)
+    except ValueError:
+        raise UserError(f"--every: expected a duration like 30m, 1h or 2d, got {text!r}") from None
+    if seconds < 1:
+        raise UserError("--every: must be at least 1s")
+    return seconds
+
+
+def build_trigger(every: str | None, cron: str | None) -> Any:
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    if every and cron:
+        raise UserError("give --every or --cron, not both")
+    if cron:
+        try:
+            return CronTrigger.from_crontab(cron)
+        except ValueError as exc:
+            raise UserError(f"--cron: {exc}") from None
+    return IntervalTrigger(seconds=parse_every(every or "1h"))
+
+
+class Monitor:
+    """Runs crawl cycles; `run_cycle` is one pass over the configured spiders."""
+
+    def __init__(self, config: MonitorConfig) -> None:
+        self.config = config
+        self.config.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        self.lock = FileLock(str(self.config.lock_path))
+        self.stopping = False
+        self.child: subprocess.Popen[str] | None = None
+
+    def run_cycle(self) -> list[CycleResult]:
+        """One pass: each spider in turn, under the lock; skipped if another pass holds it."""
+        try:
+            self.lock.acquire(timeout=0)
+        except Timeout:
+            logger.warning(
+                "Another dodnews crawl holds %s: skipping this cycle", self.config.lock_path
+            )
+            return []
+        try:
+            results = []
+            for spider in self.config.spiders:
+                if self.stopping:
+                    break
+                results.append(self._run_spider(spider))
+            return results
+        finally:
+            self.lock.release()
+
+    def _run_spider(self, spider: str) -> CycleResult:
+        args: dict[str, str] = dict(self.config.news_args) if spider == "news" else {}
+        if self.config.base_url:
+            args["base_url"] = self.config.base_url
+        log_file = str(self.config.log_dir / f"{spider}.log")
+        logger.info("Starting %s crawl (log: %s)", spider, log_file)
+        done = run_crawl(
+            spider,
+            args,
+            archive=self.config.archive,
+            diffs_dir=self.config.diffs_dir,
+            log_file=log_file,
+            timeout=self.config.crawl_timeout,
+        )
+        run, changes = self._last_run(spider)
+        status = "ok" if done.returncode == 0 else "failed"
+        logger.info(
+            "%s crawl finished: exit %d (%s), %d changes",
+            spider,
+            done.returncode,
+            status,
+            len(changes),
+        )
+        if run is not None and done.returncode != 0 and run.get("status") != "failed":
+            run = {
+                **run,
+                "status": "failed",
+                "errors": [*run.get("errors", []), f"scrapy exited {done.returncode}"],
+            }
+        if run is None:
+            run = {
+                "id": None,
+                "spider": spider,
+                "status": "failed",
+                "errors": [f"scrapy exited {done.returncode} before recording a run"],
+            }
+        problems = send_alerts(self.config.alerts, run, changes)
+        return CycleResult(spider, done.returncode, run, changes, problems)
+
+    def _last_run(self, spider: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        from dodnews.archive import Archive
+
+        archive = Archive.open(self.config.archive)
+        try:
+            runs = [r for r in archive.runs(limit=20) if r.spider == spider]
+            if not runs:
+                return None, []
+            run = runs[0]
+            changes = [_change_summary(c) for c in archive.changes(run_id=run.id)]
+            return _run_dict(run), changes
+        finally:
+            archive.close()
+
+    def serve(self, trigger: Any, once: bool = False) -> int:
+        """Run now, then on the trigger until SIGTERM / Ctrl-C; returns the exit status."""
+        if once:
+            results = self.run_cycle()
+            return 0 if results and all(r.exit_code == 0 for r in results) else 1
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        scheduler = BlockingScheduler()
+        scheduler.add_job(
+            self.run_cycle,
+            trigger,
+            max_instances=1,
+            coalesce=True,
+            id="dodnews-cycle",
+            next_run_time=_now(),
+        )
+
+        def stop(signum: int, _frame: Any) -> None:
+            logger.info("Signal %d: stopping after the current crawl", signum)
+            self.stopping = True
+            scheduler.shutdown(wait=False)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        scheduler.start()
+        return 0
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def _run_dict(run: Any) -> dict[str, Any]:
+    from dataclasses import asdict, is_dataclass
+
+    return asdict(run) if is_dataclass(run) else dict(run)
+
+
+def _change_summary(change: Any) -> dict[str, Any]:
+    report = change.report
+    return {
+        "id": change.id,
+        "article_id": change.article_id,
+        "title": change.title,
+        "url": change.url,
+        "detected_at": change.detected_at,
+        "kinds": list(change.kinds),
+        "significance": change.significance,
+        "revert": bool(getattr(change, "revert", False)),
+        "summaries": [c.summary for c in report.changes] if report else [],
+    }
