@@ -1,0 +1,217 @@
+"""Listing pages and the GetList API: the articles a page announces, read from attributes.
+
+Four shapes are read (SITE.md): `listing-with-preview` (2024 on), `listing-titles-only` (Contracts,
+2021-2023), `story-card` (2019-2020) and the server-rendered `div.item` (2020 and before). Rendered
+text such as "17 min ago" is never read; dates come from attributes.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from dodnews import site
+from dodnews.extract._dom import classes, parse_html
+from dodnews.extract._sections import resolve_section
+from dodnews.extract.dates import ap_to_iso, jss_to_iso
+from dodnews.extract.errors import BadFeed, EmptyPage
+from dodnews.extract.text import clean_or_none, clean_text, strip_tags
+from dodnews.items import ListingEntry, RelatedLink
+
+# One scan of the document finds every entry of every shape, in page order.
+_ENTRIES_XPATH = etree.XPath(
+    ".//*[@article-url or @article-id or @article-url-or-link-absolute]"
+    " | .//div[contains(concat(' ', normalize-space(@class), ' '), ' item ')]"
+)
+_ITEM_ID_RE = re.compile(r"^item-(\d+)$")
+_BG_URL_RE = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
+# div.item classes also carry the position (item-1, item-2): real article ids are far larger.
+_MIN_ARTICLE_ID = 1000
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value.strip()) if value else None
+    except ValueError:
+        return None
+
+
+def _abs(base: str, value: str | None) -> str | None:
+    value = (value or "").strip()
+    return urljoin(base, value) if value else None
+
+
+def _site_article_id(url: str, page_url: str) -> int | None:
+    """The id in an article URL on the site (or on the page's own host), not on af.mil and kin."""
+    host = urlsplit(url).hostname
+    if site.is_site_host(host) or host == urlsplit(page_url).hostname:
+        return site.article_id_from_url(url)
+    return None
+
+
+def entry_from_attrs(
+    el: etree._Element, page_url: str, source: str = "listing"
+) -> ListingEntry | None:
+    """A listing entry from a custom element's attributes (`listing-with-preview` and kin)."""
+    get = el.get
+    url = _abs(page_url, get("article-url") or get("article-url-or-link-absolute"))
+    article_id = _int(get("article-id")) or (_site_article_id(url, page_url) if url else None)
+    if article_id is None or url is None:
+        return None
+    content_type = clean_or_none(strip_tags(get("content-type-name")))
+    return ListingEntry(
+        article_id=article_id,
+        url=url,
+        title=strip_tags(get("article-title")) or None,
+        summary=strip_tags(get("article-summary")) or None,
+        section=resolve_section(get("content-type-val"), url, content_type),
+        content_type=content_type,
+        published=jss_to_iso(get("publish-date-jss")) or ap_to_iso(get("publish-date-ap")),
+        image_url=_abs(page_url, get("image-url")),
+        source=source,
+    )
+
+
+def entry_from_item(
+    el: etree._Element, page_url: str, source: str = "listing"
+) -> ListingEntry | None:
+    """A listing entry from a server-rendered `div.item.item-<id>` block (2020 and before)."""
+    link = None
+    title_el = None
+    time_el = None
+    category = None
+    summary = None
+    image_url = None
+    for node in el.iter(etree.Element):
+        tag = node.tag
+        if tag == "a":
+            cls = classes(node)
+            if "content-type-text" in cls:
+                category = category or clean_or_none("".join(node.itertext()))
+            elif link is None and node.get("href") and "hide" not in cls:
+                link = node
+        elif tag in ("h2", "h3", "h4") and title_el is None and "title" in classes(node):
+            title_el = node
+        elif tag == "time" and time_el is None:
+            time_el = node
+        elif tag == "p" and summary is None and "summary" in classes(node):
+            summary = clean_or_none("".join(node.itertext()))
+        elif image_url is None and tag == "div" and "background-image" in (node.get("style") or ""):
+            match = _BG_URL_RE.search(node.get("style") or "")
+            image_url = match.group(1) if match else None
+    if title_el is not None:
+        title_link = next(iter(title_el.iter("a")), None)
+        if title_link is not None and title_link.get("href"):
+            link = title_link
+    url = _abs(page_url, link.get("href")) if link is not None else None
+    url_id = _site_article_id(url, page_url) if url else None
+    ids = [int(m.group(1)) for c in classes(el) if (m := _ITEM_ID_RE.match(c))]
+    article_id = (
+        url_id if url_id in ids else max((i for i in ids if i >= _MIN_ARTICLE_ID), default=None)
+    )
+    article_id = article_id or url_id
+    if article_id is None or url is None:
+        return None
+    published = None
+    if time_el is not None:
+        published = (
+            jss_to_iso(time_el.get("data-dateago"))
+            or jss_to_iso(time_el.get("datetime"))
+            or ap_to_iso(time_el.get("data-dateap"))
+        )
+    return ListingEntry(
+        article_id=article_id,
+        url=url,
+        title=clean_or_none("".join(title_el.itertext())) if title_el is not None else None,
+        summary=summary,
+        section=resolve_section(None, url, category),
+        content_type=category,
+        published=published,
+        image_url=_abs(page_url, image_url),
+        source=source,
+    )
+
+
+def entries_from_root(
+    root: etree._Element, page_url: str, source: str = "listing"
+) -> list[ListingEntry]:
+    """Every listing entry under `root`, in page order, one per article id."""
+    entries: list[ListingEntry] = []
+    seen: set[int] = set()
+    for el in _ENTRIES_XPATH(root):
+        if el.tag == "div" and el.get("article-url") is None and el.get("article-id") is None:
+            entry = entry_from_item(el, page_url, source)
+        else:
+            entry = entry_from_attrs(el, page_url, source)
+        if entry is not None and entry.article_id not in seen:
+            seen.add(entry.article_id)
+            entries.append(entry)
+    return entries
+
+
+def extract_listing(html: str | bytes, url: str) -> list[ListingEntry]:
+    """The articles a listing page announces (any of the four shapes); [] past the last page."""
+    return entries_from_root(parse_html(html), url)
+
+
+def related_link(entry: ListingEntry) -> RelatedLink:
+    """A listing entry as a "Related Stories" link with a canonical URL."""
+    if entry.section:
+        url = site.canonical_url(entry.article_id, entry.section, site.slug_from_url(entry.url))
+    else:
+        url = site.map_to_base(entry.url, None)
+    return RelatedLink(
+        article_id=entry.article_id,
+        title=entry.title or "",
+        url=url,
+        section=entry.section,
+        published=entry.published,
+    )
+
+
+def extract_related(html: str | bytes, url: str) -> list[RelatedLink]:
+    """The "Related Stories" links of an article page (see article.related_from_root)."""
+    from dodnews.extract.article import related_from_root  # the block is found from the article
+
+    return related_from_root(parse_html(html), url)
+
+
+def extract_getlist(json_text: str | bytes, url: str) -> tuple[list[ListingEntry], bool]:
+    """Entries of a GetList API response and whether it is the last page (`done`)."""
+    if isinstance(json_text, bytes):
+        json_text = json_text.decode("utf-8-sig", errors="replace")
+    if not json_text.strip():
+        raise EmptyPage("the GetList response is empty")
+    try:
+        payload = json.loads(json_text)
+    except ValueError as exc:
+        raise BadFeed(f"the GetList response is not JSON ({exc.args[0]})") from None
+    if not isinstance(payload, dict):
+        raise BadFeed("the GetList response is not a JSON object")
+    lowered = {str(k).lower(): v for k, v in payload.items()}
+    data = lowered.get("data") or ""
+    done = bool(lowered.get("done"))
+    if not isinstance(data, str):
+        raise BadFeed("the GetList response's data is not a string")
+    if "&lt;" in data and "<" not in data:
+        data = html_lib.unescape(data)
+    if not data.strip():
+        return [], done
+    root = etree.fromstring(f"<html><body>{data}</body></html>", etree.HTMLParser(no_network=True))
+    return entries_from_root(root, url, "getlist"), done
+
+
+__all__ = [
+    "clean_text",
+    "entries_from_root",
+    "entry_from_attrs",
+    "entry_from_item",
+    "extract_getlist",
+    "extract_listing",
+    "extract_related",
+    "related_link",
+]
