@@ -1,0 +1,105 @@
+"""`dodnews replica serve|manifest|epochs`: the offline replica of the newsroom."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from typing import Any
+
+from dodnews.errors import UserError
+
+
+def register(subparsers: Any) -> None:
+    """Add `replica` with its `serve`, `manifest` and `epochs` subcommands."""
+    parser = subparsers.add_parser(
+        "replica",
+        help="serve an offline replica of the site whose content changes by epoch",
+        description="An offline replica of the DoD/War newsroom on a loopback HTTP server.",
+    )
+    sub = parser.add_subparsers(dest="replica_command", metavar="ACTION")
+    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
+
+    serve = sub.add_parser("serve", help="run the replica HTTP server until SIGTERM or Ctrl-C")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8800, help="port; 0 lets the OS pick")
+    serve.add_argument("--epoch", type=int, default=0, help="epoch served at start (default 0)")
+    serve.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="added delay for every request, in milliseconds",
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="arm a fault, written like the admin query: kind=5xx&path=/News/&count=3",
+    )
+    _content_args(serve)
+    serve.set_defaults(func=_serve)
+
+    manifest = sub.add_parser("manifest", help="print the edits of one epoch as JSON")
+    manifest.add_argument("--epoch", type=int, required=True)
+    _content_args(manifest)
+    manifest.set_defaults(func=_manifest)
+
+    epochs = sub.add_parser("epochs", help="list the epochs with their edit counts")
+    _content_args(epochs)
+    epochs.set_defaults(func=_epochs)
+
+
+def _content_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--articles",
+        type=int,
+        default=0,
+        help="generated articles on top of the hand-written ones (default 0)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated articles")
+    parser.add_argument(
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="directory with articles.json and epochs.json (default: packaged)",
+    )
+
+
+def _timeline(args: argparse.Namespace) -> Any:
+    from dodnews.replica.content import build_timeline
+
+    return build_timeline(args.data, args.articles, args.seed)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from dodnews.replica.faults import parse_fault_spec
+    from dodnews.replica.server import Replica, serve
+
+    if not 0 <= args.port <= 65535:
+        raise UserError(f"port {args.port} out of range")
+    if args.latency < 0:
+        raise UserError("--latency must be 0 or more")
+    try:
+        faults = [parse_fault_spec(spec) for spec in args.fault]
+    except ValueError as exc:
+        raise UserError(f"--fault: {exc}") from exc
+    replica = Replica(_timeline(args), args.epoch, args.latency, faults)
+    # A SIGTERM during start-up (before the reactor owns signals) still exits cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    serve(replica, args.host, args.port)
+    return 0
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    print(json.dumps(_timeline(args).manifest(args.epoch), indent=1, ensure_ascii=False))
+    return 0
+
+
+def _epochs(args: argparse.Namespace) -> int:
+    timeline = _timeline(args)
+    for state in timeline.states:
+        print(f"{state.epoch}\t{len(state.edits)} edits\t{len(state.articles)} articles")
+    return 0

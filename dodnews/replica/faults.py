@@ -1,0 +1,88 @@
+"""Faults the replica injects on demand: bot wall, 5xx bursts, 429, slow, truncated, reset.
+
+Pure bookkeeping (which request gets which fault); server.py carries them out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+KINDS = ("botwall", "5xx", "429", "slow", "truncate", "reset")
+
+
+@dataclass
+class Fault:
+    """One armed fault: requests whose path+query match `pattern` get it, `remaining` times."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    remaining: int | None = None  # None: every matching request, until cleared
+    delay: float = 1.0
+    retry_after: int = 1
+    hits: int = field(default=0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.pattern.pattern,
+            "remaining": self.remaining,
+            "delay": self.delay,
+            "retry_after": self.retry_after,
+            "hits": self.hits,
+        }
+
+
+def parse_fault(params: dict[str, str]) -> Fault:
+    """A Fault from query parameters (kind, path, count, delay, retry_after); ValueError if bad."""
+    kind = params.get("kind", "")
+    if kind not in KINDS:
+        raise ValueError(f"unknown fault kind {kind!r} (one of {', '.join(KINDS)})")
+    try:
+        pattern = re.compile(params.get("path") or ".*", re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"bad path regex: {exc}") from exc
+    try:
+        count = int(params["count"]) if params.get("count") not in (None, "") else None
+        delay = float(params.get("delay") or 1.0)
+        retry_after = int(params.get("retry_after") or 1)
+    except ValueError as exc:
+        raise ValueError(f"bad fault number: {exc}") from exc
+    if (count is not None and count < 1) or delay < 0 or retry_after < 0:
+        raise ValueError("count must be 1 or more, delay and retry_after 0 or more")
+    return Fault(kind, pattern, count, delay, retry_after)
+
+
+def parse_fault_spec(spec: str) -> Fault:
+    """A Fault from a CLI `--fault` value written like the query: `kind=5xx&path=/News/&count=3`."""
+    return parse_fault(dict(parse_qsl(spec, keep_blank_values=True)))
+
+
+class FaultSet:
+    """The armed faults, first match wins; spent faults drop out."""
+
+    def __init__(self) -> None:
+        self.faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        self.faults.append(fault)
+
+    def clear(self) -> None:
+        self.faults.clear()
+
+    def take(self, target: str) -> Fault | None:
+        """The fault for a request to `target` (path with query), counting it as used."""
+        for fault in self.faults:
+            if fault.pattern.search(target):
+                fault.hits += 1
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self.faults.remove(fault)
+                return fault
+        return None
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [f.to_json() for f in self.faults]

@@ -1,0 +1,396 @@
+"""The replica's HTTP server: one Twisted web Resource routing the site's paths.
+
+Article pages are rendered once per epoch and cached; each response only gets fresh view-state
+tokens. Admin endpoints live under /__replica__/, a path the real site cannot have.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sys
+import traceback
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from twisted.web import resource, server
+
+from dodnews import site
+from dodnews.errors import UserError
+from dodnews.replica import render
+from dodnews.replica.content import EpochState, Timeline, slug_of
+from dodnews.replica.faults import Fault, FaultSet, parse_fault
+
+ADMIN_PREFIX = "/__replica__/"
+_CACHE_LIMIT = 60_000
+_LISTING_RE = re.compile(
+    r"^/news/([a-z-]+)/?(?:startdate/(\d{4}-\d\d-\d\d)/enddate/(\d{4}-\d\d-\d\d)/?)?$"
+)
+_ARTICLE_RE = re.compile(r"/article/(\d+)(?:/|$)")
+_LISTING_SECTIONS = {
+    s.listing_path.lower().strip("/").split("/")[-1]: k for k, s in site.SECTIONS.items()
+}
+# Path prefixes (lower case) that lead to an article id: every section's and the older ones.
+_ARTICLE_PREFIXES = tuple(
+    [s.article_prefix.lower() for s in site.SECTIONS.values()]
+    + [
+        "/explore/news/article/article/",
+        "/newsroom/releases/release/article/",
+        "/newsroom/transcripts/transcript/article/",
+        "/newsroom/speeches/speech/article/",
+        "/explore/feature-story/story/article/",
+        "/newsroom/contracts/contract/article/",
+        "/news/archive/article/article/",
+    ]
+)
+_MODULES = {
+    1: "news-stories",
+    9: "releases",
+    13: "transcripts",
+    2: "speeches",
+    800: "feature-stories",
+    400: "contracts",
+}
+_HTML = "text/html; charset=utf-8"
+_JSON = "application/json; charset=utf-8"
+
+
+class Response:
+    """What to send: status, headers, body (bytes), and whether gzip may apply."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(
+        self,
+        status: int,
+        body: bytes | str = b"",
+        content_type: str | None = _HTML,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.body = body.encode("utf-8") if isinstance(body, str) else body
+        self.headers = dict(headers or {})
+        if content_type:
+            self.headers["Content-Type"] = content_type
+
+
+class Replica:
+    """The served site: the timeline, the current epoch, faults, latency and the page cache."""
+
+    def __init__(
+        self,
+        timeline: Timeline,
+        epoch: int = 0,
+        latency_ms: float = 0.0,
+        faults: list[Fault] | None = None,
+    ) -> None:
+        self.timeline = timeline
+        self.state: EpochState = timeline.state(epoch)
+        self.latency = max(0.0, latency_ms) / 1000.0
+        self.faults = FaultSet()
+        for fault in faults or []:
+            self.faults.add(fault)
+        self._pages: dict[int, render.ArticlePage] = {}
+
+    def set_epoch(self, epoch: int) -> None:
+        self.state = self.timeline.state(epoch)
+        self._pages = {}
+
+    def article_page(self, article_id: int) -> render.ArticlePage:
+        page = self._pages.get(article_id)
+        if page is None:
+            if len(self._pages) >= _CACHE_LIMIT:
+                self._pages.clear()
+            page = render.article_page(self.state, self.state.articles[article_id])
+            self._pages[article_id] = page
+        return page
+
+    def state_json(self) -> dict[str, Any]:
+        return {
+            "epoch": self.state.epoch,
+            "max_epoch": self.timeline.max_epoch,
+            "articles": len(self.state.articles),
+            "removed": len(self.state.removed),
+            "faults": self.faults.to_json(),
+        }
+
+    # --- routing -------------------------------------------------------------------------------
+
+    def route(self, path: str, args: dict[str, str], headers: dict[str, str]) -> Response:
+        """The response to a GET of `path` (args: lower-case query keys)."""
+        low = path.lower()
+        if low in ("/", "/default.aspx"):
+            return Response(200, render.listing_page(self.state, None, self.state.order, 1, "/"))
+        if low == "/robots.txt":
+            return Response(200, render.robots_txt(), "text/plain; charset=utf-8")
+        if low == "/desktopmodules/articlecs/rss.ashx":
+            return self._rss(args)
+        if low == "/api/articlecs/public/getlist":
+            return self._getlist(args)
+        match = _ARTICLE_RE.search(low)
+        if match:
+            return self._article(int(match.group(1)), low, headers)
+        match = _LISTING_RE.match(low)
+        if match and match.group(1) in _LISTING_SECTIONS:
+            return self._listing(
+                _LISTING_SECTIONS[match.group(1)], match.group(2), match.group(3), args
+            )
+        return self._not_found()
+
+    def _not_found(self) -> Response:
+        return Response(404, render.not_found_page(self.state))
+
+    def _article(self, article_id: int, low: str, headers: dict[str, str]) -> Response:
+        article = self.state.articles.get(article_id)
+        if article is None or not low.startswith(_ARTICLE_PREFIXES):
+            return self._not_found()
+        prefix = site.SECTIONS[article["section"]].article_prefix
+        if not low.startswith(prefix.lower()):
+            # An old path or a moved article: 301 to the current path on the host asked.
+            location = site.article_path(article_id, article["section"], slug_of(article))
+            host = headers.get("host") or "127.0.0.1"
+            return Response(301, "", None, {"Location": f"http://{host}{location}"})
+        page = self.article_page(article_id)
+        validators = {
+            "ETag": page.etag,
+            "Last-Modified": format_datetime(page.last_modified, usegmt=True),
+            "Cache-Control": "private",
+        }
+        if _not_modified(page, headers):
+            return Response(304, b"", None, validators)
+        return Response(200, render.fill(page.parts), _HTML, validators)
+
+    def _listing(
+        self, section: str, start: str | None, end: str | None, args: dict[str, str]
+    ) -> Response:
+        ids = self.state.by_section[section]
+        base = site.SECTIONS[section].listing_path
+        if start and end:
+            try:
+                first = datetime.strptime(start, "%Y-%m-%d").date().isoformat()
+                last = datetime.strptime(end, "%Y-%m-%d").date().isoformat()
+            except ValueError:
+                return self._not_found()
+            articles = self.state.articles
+            ids = [i for i in ids if first <= articles[i]["published"][:10] <= last]
+            base += f"StartDate/{first}/EndDate/{last}/"
+        page = _int(args.get("page"), 1)
+        html = render.listing_page(self.state, section, ids, max(1, page), base)
+        return Response(200, html)
+
+    def _rss(self, args: dict[str, str]) -> Response:
+        section = site.SECTION_BY_CONTENT_TYPE.get(_int(args.get("contenttype"), 1))
+        if section is None:
+            return self._not_found()
+        max_items = max(0, _int(args.get("max"), 10))
+        return Response(
+            200,
+            render.rss(self.state, section.key, max_items),
+            "application/rss+xml; charset=utf-8",
+        )
+
+    def _getlist(self, args: dict[str, str]) -> Response:
+        section = _MODULES.get(_int(args.get("moduleid"), -1))
+        return Response(200, render.getlist(self.state, section, _int(args.get("dpage"), 1)), _JSON)
+
+    def admin(self, path: str, args: dict[str, str]) -> Response:
+        """The /__replica__/ endpoints: epoch, state, fault, manifest."""
+        action = path[len(ADMIN_PREFIX) :].strip("/").lower()
+        try:
+            if action == "epoch":
+                if "set" in args:
+                    self.set_epoch(int(args["set"]))
+                return _json(200, self.state_json())
+            if action == "state":
+                return _json(200, self.state_json())
+            if action == "fault":
+                if args.get("clear"):
+                    self.faults.clear()
+                else:
+                    self.faults.add(parse_fault(args))
+                return _json(200, self.state_json())
+            if action == "manifest":
+                epoch = int(args.get("epoch", self.state.epoch))
+                return _json(200, self.timeline.manifest(epoch))
+        except (ValueError, UserError) as exc:
+            return _json(400, {"error": str(exc)})
+        return _json(404, {"error": f"unknown admin action {action!r}"})
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _json(status: int, data: Any) -> Response:
+    return Response(status, json.dumps(data, indent=1), _JSON)
+
+
+def _not_modified(page: render.ArticlePage, headers: dict[str, str]) -> bool:
+    """RFC 9110 conditional GET: If-None-Match wins over If-Modified-Since."""
+    inm = headers.get("if-none-match")
+    if inm is not None:
+        tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
+        return "*" in tags or page.etag in tags
+    ims = headers.get("if-modified-since")
+    if ims:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            return False
+        return page.last_modified.replace(microsecond=0) <= since
+    return False
+
+
+class ReplicaResource(resource.Resource):
+    """Twisted glue: decode the request, apply faults and latency, send the Response."""
+
+    isLeaf = True
+
+    def __init__(self, replica: Replica) -> None:
+        super().__init__()
+        self.replica = replica
+
+    def render(self, request: server.Request) -> bytes | int:
+        try:
+            return self._render(request)
+        except Exception:  # a replica bug must show on stderr, not vanish into Twisted's log
+            traceback.print_exc()
+            raise
+
+    def _render(self, request: server.Request) -> bytes | int:
+        path = request.path.decode("latin-1")
+        args = {
+            k.decode("latin-1").lower(): v[-1].decode("utf-8", "replace")
+            for k, v in request.args.items()
+            if v
+        }
+        if path.lower().startswith(ADMIN_PREFIX):
+            return self._send(request, self.replica.admin(path, args))
+        headers = {
+            k.decode("latin-1").lower(): v[-1].decode("latin-1")
+            for k, v in request.requestHeaders.getAllRawHeaders()
+            if v
+        }
+        fault = self.replica.faults.take(request.uri.decode("latin-1"))
+        delay = self.replica.latency + (fault.delay if fault and fault.kind == "slow" else 0.0)
+        if fault is not None and fault.kind != "slow":
+            return self._fault(request, fault, headers)
+        if delay <= 0:
+            return self._send(request, self.replica.route(path, args, headers), headers)
+        from twisted.internet import reactor
+
+        def later() -> None:
+            if not finished:
+                self._send(request, self.replica.route(path, args, headers), headers, write=True)
+
+        finished: list[bool] = []
+        call = reactor.callLater(delay, later)
+
+        def gone(_: object) -> None:
+            finished.append(True)
+            if call.active():
+                call.cancel()
+
+        request.notifyFinish().addErrback(gone)
+        return server.NOT_DONE_YET
+
+    def _fault(self, request: server.Request, fault: Fault, headers: dict[str, str]) -> bytes | int:
+        if fault.kind == "botwall":
+            host = headers.get("host", "www.war.gov")
+            url = f"http://{host}{request.uri.decode('latin-1')}"
+            return self._send(request, Response(403, render.bot_wall(url)))
+        if fault.kind == "5xx":
+            status = 503 if fault.hits % 2 else 500
+            extra = {"Retry-After": str(fault.retry_after)} if status == 503 else {}
+            return self._send(
+                request, Response(status, f"<h1>{status} Service Unavailable</h1>", headers=extra)
+            )
+        if fault.kind == "429":
+            return self._send(
+                request,
+                Response(
+                    429,
+                    "<h1>429 Too Many Requests</h1>",
+                    headers={"Retry-After": str(fault.retry_after)},
+                ),
+            )
+        transport = request.channel.transport
+        if fault.kind == "reset":
+            transport.abortConnection()
+            return server.NOT_DONE_YET
+        # truncate: promise the whole body, send half of it, close the connection.
+        path = request.path.decode("latin-1")
+        args = {
+            k.decode("latin-1").lower(): v[-1].decode("utf-8", "replace")
+            for k, v in request.args.items()
+            if v
+        }
+        response = self.replica.route(path, args, {})
+        request.setResponseCode(response.status)
+        for name, value in response.headers.items():
+            request.setHeader(name, value)
+        request.setHeader("Content-Length", str(len(response.body)))
+        request.write(response.body[: len(response.body) // 2])
+        transport.loseConnection()
+        return server.NOT_DONE_YET
+
+    @staticmethod
+    def _send(
+        request: server.Request,
+        response: Response,
+        headers: dict[str, str] | None = None,
+        write: bool = False,
+    ) -> bytes | int:
+        request.setResponseCode(response.status)
+        for name, value in response.headers.items():
+            request.setHeader(name, value)
+        body = response.body
+        if response.status == 200 and len(body) > 256:
+            request.setHeader("Vary", "Accept-Encoding")
+            if "gzip" in (headers or {}).get("accept-encoding", ""):
+                body = gzip.compress(body, compresslevel=5, mtime=0)
+                request.setHeader("Content-Encoding", "gzip")
+        if not write:
+            request.setHeader("Content-Length", str(len(body)))
+            return body
+        request.setHeader("Content-Length", str(len(body)))
+        if request.method != b"HEAD":
+            request.write(body)
+        request.finish()
+        return server.NOT_DONE_YET
+
+
+class _QuietSite(server.Site):
+    """A Site without the access log (it would cost time on every request)."""
+
+    def log(self, request: server.Request) -> None:
+        pass
+
+
+def make_site(replica: Replica) -> server.Site:
+    site_ = _QuietSite(ReplicaResource(replica))
+    site_.noisy = False
+    return site_
+
+
+def serve(replica: Replica, host: str = "127.0.0.1", port: int = 0) -> None:
+    """Listen, print `Serving on http://HOST:PORT` as the first stdout line, run until stopped."""
+    from twisted.internet import reactor
+    from twisted.internet.error import CannotListenError
+
+    try:
+        listener = reactor.listenTCP(port, make_site(replica), interface=host, backlog=1024)
+    except CannotListenError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.socketError}") from exc
+    real = listener.getHost()
+    shown = f"[{real.host}]" if ":" in real.host else real.host
+    sys.stdout.write(f"Serving on http://{shown}:{real.port}\n")
+    sys.stdout.flush()
+    reactor.run()
