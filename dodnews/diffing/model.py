@@ -6,14 +6,28 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 KINDS = (
-    "title_changed", "byline_changed", "date_changed", "summary_changed",
-    "banner_added", "banner_removed", "banner_changed",
-    "correction_added", "correction_changed",
-    "paragraph_added", "paragraph_removed", "paragraph_edited", "paragraph_moved",
+    "title_changed",
+    "byline_changed",
+    "date_changed",
+    "summary_changed",
+    "banner_added",
+    "banner_removed",
+    "banner_changed",
+    "correction_added",
+    "correction_changed",
+    "paragraph_added",
+    "paragraph_removed",
+    "paragraph_edited",
+    "paragraph_moved",
     "figure_changed",
-    "image_added", "image_removed", "caption_changed", "credit_changed",
-    "related_added", "related_removed",
-    "tags_changed", "url_changed",
+    "image_added",
+    "image_removed",
+    "caption_changed",
+    "credit_changed",
+    "related_added",
+    "related_removed",
+    "tags_changed",
+    "url_changed",
 )
 
 
@@ -41,6 +55,7 @@ class Provenance:
     new_url: str | None = None
     extractor_version: str | None = None
     tool_version: str | None = None
+    deepdiff_version: str | None = None
 
 
 @dataclass

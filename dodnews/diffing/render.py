@@ -1,0 +1,80 @@
+"""Minimal renderings of a ChangeReport (text, JSON, Markdown, HTML) for `dodnews diff`.
+
+The full report pages (diffs/*.md|html, index, feed) belong to `dodnews.reports`; these are the
+plain forms the CLI prints.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+from dodnews.diffing.model import ChangeReport
+
+FORMATS = ("text", "json", "md", "html")
+
+
+def _header(report: ChangeReport) -> list[str]:
+    p = report.provenance
+    return [
+        f"article {p.article_id}: {len(report.changes)} change(s), significance {report.significance}",
+        f"old: {p.old_url} captured {p.old_captured_at or '-'} hash {(p.old_hash or '-')[:12]}",
+        f"new: {p.new_url} captured {p.new_captured_at or '-'} hash {(p.new_hash or '-')[:12]}",
+        f"extractor {p.extractor_version or '-'}, dodnews {p.tool_version}, "
+        f"deepdiff {p.deepdiff_version}",
+    ]
+
+
+def render_text(report: ChangeReport) -> str:
+    lines = _header(report)
+    if report.reasons:
+        lines.append("reasons: " + "; ".join(report.reasons))
+    lines += [f"{c.kind:<20} {c.summary}" for c in report.changes]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: ChangeReport) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_markdown(report: ChangeReport) -> str:
+    head = _header(report)
+    lines = [f"# {head[0]}", "", *(f"- {line}" for line in head[1:]), ""]
+    if report.reasons:
+        lines += ["## Why it matters", "", *(f"- {r}" for r in report.reasons), ""]
+    if report.changes:
+        lines += ["## Changes", "", "| kind | change |", "|---|---|"]
+        for c in report.changes:
+            text = c.summary.replace("|", "\\|")
+            lines.append(f"| `{c.kind}` | {text} |")
+    else:
+        lines.append("No change.")
+    return "\n".join(lines) + "\n"
+
+
+def render_html(report: ChangeReport) -> str:
+    esc = html.escape
+    head = _header(report)
+    items = "".join(
+        f'<li class="{esc(c.kind)}"><code>{esc(c.kind)}</code> {esc(c.summary)}</li>'
+        for c in report.changes
+    )
+    reasons = "".join(f"<li>{esc(r)}</li>" for r in report.reasons)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{esc(head[0])}</title></head><body>"
+        f"<h1>{esc(head[0])}</h1><p>{'<br>'.join(esc(h) for h in head[1:])}</p>"
+        f"<h2>Why it matters</h2><ul>{reasons}</ul>"
+        f"<h2>Changes</h2><ul>{items or '<li>No change.</li>'}</ul></body></html>\n"
+    )
+
+
+def render(report: ChangeReport, fmt: str) -> str:
+    """The report in one of FORMATS."""
+    renderers = {
+        "text": render_text,
+        "json": render_json,
+        "md": render_markdown,
+        "html": render_html,
+    }
+    return renderers[fmt](report)

@@ -1,0 +1,115 @@
+"""How much a report matters: a score in 0..1 and the reasons behind it.
+
+Each change has a weight by kind; the score combines them as independent signals,
+`score = 1 - prod(1 - w)`, so one figure change scores 0.6, two score 0.84, and many small
+changes approach but never reach 1. Mirror kinds weigh the same, so a report and its mirror image
+score alike.
+
+| kind | weight |
+|---|---|
+| `figure_changed` | 0.6 (each figure) |
+| `correction_added`, `correction_changed` | 0.6 |
+| `banner_added`, `banner_removed` | 0.6 |
+| `title_changed` | 0.5 |
+| `date_changed`, `banner_changed` | 0.4 |
+| `paragraph_added`, `paragraph_removed` | 0.3 (each) |
+| `byline_changed`, `summary_changed` | 0.3 |
+| `paragraph_edited` | 0.25 (each) |
+| `image_added`, `image_removed` | 0.2 |
+| `caption_changed`, `url_changed` | 0.15 |
+| `paragraph_moved`, `credit_changed` | 0.1 |
+| `related_added`, `related_removed`, `tags_changed` | 0.05 |
+
+Reasons are listed heaviest first: one per figure ("figure changed in paragraph 3: 120 → 125"),
+otherwise one per kind with a count ("2 paragraphs added", "banner added", "title changed").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from dodnews.diffing.model import Change
+
+WEIGHTS: dict[str, float] = {
+    "figure_changed": 0.6,
+    "correction_added": 0.6,
+    "correction_changed": 0.6,
+    "banner_added": 0.6,
+    "banner_removed": 0.6,
+    "title_changed": 0.5,
+    "date_changed": 0.4,
+    "banner_changed": 0.4,
+    "paragraph_added": 0.3,
+    "paragraph_removed": 0.3,
+    "byline_changed": 0.3,
+    "summary_changed": 0.3,
+    "paragraph_edited": 0.25,
+    "image_added": 0.2,
+    "image_removed": 0.2,
+    "caption_changed": 0.15,
+    "url_changed": 0.15,
+    "paragraph_moved": 0.1,
+    "credit_changed": 0.1,
+    "related_added": 0.05,
+    "related_removed": 0.05,
+    "tags_changed": 0.05,
+}
+
+# (singular, plural) nouns and the verb for the count reasons.
+_PHRASES: dict[str, tuple[str, str, str]] = {
+    "paragraph_added": ("paragraph", "paragraphs", "added"),
+    "paragraph_removed": ("paragraph", "paragraphs", "removed"),
+    "paragraph_edited": ("paragraph", "paragraphs", "edited"),
+    "paragraph_moved": ("paragraph", "paragraphs", "moved"),
+    "image_added": ("image", "images", "added"),
+    "image_removed": ("image", "images", "removed"),
+    "caption_changed": ("caption", "captions", "changed"),
+    "credit_changed": ("photo credit", "photo credits", "changed"),
+    "related_added": ("related story", "related stories", "added"),
+    "related_removed": ("related story", "related stories", "removed"),
+    "correction_added": ("correction", "corrections", "added"),
+    "correction_removed": ("correction", "corrections", "removed"),
+}
+
+
+def _figure_reason(change: Change) -> str:
+    where = change.field
+    if change.field == "paragraphs":
+        index = change.location.get("new_index")
+        where = f"paragraph {index + 1}" if index is not None else "a paragraph"
+    elif change.field == "images":
+        where = f"caption of image {change.location.get('image')}"
+    return f"figure changed in {where}: {change.before or '(none)'} → {change.after or '(none)'}"
+
+
+def _reason_kind(change: Change) -> str:
+    # A correction line that disappeared is reported as correction_changed with after None.
+    if change.kind == "correction_changed" and change.after is None:
+        return "correction_removed"
+    return change.kind
+
+
+def _count_reason(kind: str, count: int) -> str:
+    if kind == "correction_changed":
+        return "correction changed" if count == 1 else f"{count} corrections changed"
+    if kind in _PHRASES:
+        one, many, verb = _PHRASES[kind]
+        return f"{one} {verb}" if count == 1 else f"{count} {many} {verb}"
+    return kind.replace("_", " ")
+
+
+def score(changes: list[Change]) -> tuple[float, list[str]]:
+    """The significance score (0..1, 3 decimals) and reasons, heaviest first."""
+    remaining = 1.0
+    for change in changes:
+        remaining *= 1.0 - WEIGHTS[change.kind]
+    weighted: list[tuple[float, str]] = []
+    counts = Counter(_reason_kind(c) for c in changes if c.kind != "figure_changed")
+    for kind, count in counts.items():
+        weight = WEIGHTS["correction_changed"] if kind == "correction_removed" else WEIGHTS[kind]
+        weighted.append((weight, _count_reason(kind, count)))
+    for change in changes:
+        if change.kind == "figure_changed":
+            weighted.append((WEIGHTS["figure_changed"], _figure_reason(change)))
+    weighted.sort(key=lambda item: (-item[0], item[1]))
+    return round(1.0 - remaining, 3), [reason for _, reason in weighted]
