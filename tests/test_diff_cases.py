@@ -1,4 +1,4 @@
-"""Named before/after edits (web-monitoring-diff style): each shows one kind of edit and its report."""
+"""Named before/after edits (web-monitoring-diff style): each shows one edit and its report."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def base() -> Article:
         content_type="News",
         published="2026-03-24T14:30:00-04:00",
         byline="By Dana Whitfield, DOD News",
-        summary="Army engineers built a floating bridge in four hours during a multinational drill.",
+        summary="Army engineers built a floating bridge in four hours during an allied drill.",
         paragraphs=list(PARAGRAPHS),
         images=[
             Image(
@@ -359,9 +359,8 @@ def test_image_without_virin_matched_by_full_size_src():
 
 def test_rotate_related():
     new = copy.deepcopy(base())
-    new.related = new.related[1:] + [
-        RelatedLink(4200001, "A newer story", "https://www.war.gov/y/")
-    ]
+    newer = RelatedLink(4200001, "A newer story", "https://www.war.gov/y/")
+    new.related = [*new.related[1:], newer]
     new.related[0].title = "A retitled related story"  # a changed related title is not a change
     report = detect_changes(base(), new)
     assert sorted(kinds(report)) == ["related_added", "related_removed"]
@@ -400,7 +399,7 @@ def test_host_and_old_path_variants_are_no_change():
 def test_byline_and_summary_and_date():
     new = edited(
         byline="By Dana Whitfield and Sam Ortiz, DOD News",
-        summary="Army engineers built a floating bridge in three hours during a multinational drill.",
+        summary="Army engineers built a floating bridge in three hours during an allied drill.",
         published="2026-03-26T09:00:00-04:00",
     )
     report = detect_changes(base(), new)

@@ -68,9 +68,12 @@ _GROUPS = {
 }
 _UNIT_WORD_RE = re.compile(r"\s([A-Za-z][a-z-]*)([^\sA-Za-z-]*)")
 _STOP = frozenset(
-    "a an and or of the in on at to from with by for were was are is be been have had has will "
-    "would could that which who than more less as per into over under about after before during "
-    "since each this these those its their his her our percent".split()
+    re.findall(
+        r"\w+",
+        "a an and or of the in on at to from with by for were was are is be been have had has will"
+        " would could that which who than more less as per into over under about after before"
+        " during since each this these those its their his her our percent",
+    )
 )
 # Kinds whose disappearance is worth a report even without a figure on the other side.
 _STRONG_KINDS = frozenset({"date", "money", "percent", "number"})
@@ -107,7 +110,7 @@ def _unit_after(text: str, end: int) -> str | None:
 
 
 def _key(kind: str, text: str) -> str:
-    """The comparison value: "Sept. 15" == "September 15", "7,500" == "7500", "12%" == "12 percent"."""
+    """The comparison value: "Sept. 15" == "September 15", "7,500" == "7500", "12%" == "12 pct"."""
     low = text.lower()
     if kind == "date":
         month = re.match(r"[a-z]+", low)

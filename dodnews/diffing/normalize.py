@@ -78,7 +78,7 @@ def match_text(text: str) -> str:
 
 
 def image_key(image: Image) -> str:
-    """The identity of a photo: its VIRIN, else its full-size URL (size variant and query removed)."""
+    """The identity of a photo: its VIRIN, else its full-size URL (no size variant, no query)."""
     virin = norm_text(image.virin).upper()
     if virin:
         return virin

@@ -17,7 +17,8 @@ FORMATS = ("text", "json", "md", "html")
 def _header(report: ChangeReport) -> list[str]:
     p = report.provenance
     return [
-        f"article {p.article_id}: {len(report.changes)} change(s), significance {report.significance}",
+        f"article {p.article_id}: {len(report.changes)} change(s), "
+        f"significance {report.significance}",
         f"old: {p.old_url} captured {p.old_captured_at or '-'} hash {(p.old_hash or '-')[:12]}",
         f"new: {p.new_url} captured {p.new_captured_at or '-'} hash {(p.new_hash or '-')[:12]}",
         f"extractor {p.extractor_version or '-'}, dodnews {p.tool_version}, "

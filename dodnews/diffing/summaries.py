@@ -1,4 +1,9 @@
-"""One short human sentence per change ("Figure changed in paragraph 4: $300 million → $350 million")."""
+"""One short human sentence per change.
+
+For example "Figure changed in paragraph 4: $300 million → $350 million".
+
+Summaries are derived from kind, before/after and location only, so a mirrored change gets its own.
+"""
 
 from __future__ import annotations
 
