@@ -1,0 +1,28 @@
+"""The version store: every capture, each distinct version once, the change between versions.
+
+`Archive.open(url)` opens (and on first use creates) the archive; see `store.Archive` for the API.
+No Scrapy import here: the CLI, the pipelines and the tests share it.
+"""
+
+from dodnews.archive.records import (
+    ArticleRecord,
+    CaptureRecord,
+    ChangeRecord,
+    RecordResult,
+    RunRecord,
+    VersionRecord,
+)
+from dodnews.archive.store import Archive
+from dodnews.archive.urls import default_archive_url, resolve_archive_url
+
+__all__ = [
+    "Archive",
+    "ArticleRecord",
+    "CaptureRecord",
+    "ChangeRecord",
+    "RecordResult",
+    "RunRecord",
+    "VersionRecord",
+    "default_archive_url",
+    "resolve_archive_url",
+]

@@ -1,0 +1,55 @@
+"""Schema revisions: run the packaged alembic migrations programmatically (no alembic.ini)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+VERSION_TABLE = "schema_info"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An alembic Config pointing inside the package, bound to `connection` when given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    """The newest schema revision this tool knows."""
+    head = script_directory().get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> list[str]:
+    """Every revision this tool knows, oldest first."""
+    return [s.revision for s in reversed(list(script_directory().walk_revisions()))]
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision recorded in the database, None when it has none."""
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def table_names(connection: Connection) -> list[str]:
+    return inspect(connection).get_table_names()
+
+
+def upgrade(connection: Connection, target: str = "head") -> None:
+    """Upgrade the schema to `target` inside the caller's transaction."""
+    command.upgrade(alembic_config(connection), target)

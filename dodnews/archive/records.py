@@ -1,0 +1,142 @@
+"""What the archive hands back: plain dataclasses, times as ISO 8601 strings ending in "Z"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dodnews.diffing.model import ChangeReport
+from dodnews.items import Article
+
+
+@dataclass
+class RecordResult:
+    """What `Archive.record_capture` did with one capture."""
+
+    capture_id: int
+    version_id: int | None
+    new_version: bool
+    change_id: int | None
+    report: ChangeReport | None
+    outcome: str
+    revert: bool = False
+
+
+@dataclass
+class VersionRecord:
+    """One distinct content of an article; `seq` counts 1, 2, 3 per article."""
+
+    id: int
+    article_id: int
+    seq: int
+    content_hash: str
+    article: Article
+    url: str | None
+    title: str | None
+    first_seen: str
+    last_seen: str
+    extractor_version: str | None
+
+
+@dataclass
+class CaptureRecord:
+    """One fetch, as stored (no body: the WARC record holds it)."""
+
+    id: int
+    article_id: int
+    requested_url: str
+    final_url: str | None
+    redirects: list[str]
+    fetched_at: str
+    status: int | None
+    outcome: str
+    headers: dict[str, str]
+    body_digest: str | None
+    error: str | None
+    warc_file: str | None
+    warc_record_id: str | None
+    version_id: int | None
+    version_seq: int | None
+    run_id: int | None
+
+
+@dataclass
+class ChangeRecord:
+    """One recorded change between two versions, with what a report or feed needs."""
+
+    id: int
+    article_id: int
+    from_seq: int
+    to_seq: int
+    from_version_id: int
+    to_version_id: int
+    detected_at: str
+    kinds: list[str]
+    significance: float
+    revert: bool
+    report: ChangeReport
+    title: str | None
+    url: str | None
+    old_captured_at: str | None
+    new_captured_at: str | None
+    old_capture_id: int | None
+    new_capture_id: int | None
+    run_id: int | None
+
+    @property
+    def summary_lines(self) -> list[str]:
+        """One line per change in the report."""
+        return [c.summary or f"{c.kind} ({c.field})" for c in self.report.changes]
+
+    def to_json(self) -> dict[str, Any]:
+        """The snake_case JSON object of `dodnews changes --format json`."""
+        return {
+            "id": self.id,
+            "article_id": self.article_id,
+            "title": self.title,
+            "url": self.url,
+            "detected_at": self.detected_at,
+            "kinds": self.kinds,
+            "significance": self.significance,
+            "revert": self.revert,
+            "from_version": self.from_seq,
+            "to_version": self.to_seq,
+            "old_captured_at": self.old_captured_at,
+            "new_captured_at": self.new_captured_at,
+            "run_id": self.run_id,
+            "summary": self.summary_lines,
+        }
+
+
+@dataclass
+class ArticleRecord:
+    """What the archive knows about one article id (for recheck and status)."""
+
+    article_id: int
+    url: str | None
+    section: str | None
+    published: str | None
+    first_seen: str
+    last_captured: str | None  # latest ok / not-modified / gone answer
+    last_attempt: str | None  # latest capture of any outcome (blocked and errors too)
+    last_changed: str | None
+    last_outcome: str | None
+    etag: str | None
+    last_modified: str | None
+    body_digest: str | None
+    gone: bool
+    current_version_id: int | None
+
+
+@dataclass
+class RunRecord:
+    """One crawl run."""
+
+    id: int
+    spider: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    changes_found: int | None = None
+    errors: list[Any] = field(default_factory=list)

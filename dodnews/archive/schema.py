@@ -1,0 +1,187 @@
+"""The archive's tables (SQLAlchemy Core), as of the newest migration.
+
+Times are stored as naive UTC timestamps (`UtcTime`) so that they sort and compare the same way
+on SQLite and PostgreSQL; they come back as ISO 8601 strings ending in "Z". JSON columns hold
+plain JSON values (never pickles).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Constraint names are fixed so migrations can refer to them on every back end.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def parse_utc(value: str | datetime | date) -> datetime:
+    """An ISO 8601 time (or a date, taken as midnight UTC) as an aware UTC datetime."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def format_utc(moment: datetime) -> str:
+    """`2025-03-04T05:06:07Z` (microseconds only when there are some)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    spec = "microseconds" if moment.microsecond else "seconds"
+    return moment.isoformat(timespec=spec) + "Z"
+
+
+class UtcTime(TypeDecorator[str]):
+    """A point in time: ISO string or datetime in, ISO string with "Z" out, naive UTC stored."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return parse_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # a value written by hand into SQLite
+            value = parse_utc(value)
+        return format_utc(value)
+
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("article_id", Integer, primary_key=True, autoincrement=False),
+    # No foreign key here: articles <-> versions would be a cycle; `verify` checks it instead.
+    Column("current_version_id", Integer),
+    # The latest capture that confirmed the current version (ok or not-modified): the "old" side
+    # of the next change.
+    Column("current_capture_id", Integer),
+    Column("first_seen", UtcTime, nullable=False),
+    Column("last_captured", UtcTime),  # latest ok / not-modified / gone answer
+    Column("last_attempt", UtcTime),  # latest capture of any outcome
+    Column("last_changed", UtcTime),
+    Column("last_outcome", String(16)),
+    Column("url", Text),
+    Column("section", String(64)),
+    Column("published", String(40)),
+    Column("etag", Text),
+    Column("last_modified", String(64)),
+    Column("body_digest", String(80)),
+    Column("gone", Boolean, nullable=False, default=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("spider", String(64), nullable=False),
+    Column("started_at", UtcTime, nullable=False),
+    Column("finished_at", UtcTime),
+    Column("status", String(16), nullable=False),
+    Column("counts", JSON),
+    Column("changes_found", Integer),
+    Column("errors", JSON),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.article_id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("content_hash", String(80), nullable=False),
+    Column("article", JSON, nullable=False),
+    Column("url", Text),
+    Column("title", Text),
+    Column("first_seen", UtcTime, nullable=False),
+    Column("last_seen", UtcTime, nullable=False),
+    Column("extractor_version", String(40)),
+    UniqueConstraint("article_id", "seq"),
+    UniqueConstraint("article_id", "content_hash"),
+)
+
+captures = Table(
+    "captures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.article_id"), nullable=False),
+    Column("requested_url", Text, nullable=False),
+    Column("final_url", Text),  # NULL when equal to requested_url (keeps unchanged rows small)
+    Column("redirects", JSON),  # NULL when there were none
+    Column("fetched_at", UtcTime, nullable=False),
+    Column("status", Integer),
+    Column("outcome", String(16), nullable=False),
+    Column("headers", JSON),  # only SELECTED_HEADERS
+    Column("body_digest", String(80)),
+    Column("error", Text),
+    Column("warc_file", Text),
+    Column("warc_record_id", Text),
+    Column("version_id", Integer, ForeignKey("versions.id")),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    # Revision 0002: history and "latest capture of an article" read this index.
+    Index(None, "article_id", "fetched_at"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.article_id"), nullable=False),
+    Column("from_version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("to_version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("from_capture_id", Integer, ForeignKey("captures.id")),
+    Column("to_capture_id", Integer, ForeignKey("captures.id")),
+    Column("detected_at", UtcTime, nullable=False, index=True),
+    Column("kinds", JSON, nullable=False),
+    Column("significance", Float, nullable=False, default=0.0),
+    Column("report", JSON, nullable=False),
+    Column("revert", Boolean, nullable=False, default=False),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Index(None, "article_id"),
+    Index(None, "run_id"),
+)
+
+# Response headers worth keeping with a capture (lower-case names); everything else is dropped.
+SELECTED_HEADERS = (
+    "etag",
+    "last-modified",
+    "content-type",
+    "content-length",
+    "server",
+    "cache-control",
+    "age",
+    "date",
+    "location",
+    "retry-after",
+)

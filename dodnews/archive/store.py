@@ -1,0 +1,794 @@
+"""The version store: every capture, each distinct version of an article once, and the changes.
+
+One `Archive` wraps one database (SQLite file or PostgreSQL). `record_capture` is the only writer of
+captures, versions and changes; it runs in one transaction that locks the article's row, so
+several crawl processes can write into one archive (a writer that loses a race on a unique
+constraint retries from the start).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy.engine import URL, Connection, Engine, Row
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from dodnews.archive import migrate
+from dodnews.archive.db import WRITE, check_sqlite_file, enable_wal, make_engine, user_errors
+from dodnews.archive.records import (
+    ArticleRecord,
+    CaptureRecord,
+    ChangeRecord,
+    RecordResult,
+    RunRecord,
+    VersionRecord,
+)
+from dodnews.archive.schema import (
+    SELECTED_HEADERS,
+    articles,
+    captures,
+    changes,
+    format_utc,
+    parse_utc,
+    runs,
+    versions,
+)
+from dodnews.archive.urls import describe, resolve_archive_url
+from dodnews.diffing.model import ChangeReport
+from dodnews.errors import UserError
+from dodnews.items import (
+    OUTCOME_GONE,
+    OUTCOME_NOT_MODIFIED,
+    OUTCOME_OK,
+    OUTCOMES,
+    Article,
+    Capture,
+)
+
+logger = logging.getLogger(__name__)
+
+Differ = Callable[..., ChangeReport]
+Hasher = Callable[[Article], str]
+ATTEMPTS = 3  # a writer that lost a race retries twice
+RETRY_SQLSTATES = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
+
+
+def _default_differ(old: Article, new: Article, **provenance: Any) -> ChangeReport:
+    from dodnews.diffing.detect import detect_changes
+
+    return detect_changes(old, new, **provenance)
+
+
+def _default_hasher(article: Article) -> str:
+    from dodnews.diffing.normalize import content_hash
+
+    return content_hash(article)
+
+
+def _now() -> str:
+    return format_utc(datetime.now(UTC))
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    """The later of two times (either may be None)."""
+    if a is None or b is None:
+        return a or b
+    return a if parse_utc(a) >= parse_utc(b) else b
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, OperationalError) and sqlstate in RETRY_SQLSTATES
+
+
+class Archive:
+    """The archive of one database; open it with `Archive.open(url)` and `close()` it."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        url: URL,
+        *,
+        differ: Differ | None = None,
+        hasher: Hasher | None = None,
+    ) -> None:
+        self.engine = engine
+        self.url = url
+        self.differ: Differ = differ or _default_differ
+        self.hasher: Hasher = hasher or _default_hasher
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        create: bool = True,
+        differ: Differ | None = None,
+        hasher: Hasher | None = None,
+    ) -> Archive:
+        """Open the archive at `url` (default: env DODNEWS_ARCHIVE, else data/dodnews.sqlite).
+
+        A fresh database is brought to the newest schema. An older or newer schema, a file that
+        is not a database, or (with `create=False`) a missing or empty archive raise UserError
+        without changing anything.
+        """
+        parsed = resolve_archive_url(url)
+        check_sqlite_file(parsed, create=create)
+        engine = make_engine(parsed)
+        try:
+            with user_errors(parsed):
+                cls._prepare(engine, parsed, create=create)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, parsed, differ=differ, hasher=hasher)
+
+    @staticmethod
+    def _prepare(engine: Engine, url: URL, *, create: bool) -> None:
+        with engine.connect() as conn:
+            with conn.begin():
+                revision = migrate.current_revision(conn)
+                tables = migrate.table_names(conn)
+            head = migrate.head_revision()
+            if revision == head:
+                return
+            if revision is None:
+                if tables:
+                    raise UserError(
+                        f"{describe(url)} is a database but not a dodnews archive "
+                        f"(it has tables {', '.join(sorted(tables)[:5])})"
+                    )
+                if not create:
+                    raise UserError(f"archive {describe(url)} is empty (no dodnews tables)")
+                conn.rollback()
+                enable_wal(engine)
+                conn.execution_options(**{WRITE: True})
+                with conn.begin():
+                    migrate.upgrade(conn)
+                return
+            if revision in migrate.known_revisions():
+                raise UserError(
+                    f"archive {describe(url)} has schema {revision}, this dodnews needs {head}: "
+                    "run `dodnews archive upgrade`"
+                )
+            raise UserError(
+                f"archive {describe(url)} has schema {revision}, newer than this dodnews knows "
+                f"({head}): upgrade dodnews"
+            )
+
+    @staticmethod
+    def upgrade(url: str | None = None, target: str = "head") -> tuple[str | None, str]:
+        """Upgrade the archive's schema in place; returns (revision before, revision after)."""
+        parsed = resolve_archive_url(url)
+        check_sqlite_file(parsed, create=True)
+        engine = make_engine(parsed)
+        try:
+            with user_errors(parsed), engine.connect() as conn:
+                with conn.begin():
+                    before = migrate.current_revision(conn)
+                    tables = migrate.table_names(conn)
+                if before is None and tables:
+                    raise UserError(f"{describe(parsed)} is a database but not a dodnews archive")
+                known = migrate.known_revisions()
+                if before is not None and before not in known:
+                    raise UserError(
+                        f"archive {describe(parsed)} has schema {before}, newer than this "
+                        "dodnews knows: upgrade dodnews"
+                    )
+                conn.rollback()
+                enable_wal(engine)
+                conn.execution_options(**{WRITE: True})
+                with conn.begin():
+                    migrate.upgrade(conn, target)
+                with conn.begin():
+                    after = migrate.current_revision(conn)
+        finally:
+            engine.dispose()
+        return before, after or ""
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                yield conn
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def record_capture(self, capture: Capture, run_id: int | None = None) -> RecordResult:
+        """Store one capture and, for new content, its version and the change, atomically."""
+        if capture.outcome not in OUTCOMES:
+            raise ValueError(f"unknown capture outcome {capture.outcome!r}")
+        if capture.outcome == OUTCOME_OK and capture.article is None:
+            raise ValueError("an ok capture needs an article")
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with self._writing() as conn:
+                    return self._record(conn, capture, run_id)
+            except (IntegrityError, OperationalError) as exc:
+                if attempt == ATTEMPTS or not _retryable(exc):
+                    raise
+                logger.info(
+                    "Archive write of article %s raced another writer, retrying: %s",
+                    capture.article_id,
+                    exc.orig,
+                )
+        raise AssertionError("unreachable")
+
+    def _record(self, conn: Connection, capture: Capture, run_id: int | None) -> RecordResult:
+        when = format_utc(parse_utc(capture.fetched_at))
+        # Lock the article's row: concurrent writers of one article take turns (PostgreSQL).
+        art = conn.execute(
+            select(articles).where(articles.c.article_id == capture.article_id).with_for_update()
+        ).first()
+        if art is None:
+            conn.execute(
+                insert(articles).values(
+                    article_id=capture.article_id,
+                    first_seen=when,
+                    url=capture.final_url or capture.requested_url,
+                    gone=False,
+                )
+            )
+            art = conn.execute(
+                select(articles).where(articles.c.article_id == capture.article_id)
+            ).one()
+        current = None
+        if art.current_version_id is not None:
+            current = conn.execute(
+                select(versions).where(versions.c.id == art.current_version_id)
+            ).one()
+        updates: dict[str, Any] = {
+            "last_attempt": _later(art.last_attempt, when),
+            "last_outcome": capture.outcome,
+        }
+        headers = _selected_headers(capture.headers)
+        version_id: int | None = None
+        new_version = revert = False
+        change_id: int | None = None
+        report: ChangeReport | None = None
+
+        if capture.outcome == OUTCOME_OK:
+            assert capture.article is not None
+            article = capture.article
+            content_hash = self.hasher(article)
+            if current is not None and current.content_hash == content_hash:
+                version_id = current.id
+                self._touch_version(conn, current.id, when)
+            else:
+                older = conn.execute(
+                    select(versions.c.id).where(
+                        versions.c.article_id == capture.article_id,
+                        versions.c.content_hash == content_hash,
+                    )
+                ).first()
+                if older is not None:
+                    version_id, revert = older.id, current is not None
+                    self._touch_version(conn, older.id, when)
+                else:
+                    version_id = self._insert_version(conn, article, content_hash, when)
+                    new_version = True
+            capture_id = self._insert_capture(conn, capture, headers, when, version_id, run_id)
+            if current is not None and version_id != current.id:
+                change_id, report = self._insert_change(
+                    conn, art, current, article, content_hash, version_id, capture_id, when,
+                    revert, run_id,
+                )  # fmt: skip
+                if change_id is not None:
+                    updates["last_changed"] = when
+            updates.update(
+                current_version_id=version_id,
+                current_capture_id=capture_id,
+                last_captured=_later(art.last_captured, when),
+                url=article.url or capture.final_url or art.url,
+                section=article.section or art.section,
+                published=article.published or art.published,
+                etag=headers.get("etag"),
+                last_modified=headers.get("last-modified"),
+                body_digest=capture.body_digest,
+                gone=False,
+            )
+        elif capture.outcome == OUTCOME_NOT_MODIFIED:
+            if current is not None:
+                version_id = current.id
+                self._touch_version(conn, current.id, when)
+            capture_id = self._insert_capture(conn, capture, headers, when, version_id, run_id)
+            updates["last_captured"] = _later(art.last_captured, when)
+            if current is not None:
+                updates["current_capture_id"] = capture_id
+            # A 304 may carry a fresher validator; keep the old one otherwise.
+            if headers.get("etag"):
+                updates["etag"] = headers["etag"]
+            if headers.get("last-modified"):
+                updates["last_modified"] = headers["last-modified"]
+        else:
+            capture_id = self._insert_capture(conn, capture, headers, when, None, run_id)
+            if capture.outcome == OUTCOME_GONE:
+                updates["gone"] = True
+                updates["last_captured"] = _later(art.last_captured, when)
+        conn.execute(
+            update(articles).where(articles.c.article_id == capture.article_id).values(**updates)
+        )
+        return RecordResult(
+            capture_id=capture_id,
+            version_id=version_id,
+            new_version=new_version,
+            change_id=change_id,
+            report=report,
+            outcome=capture.outcome,
+            revert=revert and change_id is not None,
+        )
+
+    @staticmethod
+    def _touch_version(conn: Connection, version_id: int, when: str) -> None:
+        last_seen = conn.execute(
+            select(versions.c.last_seen).where(versions.c.id == version_id)
+        ).scalar_one()
+        if _later(last_seen, when) != last_seen:
+            conn.execute(update(versions).where(versions.c.id == version_id).values(last_seen=when))
+
+    @staticmethod
+    def _insert_version(conn: Connection, article: Article, content_hash: str, when: str) -> int:
+        top = conn.execute(
+            select(func.max(versions.c.seq)).where(versions.c.article_id == article.article_id)
+        ).scalar()
+        return conn.execute(
+            insert(versions)
+            .values(
+                article_id=article.article_id,
+                seq=(top or 0) + 1,
+                content_hash=content_hash,
+                article=article.to_dict(),
+                url=article.url,
+                title=article.title,
+                first_seen=when,
+                last_seen=when,
+                extractor_version=article.extractor_version or None,
+            )
+            .returning(versions.c.id)
+        ).scalar_one()
+
+    @staticmethod
+    def _insert_capture(
+        conn: Connection,
+        capture: Capture,
+        headers: dict[str, str],
+        when: str,
+        version_id: int | None,
+        run_id: int | None,
+    ) -> int:
+        # Lean rows: NULL instead of a final URL equal to the requested one, or no redirects.
+        final_url = capture.final_url
+        if final_url == capture.requested_url and capture.status is not None:
+            final_url = None
+        return conn.execute(
+            insert(captures)
+            .values(
+                article_id=capture.article_id,
+                requested_url=capture.requested_url,
+                final_url=final_url,
+                redirects=list(capture.redirects) or None,
+                fetched_at=when,
+                status=capture.status,
+                outcome=capture.outcome,
+                headers=headers or None,
+                body_digest=capture.body_digest,
+                error=capture.error,
+                warc_file=capture.warc_file,
+                warc_record_id=capture.warc_record_id,
+                version_id=version_id,
+                run_id=run_id,
+            )
+            .returning(captures.c.id)
+        ).scalar_one()
+
+    def _insert_change(
+        self,
+        conn: Connection,
+        art: Row[Any],
+        current: Row[Any],
+        article: Article,
+        content_hash: str,
+        version_id: int,
+        capture_id: int,
+        when: str,
+        revert: bool,
+        run_id: int | None,
+    ) -> tuple[int | None, ChangeReport]:
+        old_capture_id = art.current_capture_id
+        old_captured_at = current.last_seen
+        if old_capture_id is not None:
+            old_captured_at = conn.execute(
+                select(captures.c.fetched_at).where(captures.c.id == old_capture_id)
+            ).scalar()
+        report = self.differ(
+            Article.from_dict(current.article),
+            article,
+            old_captured_at=old_captured_at,
+            new_captured_at=when,
+            old_hash=current.content_hash,
+            new_hash=content_hash,
+        )
+        if not report.changed:
+            # Different hashes, yet nothing a reader would call a change: a new version (the
+            # content is not byte-equal) but no change row to report.
+            return None, report
+        change_id = conn.execute(
+            insert(changes)
+            .values(
+                article_id=article.article_id,
+                from_version_id=current.id,
+                to_version_id=version_id,
+                from_capture_id=old_capture_id,
+                to_capture_id=capture_id,
+                detected_at=when,
+                kinds=report.kinds,
+                significance=float(report.significance),
+                report=report.to_dict(),
+                revert=revert,
+                run_id=run_id,
+            )
+            .returning(changes.c.id)
+        ).scalar_one()
+        return change_id, report
+
+    def start_run(self, spider: str) -> int:
+        """Record the start of a crawl run; returns its id."""
+        with self._writing() as conn:
+            return conn.execute(
+                insert(runs)
+                .values(spider=spider, started_at=_now(), status="running", counts={}, errors=[])
+                .returning(runs.c.id)
+            ).scalar_one()
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        counts: dict[str, Any] | None = None,
+        changes_found: int | None = None,
+        errors: list[Any] | None = None,
+    ) -> None:
+        """Record the end of a crawl run."""
+        with self._writing() as conn:
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(
+                    finished_at=_now(),
+                    status=status,
+                    counts=dict(counts or {}),
+                    changes_found=changes_found,
+                    errors=list(errors or []),
+                )
+            )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def latest_version(self, article_id: int) -> VersionRecord | None:
+        """The current version of an article (that of its latest ok capture), or None."""
+        with self._reading() as conn:
+            row = conn.execute(
+                select(versions)
+                .join(articles, articles.c.current_version_id == versions.c.id)
+                .where(articles.c.article_id == article_id)
+            ).first()
+        return _version(row) if row is not None else None
+
+    def version(self, article_id: int, seq: int) -> VersionRecord | None:
+        """Version number `seq` (1, 2, ...) of an article, or None."""
+        with self._reading() as conn:
+            row = conn.execute(
+                select(versions).where(versions.c.article_id == article_id, versions.c.seq == seq)
+            ).first()
+        return _version(row) if row is not None else None
+
+    def versions(self, article_id: int) -> list[VersionRecord]:
+        """Every version of an article, by seq."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                select(versions).where(versions.c.article_id == article_id).order_by(versions.c.seq)
+            ).all()
+        return [_version(r) for r in rows]
+
+    def captures(self, article_id: int) -> list[CaptureRecord]:
+        """Every capture of an article, oldest first."""
+        query = (
+            select(captures, versions.c.seq)
+            .outerjoin(versions, versions.c.id == captures.c.version_id)
+            .where(captures.c.article_id == article_id)
+            .order_by(captures.c.fetched_at, captures.c.id)
+        )
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        return [_capture(r) for r in rows]
+
+    def article(self, article_id: int) -> ArticleRecord | None:
+        """What the archive knows about one article id, or None."""
+        with self._reading() as conn:
+            row = conn.execute(select(articles).where(articles.c.article_id == article_id)).first()
+        return _article(row) if row is not None else None
+
+    def known_articles(self) -> list[ArticleRecord]:
+        """Every article id the archive has a capture of, by id."""
+        with self._reading() as conn:
+            rows = conn.execute(select(articles).order_by(articles.c.article_id)).all()
+        return [_article(r) for r in rows]
+
+    def conditional_headers(self, article_id: int) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for a re-capture, from the latest validators."""
+        with self._reading() as conn:
+            row = conn.execute(
+                select(articles.c.etag, articles.c.last_modified).where(
+                    articles.c.article_id == article_id
+                )
+            ).first()
+        headers: dict[str, str] = {}
+        if row is not None and row.etag:
+            headers["If-None-Match"] = row.etag
+        if row is not None and row.last_modified:
+            headers["If-Modified-Since"] = row.last_modified
+        return headers
+
+    def changes(
+        self,
+        since: str | datetime | None = None,
+        kind: str | None = None,
+        article_id: int | None = None,
+        run_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[ChangeRecord]:
+        """Recorded changes, newest first, optionally filtered."""
+        old_v, new_v = versions.alias("old_v"), versions.alias("new_v")
+        old_c, new_c = captures.alias("old_c"), captures.alias("new_c")
+        query = (
+            select(
+                changes,
+                old_v.c.seq.label("from_seq"),
+                new_v.c.seq.label("to_seq"),
+                new_v.c.title.label("title"),
+                new_v.c.url.label("url"),
+                old_c.c.fetched_at.label("old_captured_at"),
+                new_c.c.fetched_at.label("new_captured_at"),
+            )
+            .join(old_v, old_v.c.id == changes.c.from_version_id)
+            .join(new_v, new_v.c.id == changes.c.to_version_id)
+            .outerjoin(old_c, old_c.c.id == changes.c.from_capture_id)
+            .outerjoin(new_c, new_c.c.id == changes.c.to_capture_id)
+            .order_by(changes.c.detected_at.desc(), changes.c.id.desc())
+        )
+        if since is not None:
+            query = query.where(changes.c.detected_at >= parse_utc(since).replace(tzinfo=None))
+        if kind is not None:
+            # kinds is a JSON list of plain names; its text contains "name" with the quotes.
+            query = query.where(cast(changes.c.kinds, Text).like(f'%"{kind}"%'))
+        if article_id is not None:
+            query = query.where(changes.c.article_id == article_id)
+        if run_id is not None:
+            query = query.where(changes.c.run_id == run_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        return [_change(r) for r in rows]
+
+    def runs(self, limit: int | None = 20) -> list[RunRecord]:
+        """Crawl runs, newest first."""
+        query = select(runs).order_by(runs.c.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        return [
+            RunRecord(
+                id=r.id,
+                spider=r.spider,
+                started_at=r.started_at,
+                finished_at=r.finished_at,
+                status=r.status,
+                counts=r.counts or {},
+                changes_found=r.changes_found,
+                errors=r.errors or [],
+            )
+            for r in rows
+        ]
+
+    def stats(self) -> dict[str, int]:
+        """Row counts per table, articles gone, and captures by outcome."""
+        return count_rows(self.engine)
+
+    def revision(self) -> str | None:
+        """The schema revision of the database."""
+        with self._reading() as conn:
+            return migrate.current_revision(conn)
+
+    def verify(self) -> list[str]:
+        """Problems found: version hashes that do not match their stored article, dangling ids."""
+        problems: list[str] = []
+        with self._reading() as conn:
+            version_ids: dict[int, int] = {}
+            query = select(versions).order_by(versions.c.article_id, versions.c.seq)
+            for row in conn.execute(query.execution_options(yield_per=500)):
+                version_ids[row.id] = row.article_id
+                where = f"article {row.article_id} version {row.seq}"
+                try:
+                    article = Article.from_dict(row.article)
+                    actual = self.hasher(article)
+                except Exception as exc:  # any unreadable stored JSON is a finding, not a crash
+                    problems.append(f"{where}: stored article is unreadable ({exc})")
+                    continue
+                if actual != row.content_hash:
+                    problems.append(
+                        f"{where}: content hash {row.content_hash} does not match the stored "
+                        f"article ({actual})"
+                    )
+                if article.article_id != row.article_id:
+                    problems.append(f"{where}: stored article has id {article.article_id}")
+            capture_ids = set(conn.execute(select(captures.c.id)).scalars())
+            for row in conn.execute(select(changes)):
+                for side in ("from_version_id", "to_version_id"):
+                    target = getattr(row, side)
+                    if version_ids.get(target) != row.article_id:
+                        problems.append(
+                            f"change {row.id}: {side} {target} is not a version of "
+                            f"article {row.article_id}"
+                        )
+                for side in ("from_capture_id", "to_capture_id"):
+                    target = getattr(row, side)
+                    if target is not None and target not in capture_ids:
+                        problems.append(f"change {row.id}: {side} {target} does not exist")
+            query = select(captures.c.id, captures.c.article_id, captures.c.version_id).where(
+                captures.c.version_id.is_not(None)
+            )
+            for row in conn.execute(query):
+                if version_ids.get(row.version_id) != row.article_id:
+                    problems.append(
+                        f"capture {row.id}: version {row.version_id} is not a version of "
+                        f"article {row.article_id}"
+                    )
+            for row in conn.execute(select(articles.c.article_id, articles.c.current_version_id)):
+                if row.current_version_id is None:
+                    continue
+                if version_ids.get(row.current_version_id) != row.article_id:
+                    problems.append(
+                        f"article {row.article_id}: current version {row.current_version_id} "
+                        "is not one of its versions"
+                    )
+        return problems
+
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    """Row counts of an archive at any schema revision."""
+    with engine.connect() as conn, conn.begin():
+        counts = {
+            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in (
+                ("articles", articles),
+                ("versions", versions),
+                ("captures", captures),
+                ("changes", changes),
+                ("runs", runs),
+            )
+        }
+        counts["gone"] = conn.execute(
+            select(func.count()).select_from(articles).where(articles.c.gone.is_(True))
+        ).scalar_one()
+        for outcome, n in conn.execute(
+            select(captures.c.outcome, func.count()).group_by(captures.c.outcome)
+        ):
+            counts[f"captures_{outcome.replace('-', '_')}"] = n
+    return counts
+
+
+def _selected_headers(headers: dict[str, str]) -> dict[str, str]:
+    kept = {}
+    for name, value in headers.items():
+        low = name.lower()
+        if low in SELECTED_HEADERS and value is not None:
+            kept[low] = str(value)[:500]
+    return kept
+
+
+def _version(row: Row[Any]) -> VersionRecord:
+    return VersionRecord(
+        id=row.id,
+        article_id=row.article_id,
+        seq=row.seq,
+        content_hash=row.content_hash,
+        article=Article.from_dict(row.article),
+        url=row.url,
+        title=row.title,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        extractor_version=row.extractor_version,
+    )
+
+
+def _capture(row: Row[Any]) -> CaptureRecord:
+    final_url = row.final_url
+    if final_url is None and row.status is not None:
+        final_url = row.requested_url  # stored as NULL when equal
+    return CaptureRecord(
+        id=row.id,
+        article_id=row.article_id,
+        requested_url=row.requested_url,
+        final_url=final_url,
+        redirects=list(row.redirects or []),
+        fetched_at=row.fetched_at,
+        status=row.status,
+        outcome=row.outcome,
+        headers=dict(row.headers or {}),
+        body_digest=row.body_digest,
+        error=row.error,
+        warc_file=row.warc_file,
+        warc_record_id=row.warc_record_id,
+        version_id=row.version_id,
+        version_seq=row.seq,
+        run_id=row.run_id,
+    )
+
+
+def _article(row: Row[Any]) -> ArticleRecord:
+    return ArticleRecord(
+        article_id=row.article_id,
+        url=row.url,
+        section=row.section,
+        published=row.published,
+        first_seen=row.first_seen,
+        last_captured=row.last_captured,
+        last_attempt=row.last_attempt,
+        last_changed=row.last_changed,
+        last_outcome=row.last_outcome,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        body_digest=row.body_digest,
+        gone=bool(row.gone),
+        current_version_id=row.current_version_id,
+    )
+
+
+def _change(row: Row[Any]) -> ChangeRecord:
+    return ChangeRecord(
+        id=row.id,
+        article_id=row.article_id,
+        from_seq=row.from_seq,
+        to_seq=row.to_seq,
+        from_version_id=row.from_version_id,
+        to_version_id=row.to_version_id,
+        detected_at=row.detected_at,
+        kinds=list(row.kinds),
+        significance=row.significance,
+        revert=bool(row.revert),
+        report=ChangeReport.from_dict(row.report),
+        title=row.title,
+        url=row.url,
+        old_captured_at=row.old_captured_at,
+        new_captured_at=row.new_captured_at,
+        old_capture_id=row.from_capture_id,
+        new_capture_id=row.to_capture_id,
+        run_id=row.run_id,
+    )
