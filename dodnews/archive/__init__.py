@@ -4,6 +4,7 @@
 No Scrapy import here: the CLI, the pipelines and the tests share it.
 """
 
+from dodnews.archive.cli_support import open_archive
 from dodnews.archive.records import (
     ArticleRecord,
     CaptureRecord,
@@ -12,11 +13,12 @@ from dodnews.archive.records import (
     RunRecord,
     VersionRecord,
 )
-from dodnews.archive.store import Archive
+from dodnews.archive.store import Archive, ArchiveStatus, inspect_archive
 from dodnews.archive.urls import default_archive_url, resolve_archive_url
 
 __all__ = [
     "Archive",
+    "ArchiveStatus",
     "ArticleRecord",
     "CaptureRecord",
     "ChangeRecord",
@@ -24,5 +26,7 @@ __all__ = [
     "RunRecord",
     "VersionRecord",
     "default_archive_url",
+    "inspect_archive",
+    "open_archive",
     "resolve_archive_url",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +39,7 @@ from dodnews.archive.schema import (
     runs,
     versions,
 )
-from dodnews.archive.urls import describe, resolve_archive_url
+from dodnews.archive.urls import describe, resolve_archive_url, sqlite_path
 from dodnews.diffing.model import ChangeReport
 from dodnews.errors import UserError
 from dodnews.items import (
@@ -507,6 +508,14 @@ class Archive:
             ).first()
         return _version(row) if row is not None else None
 
+    def get_version(self, article_id: int, seq: int | str) -> VersionRecord | None:
+        """`version`, with the number as given on a command line ("2")."""
+        try:
+            number = int(seq)
+        except (TypeError, ValueError):
+            raise UserError(f"bad version number {seq!r}: use 1, 2, 3...") from None
+        return self.version(article_id, number)
+
     def versions(self, article_id: int) -> list[VersionRecord]:
         """Every version of an article, by seq."""
         with self._reading() as conn:
@@ -791,4 +800,46 @@ def _change(row: Row[Any]) -> ChangeRecord:
         old_capture_id=row.from_capture_id,
         new_capture_id=row.to_capture_id,
         run_id=row.run_id,
+    )
+
+
+@dataclass
+class ArchiveStatus:
+    """What `dodnews archive status` reports, readable at any schema revision."""
+
+    url: str
+    backend: str
+    path: str | None
+    revision: str | None
+    head: str
+    counts: dict[str, int] | None
+
+    @property
+    def needs_upgrade(self) -> bool:
+        return self.revision != self.head
+
+
+def inspect_archive(url: str | None = None) -> ArchiveStatus:
+    """The schema revision and row counts of an existing archive, without changing it."""
+    parsed = resolve_archive_url(url)
+    check_sqlite_file(parsed, create=False)
+    engine = make_engine(parsed)
+    try:
+        with user_errors(parsed):
+            with engine.connect() as conn, conn.begin():
+                revision = migrate.current_revision(conn)
+                tables = migrate.table_names(conn)
+            if revision is None and tables:
+                raise UserError(f"{describe(parsed)} is a database but not a dodnews archive")
+            counts = count_rows(engine) if revision is not None else None
+    finally:
+        engine.dispose()
+    path = sqlite_path(parsed)
+    return ArchiveStatus(
+        url=describe(parsed),
+        backend=parsed.get_backend_name(),
+        path=str(path) if path is not None else None,
+        revision=revision,
+        head=migrate.head_revision(),
+        counts=counts,
     )

@@ -1,0 +1,74 @@
+"""What the archive's CLI commands share: the --archive option, opening, and argument checks."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from dodnews.archive.db import user_errors
+from dodnews.archive.schema import parse_utc
+from dodnews.archive.store import Archive
+from dodnews.archive.urls import resolve_archive_url
+from dodnews.diffing.model import KINDS
+from dodnews.errors import UserError
+
+_RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def add_archive_option(parser: argparse.ArgumentParser) -> None:
+    """`--archive URL` (default: env DODNEWS_ARCHIVE, else data/dodnews.sqlite)."""
+    parser.add_argument(
+        "--archive",
+        metavar="URL",
+        help="archive database URL or SQLite path (default: $DODNEWS_ARCHIVE, "
+        "else ./data/dodnews.sqlite)",
+    )
+
+
+def open_archive(url: str | None = None, *, create: bool = False) -> Archive:
+    """Open an existing archive for a command; every failure is a one-line UserError."""
+    with user_errors(resolve_archive_url(url)):
+        return Archive.open(url, create=create)
+
+
+@contextmanager
+def archive_for(args: argparse.Namespace, *, create: bool = False) -> Iterator[Archive]:
+    """The archive named by `args.archive`, closed afterwards; database errors become one line."""
+    archive = open_archive(args.archive, create=create)
+    try:
+        with user_errors(archive.url):
+            yield archive
+    finally:
+        archive.close()
+
+
+def parse_since(text: str) -> datetime:
+    """A date, an ISO 8601 time, or a span back from now ("36h", "7d", "2w")."""
+    value = text.strip()
+    match = _RELATIVE.match(value)
+    if match:
+        span = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        return datetime.now(UTC) - span
+    try:
+        return parse_utc(value)
+    except ValueError:
+        raise UserError(
+            f"bad date {text!r}: use YYYY-MM-DD, an ISO 8601 time, or a span like 7d or 36h"
+        ) from None
+
+
+def parse_kind(text: str) -> str:
+    """A change kind from the report vocabulary."""
+    if text not in KINDS:
+        raise UserError(f"unknown change kind {text!r}; kinds are: {', '.join(KINDS)}")
+    return text
+
+
+def require_article(archive: Archive, article_id: int) -> None:
+    """UserError when the archive has never captured `article_id`."""
+    if archive.article(article_id) is None:
+        raise UserError(f"article {article_id} is not in the archive")

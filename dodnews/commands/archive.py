@@ -1,0 +1,77 @@
+"""`dodnews archive upgrade|status|verify`: look after the archive database."""
+
+from __future__ import annotations
+
+import argparse
+
+from dodnews.archive.cli_support import add_archive_option, archive_for
+from dodnews.archive.store import Archive, inspect_archive
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `archive` subcommand and its actions."""
+    parser = subparsers.add_parser(
+        "archive",
+        help="upgrade, inspect or verify the archive database",
+        description="Look after the archive database (SQLite file or PostgreSQL).",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    upgrade = actions.add_parser("upgrade", help="bring the schema to this version of dodnews")
+    add_archive_option(upgrade)
+    upgrade.set_defaults(func=run_upgrade)
+    status = actions.add_parser("status", help="where the archive is, its schema and row counts")
+    add_archive_option(status)
+    status.set_defaults(func=run_status)
+    verify = actions.add_parser(
+        "verify", help="re-hash every version and check references (exit 1 on problems)"
+    )
+    add_archive_option(verify)
+    verify.set_defaults(func=run_verify)
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    """Upgrade the schema in place (creates the archive when there is none)."""
+    before, after = Archive.upgrade(args.archive)
+    if before == after:
+        print(f"archive schema already at {after}")
+    else:
+        print(f"archive schema upgraded from {before or 'nothing'} to {after}")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """Print the archive's location, back end, schema revision and row counts."""
+    status = inspect_archive(args.archive)
+    print(f"archive:  {status.url}")
+    print(f"backend:  {status.backend}")
+    if status.path:
+        print(f"file:     {status.path}")
+    if status.revision is None:
+        print(f"schema:   none (empty database; head is {status.head})")
+    elif status.needs_upgrade:
+        print(
+            f"schema:   {status.revision} (this dodnews needs {status.head}: "
+            "run `dodnews archive upgrade`)"
+        )
+    else:
+        print(f"schema:   {status.revision} (current)")
+    for name, count in (status.counts or {}).items():
+        print(f"{name + ':':<26}{count}")
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Print every problem found; exit status 1 when there is any."""
+    with archive_for(args) as archive:
+        problems = archive.verify()
+        counts = archive.stats()
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found")
+        return 1
+    print(
+        f"ok: {counts['versions']} versions, {counts['changes']} changes, "
+        f"{counts['captures']} captures checked"
+    )
+    return 0
