@@ -1,0 +1,194 @@
+"""Format-neutral reading of a ChangeReport: labels, sections, locations and word-level ops.
+
+The Markdown, HTML and Atom renderers all take their structure from here, so the three formats
+show the same changes in the same order. Values returned here are plain (unescaped) text.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from dodnews.diffing.model import KINDS, Change
+
+KIND_LABELS = {
+    "title_changed": "Title changed",
+    "byline_changed": "Byline changed",
+    "date_changed": "Date changed",
+    "summary_changed": "Summary changed",
+    "banner_added": "Banner added",
+    "banner_removed": "Banner removed",
+    "banner_changed": "Banner changed",
+    "correction_added": "Correction added",
+    "correction_changed": "Correction changed",
+    "paragraph_added": "Paragraph added",
+    "paragraph_removed": "Paragraph removed",
+    "paragraph_edited": "Paragraph edited",
+    "paragraph_moved": "Paragraph moved",
+    "figure_changed": "Figure changed",
+    "image_added": "Image added",
+    "image_removed": "Image removed",
+    "caption_changed": "Caption changed",
+    "credit_changed": "Photo credit changed",
+    "related_added": "Related story added",
+    "related_removed": "Related story removed",
+    "tags_changed": "Tags changed",
+    "url_changed": "URL changed",
+}
+NOTICE_KINDS = frozenset(
+    {"banner_added", "banner_removed", "banner_changed", "correction_added", "correction_changed"}
+)
+PARAGRAPH_KINDS = frozenset(
+    {"paragraph_added", "paragraph_removed", "paragraph_edited", "paragraph_moved"}
+)
+FIGURE_KIND = "figure_changed"
+_KIND_ORDER = {kind: n for n, kind in enumerate(KINDS)}
+
+
+def kind_label(kind: str) -> str:
+    """Human label of a kind; unknown kinds are shown as they are (the caller escapes)."""
+    return KIND_LABELS.get(kind, kind)
+
+
+def kind_slug(kind: str) -> str:
+    """A kind usable in HTML ids/classes: itself if it is in KINDS, else "other"."""
+    return kind if kind in _KIND_ORDER else "other"
+
+
+@dataclass
+class Sections:
+    """A report's changes split the way every format shows them."""
+
+    notices: list[Change]
+    figures: list[Change]
+    paragraphs: list[Change]
+    fields: list[Change]
+
+
+def sections(changes: list[Change]) -> Sections:
+    """Split changes into notices, figures, paragraphs (in new-text order) and other fields."""
+    notices, figures, paragraphs, others = [], [], [], []
+    for change in sorted(changes, key=_change_order):
+        if change.kind in NOTICE_KINDS:
+            notices.append(change)
+        elif change.kind == FIGURE_KIND:
+            figures.append(change)
+        elif change.kind in PARAGRAPH_KINDS:
+            paragraphs.append(change)
+        else:
+            others.append(change)
+    paragraphs.sort(key=_paragraph_order)
+    return Sections(notices, figures, paragraphs, others)
+
+
+def _change_order(change: Change) -> tuple[int, str]:
+    return (_KIND_ORDER.get(change.kind, len(_KIND_ORDER)), change.kind)
+
+
+def _index(change: Change, key: str) -> int | None:
+    value = (change.location or {}).get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _paragraph_order(change: Change) -> tuple[int, int]:
+    new, old = _index(change, "new_index"), _index(change, "old_index")
+    return (new if new is not None else old if old is not None else 0, 0 if new is not None else 1)
+
+
+def paragraph_number(change: Change, side: str) -> int | None:
+    """1-based paragraph number on the "old" or "new" side, if the location has it."""
+    index = _index(change, f"{side}_index")
+    return None if index is None else index + 1
+
+
+def where(change: Change) -> str:
+    """Where a change sits: "¶2 → ¶3", "¶4", "title", "caption of image 2"..."""
+    old, new = paragraph_number(change, "old"), paragraph_number(change, "new")
+    if old is not None and new is not None:
+        return f"¶{old}" if old == new else f"¶{old} → ¶{new}"
+    if old is not None or new is not None:
+        return f"¶{old if old is not None else new}"
+    parts = [str(change.field)] if change.field else []
+    extra = {
+        k: v for k, v in sorted((change.location or {}).items()) if k not in {"field"} and v != ""
+    }
+    parts += [f"{k} {value_text(v)}" for k, v in extra.items()]
+    return ", ".join(parts)
+
+
+def value_text(value: Any) -> str:
+    """A JSON value as one readable line (lists joined, dicts as "key: value; ...")."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{k}: {value_text(v)}" for k, v in sorted(value.items()) if v not in (None, "")
+        )
+    return str(value)
+
+
+@dataclass(frozen=True)
+class WordOp:
+    """One step of a word-level diff: "equal", "replace", "insert" or "delete"."""
+
+    op: str
+    old: str
+    new: str
+
+
+def word_ops(change: Change) -> list[WordOp]:
+    """The word-level ops of an edited paragraph: the detector's, else computed with difflib."""
+    raw = (change.detail or {}).get("ops")
+    if isinstance(raw, list) and raw:
+        ops = [_op(item) for item in raw if isinstance(item, dict)]
+        if ops:
+            return ops
+    return diff_words(value_text(change.before), value_text(change.after))
+
+
+def _op(item: dict[str, Any]) -> WordOp:
+    def words(value: Any) -> str:
+        if isinstance(value, list):
+            return " ".join(str(v) for v in value)
+        return "" if value is None else str(value)
+
+    op = item.get("op")
+    old, new = words(item.get("old")), words(item.get("new"))
+    if op == "equal":
+        return WordOp("equal", old or new, old or new)
+    if op not in {"replace", "insert", "delete"}:
+        op = "replace" if old and new else "insert" if new else "delete"
+    return WordOp(str(op), old, new)
+
+
+def diff_words(before: str, after: str) -> list[WordOp]:
+    """Word-level ops between two texts (whitespace-separated words)."""
+    old, new = before.split(), after.split()
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    return [
+        WordOp(tag, " ".join(old[i1:i2]), " ".join(new[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+
+
+def side_text(change: Change, side: str) -> str:
+    """The paragraph text on one side ("old"/"new") of a paragraph change."""
+    value = change.before if side == "old" else change.after
+    if value is None and change.kind == "paragraph_moved":
+        value = change.after if side == "old" else change.before
+    return value_text(value)
+
+
+def summary_line(change: Change) -> str:
+    """The detector's summary, else a label built from the kind and location."""
+    if change.summary:
+        return change.summary
+    place = where(change)
+    return f"{kind_label(change.kind)} ({place})" if place else kind_label(change.kind)

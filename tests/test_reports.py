@@ -1,0 +1,649 @@
+"""Reports: per-change Markdown/HTML/JSON, index.html and atom.xml, escaping and determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+import zlib
+from pathlib import Path
+
+import pytest
+
+from dodnews.diffing.model import KINDS, Change, ChangeReport, Provenance
+from dodnews.errors import UserError
+from dodnews.reports import (
+    ReportEntry,
+    group_entries,
+    render_atom,
+    render_html,
+    render_index,
+    render_json,
+    render_markdown,
+    write_reports,
+)
+from dodnews.reports.text import clean, md, safe_url
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+BANNER = (
+    "This page belongs to a historical collection kept on defense.gov; some details may be out of "
+    "date and some links may not work."
+)
+HOSTILE = '<script>alert(1)</script> and <img src=x onerror="alert(2)"> here'
+RLO = "\u202e"
+
+
+def provenance(article_id: int = 4100123) -> Provenance:
+    return Provenance(
+        article_id=article_id,
+        old_captured_at="2025-03-02T10:00:00+00:00",
+        new_captured_at="2025-09-06T08:30:00+00:00",
+        old_hash="sha256:aaaa1111",
+        new_hash="sha256:bbbb2222",
+        old_url=f"https://www.defense.gov/News/News-Stories/Article/Article/{article_id}/bridge/",
+        new_url=f"https://www.war.gov/News/News-Stories/Article/Article/{article_id}/bridge/",
+        extractor_version="extract-7",
+        tool_version="0.1.0",
+    )
+
+
+def full_report(article_id: int = 4100123) -> ChangeReport:
+    """One report with every kind of change, written fresh for these tests."""
+    changes = [
+        Change(
+            "title_changed",
+            "title",
+            "Engineers Reopen River Bridge",
+            "Engineers Reopen Two River Bridges",
+            "Title changed",
+        ),
+        Change(
+            "byline_changed",
+            "byline",
+            "By Dana Ortiz",
+            "By Dana Ortiz and Lee Park",
+            "Byline changed",
+        ),
+        Change("date_changed", "published", "2025-03-01", "2025-03-02", "Date changed"),
+        Change(
+            "summary_changed",
+            "summary",
+            "A bridge reopened.",
+            "Two bridges reopened.",
+            "Summary changed",
+        ),
+        Change("banner_added", "banner", None, BANNER, "Historical-collection banner added"),
+        Change(
+            "correction_added",
+            "corrections",
+            None,
+            "Correction: the crew numbered 140, not 120.",
+            "Correction added",
+        ),
+        Change(
+            "paragraph_edited",
+            "paragraphs",
+            "The repair cost $300 million and took 120 days.",
+            "The repair cost $350 million and took 140 days.",
+            "Paragraph 2 edited",
+            {"old_index": 1, "new_index": 1},
+            {
+                "ops": [
+                    {"op": "equal", "old": "The repair cost", "new": "The repair cost"},
+                    {"op": "replace", "old": "$300", "new": "$350"},
+                    {"op": "equal", "old": "million and took", "new": "million and took"},
+                    {"op": "replace", "old": "120", "new": "140"},
+                    {"op": "equal", "old": "days.", "new": "days."},
+                ]
+            },
+        ),
+        Change(
+            "figure_changed",
+            "paragraphs",
+            "$300 million",
+            "$350 million",
+            "Figure $300 million -> $350 million",
+            {"old_index": 1, "new_index": 1},
+        ),
+        Change(
+            "figure_changed",
+            "paragraphs",
+            "120",
+            "140",
+            "Figure 120 -> 140",
+            {"old_index": 1, "new_index": 1},
+        ),
+        Change(
+            "paragraph_added",
+            "paragraphs",
+            None,
+            "Barge traffic resumed the next morning.",
+            "Paragraph 4 added",
+            {"new_index": 3},
+        ),
+        Change(
+            "paragraph_removed",
+            "paragraphs",
+            "Officials did not give a date.",
+            None,
+            "Paragraph 3 removed",
+            {"old_index": 2},
+        ),
+        Change(
+            "paragraph_moved",
+            "paragraphs",
+            "The crew worked in two shifts.",
+            "The crew worked in two shifts.",
+            "Paragraph moved",
+            {"old_index": 4, "new_index": 2},
+        ),
+        Change(
+            "image_added",
+            "images",
+            None,
+            {
+                "src": "https://media.defense.gov/2025/Mar/02/2003000001/bridge.jpg",
+                "virin": "250302-A-ZZ999-1001",
+            },
+            "Image added",
+        ),
+        Change(
+            "image_removed",
+            "images",
+            {"src": "https://media.defense.gov/old.jpg"},
+            None,
+            "Image removed",
+        ),
+        Change(
+            "caption_changed",
+            "images[0].caption",
+            "Crews at dusk.",
+            "Crews at dawn.",
+            "Caption changed",
+        ),
+        Change(
+            "credit_changed",
+            "images[0].credit",
+            "Sgt. Kim Reyes",
+            "Spc. Kim Reyes",
+            "Credit changed",
+        ),
+        Change(
+            "related_added",
+            "related",
+            None,
+            {
+                "article_id": 4100200,
+                "title": "Port Reopens",
+                "url": "https://www.war.gov/Article/4100200/",
+            },
+            "Related story added",
+        ),
+        Change(
+            "related_removed",
+            "related",
+            {"article_id": 4099000, "title": "Flood Warning"},
+            None,
+            "Related story removed",
+        ),
+        Change(
+            "tags_changed",
+            "tags",
+            ["Army", "Infrastructure"],
+            ["Army", "Logistics"],
+            "Tags changed",
+        ),
+        Change(
+            "url_changed",
+            "url",
+            "https://www.defense.gov/Article/4100123/bridge/",
+            "https://www.war.gov/Article/4100123/bridges/",
+            "URL changed",
+        ),
+        Change(
+            "banner_changed", "banner", "Old notice text.", "New notice text.", "Banner changed"
+        ),
+        Change("banner_removed", "banner", "A temporary notice.", None, "Banner removed"),
+        Change(
+            "correction_changed",
+            "corrections",
+            "Fixed a date.",
+            "Fixed two dates.",
+            "Correction changed",
+        ),
+    ]
+    return ChangeReport(
+        provenance=provenance(article_id),
+        changes=changes,
+        significance=0.82,
+        reasons=["money figure changed", "banner added"],
+    )
+
+
+def entry(
+    change_id: int = 1,
+    report: ChangeReport | None = None,
+    *,
+    detected_at: str = "2025-09-06T08:31:00+00:00",
+    title: str = "Engineers Reopen Two River Bridges",
+    url: str = "https://www.war.gov/News/News-Stories/Article/Article/4100123/bridges/",
+    **extra: object,
+) -> ReportEntry:
+    report = report or full_report()
+    return ReportEntry(
+        change_id=change_id,
+        report=report,
+        title=title,
+        url=url,
+        detected_at=detected_at,
+        from_version=1,
+        to_version=2,
+        old_capture_url="https://archive.example.org/wayback/20250302/bridge",
+        new_capture_url="https://archive.example.org/wayback/20250906/bridges",
+        old_article={"title": "Engineers Reopen River Bridge", "paragraphs": ["One.", "Two."]},
+        new_article={"title": title, "paragraphs": ["One.", "Two changed.", "Three."]},
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def hostile_entry() -> ReportEntry:
+    """Archived text that tries to inject markup, scripts, links and bidi reordering."""
+    report = ChangeReport(
+        provenance=provenance(4100999),
+        changes=[
+            Change(
+                "paragraph_edited",
+                "paragraphs",
+                f"Plain text {RLO}gnp.exe",
+                f"{HOSTILE} {RLO}gnp.exe",
+                f"Edited {HOSTILE}",
+                {"old_index": 0, "new_index": 0},
+            ),
+            Change(
+                "paragraph_added",
+                "paragraphs",
+                None,
+                f"[click](javascript:alert(3)) {HOSTILE}",
+                "added",
+                {"new_index": 1},
+            ),
+            Change("banner_added", "banner", None, f"<b>bold</b>{RLO} notice & more"),
+            Change(
+                "figure_changed",
+                "paragraphs",
+                "<i>1</i>",
+                "2\u202e0",
+                "fig",
+                {"old_index": 0, "new_index": 0},
+            ),
+            Change("related_added", "related", None, {"url": "javascript:alert(4)", "title": "x"}),
+        ],
+        reasons=[HOSTILE],
+    )
+    return ReportEntry(
+        change_id=7,
+        report=report,
+        title=f"Title {HOSTILE} {RLO}",
+        url="javascript:alert(5)",
+        detected_at="2025-09-07T00:00:00Z",
+        from_version=3,
+        to_version=4,
+        old_capture_url="JaVaScRiPt:alert(6)",
+        new_capture_url="data:text/html,<script>alert(7)</script>",
+        screenshots={"evil": "javascript:alert(8)", "ok": "data:image/png;base64,iVBORw0KGgo="},
+    )
+
+
+# --- per-change rendering ---
+
+
+def test_full_report_covers_every_kind() -> None:
+    assert set(full_report().kinds) == set(KINDS)
+
+
+def test_html_shows_every_kind_and_side_by_side_word_diff() -> None:
+    out = render_html(entry())
+    for kind in KINDS:
+        assert f"k-{kind}" in out, kind
+    assert "<del>$300</del>" in out and "<ins>$350</ins>" in out
+    assert "<del>120</del>" in out and "<ins>140</ins>" in out
+    # Edited row: old cell then new cell, paragraph numbers 1-based.
+    row = re.search(r'<tr class="edited">(.*?)</tr>', out).group(1)
+    assert row.index('class="old"') < row.index('class="new"')
+    assert '<span class="num">¶2</span>' in row
+    assert '<tr class="added"><td class="old empty"></td>' in out
+    assert "<ins>Barge traffic resumed the next morning.</ins>" in out
+    assert "<del>Officials did not give a date.</del>" in out
+    assert "Paragraph moved (¶5 → ¶3)" in out
+    # Notice boxes, provenance, links, significance, CSP.
+    assert '<div class="notice k-banner_added">' in out and "historical collection" in out
+    assert '<div class="notice k-correction_added">' in out
+    for value in (
+        "4100123",
+        "sha256:aaaa1111",
+        "sha256:bbbb2222",
+        "extract-7",
+        "0.1.0",
+        "2025-03-02T10:00:00+00:00",
+        "2025-09-06T08:30:00+00:00",
+    ):
+        assert value in out
+    assert 'href="https://archive.example.org/wayback/20250302/bridge"' in out
+    assert 'href="https://archive.example.org/wayback/20250906/bridges"' in out
+    assert 'href="https://www.war.gov/News/News-Stories/Article/Article/4100123/bridges/"' in out
+    assert '<span class="sig high">0.82</span>' in out and "money figure changed" in out
+    assert (
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src data: https: http:\">"
+    ) in out
+    assert "<script" not in out and "http-equiv" in out
+    # Tags: the item only on one side is marked.
+    assert "<del>Infrastructure</del>" in out and "<ins>Logistics</ins>" in out
+    # Full-text context section from the Article dicts.
+    assert '<li class="changed">Two changed.</li>' in out
+
+
+def test_html_figures_table_rows() -> None:
+    out = render_html(entry())
+    table = re.search(r'<table class="fig">(.*?)</table>', out, re.S).group(1)
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", table)
+    assert rows == [
+        ("<del>$300 million</del>", "<ins>$350 million</ins>", "¶2"),
+        ("<del>120</del>", "<ins>140</ins>", "¶2"),
+    ]
+
+
+def test_markdown_structure_and_figures_table() -> None:
+    out = render_markdown(entry())
+    assert out.startswith("# Engineers Reopen Two River Bridges\n")
+    for heading in (
+        "## Summary",
+        "## Notices",
+        "## Figures",
+        "## Paragraphs",
+        "## Other changes",
+        "## Provenance",
+    ):
+        assert f"\n{heading}\n" in out
+    assert "| $300 million | $350 million | ¶2 |" in out
+    assert "| 120 | 140 | ¶2 |" in out
+    assert "> The repair cost ~~$300~~ million and took ~~120~~ days." in out
+    assert "> The repair cost **$350** million and took **140** days." in out
+    assert "> **Barge traffic resumed the next morning.**" in out
+    assert "> ~~Officials did not give a date.~~" in out
+    assert "[https://archive.example.org/wayback/20250302/bridge](https://archive" in out
+    assert "sha256:aaaa1111" in out
+
+
+def test_word_diff_computed_when_detector_gave_no_ops() -> None:
+    change = Change(
+        "paragraph_edited",
+        "paragraphs",
+        "Forty sailors sailed east.",
+        "Fifty sailors sailed east.",
+        "",
+        {"old_index": 0, "new_index": 0},
+    )
+    report = ChangeReport(provenance=provenance(), changes=[change])
+    out = render_html(entry(report=report))
+    assert "<del>Forty</del> sailors sailed east." in out
+    assert "<ins>Fifty</ins> sailors sailed east." in out
+    assert "~~Forty~~ sailors" in render_markdown(entry(report=report))
+
+
+def test_json_is_report_plus_metadata_sorted() -> None:
+    item = entry(revert=True)
+    text = render_json(item)
+    data = json.loads(text)
+    assert data["changes"] == item.report.to_dict()["changes"]
+    assert data["kinds"] == sorted(KINDS)
+    assert data["provenance"]["new_hash"] == "sha256:bbbb2222"
+    assert (data["article_id"], data["from_version"], data["to_version"]) == (4100123, 1, 2)
+    assert data["revert"] is True and data["change_id"] == 1
+    assert list(data) == sorted(data)
+    assert text == json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- escaping ---
+
+
+def _assert_inert_html(out: str) -> None:
+    lowered = out.lower()
+    assert "<script" not in lowered
+    assert "<img src=x" not in lowered and "onerror=" not in lowered.replace("onerror=&quot;", "")
+    assert "<b>bold" not in lowered and "<i>1" not in lowered
+    assert 'href="javascript' not in lowered and 'href="data:' not in lowered
+    assert 'src="javascript' not in lowered
+    assert RLO not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+
+
+def test_html_escapes_archived_text() -> None:
+    out = render_html(hostile_entry())
+    _assert_inert_html(out)
+    assert "[U+202E]" in out  # the bidi override is shown, not obeyed
+    assert '<span class="url">javascript:alert(5)</span>' in out
+    assert '<img class="shot" src="data:image/png;base64,iVBORw0KGgo="' in out
+    # Only the CSP's own quotes and our tags: no attribute can be broken out of.
+    assert 'onerror="' not in out
+
+
+def test_markdown_escapes_archived_text() -> None:
+    out = render_markdown(hostile_entry())
+    assert "<script" not in out and "<img" not in out and "<b>" not in out
+    assert RLO not in out
+    assert not re.search(r"(?<!\\)\]\(javascript", out, re.I)
+    assert "&lt;script&gt;" in out
+    assert "\\[click\\](javascript:alert(3))" in out
+
+
+def test_atom_and_index_escape_archived_text(tmp_path: Path) -> None:
+    events = group_entries([hostile_entry()])
+    index = render_index(events)
+    _assert_inert_html(index)
+    feed = render_atom(events)
+    root = ET.fromstring(feed)
+    content = root.find(f"{ATOM}entry/{ATOM}content").text
+    _assert_inert_html(content)
+    assert RLO not in feed and "<script" not in feed
+    link = root.find(f"{ATOM}entry/{ATOM}link").get("href")
+    assert link == "4100999-3-4.html"
+
+
+def test_text_helpers() -> None:
+    assert safe_url("https://www.war.gov/a") == "https://www.war.gov/a"
+    for bad in ("javascript:alert(1)", " https://x.org", "https://x.org/\n", "//x.org", "http://"):
+        assert safe_url(bad) is None, bad
+    assert clean("a\u202eb\x00c\ud800") == "a[U+202E]b[U+0000]c[U+D800]"
+    assert md("# *x* <y> & [z](w)") == "\\# \\*x\\* &lt;y&gt; &amp; \\[z\\](w)"
+    assert md("- item") == "\\- item" and md("12. Twelve") == "12\\. Twelve"
+    assert md("> quote") == "&gt; quote" and md("3.5 percent") == "3.5 percent"
+
+
+def test_stem_uses_integers_only() -> None:
+    bad = entry()
+    bad.from_version = "1/../../etc"  # type: ignore[assignment]
+    with pytest.raises(UserError):
+        _ = bad.stem
+    assert entry().stem == "4100123-1-2"
+
+
+# --- index, feed, writer ---
+
+
+def _small(
+    change_id: int, article_id: int, detected_at: str, kind: str = "title_changed"
+) -> ReportEntry:
+    report = ChangeReport(
+        provenance=provenance(article_id),
+        changes=[Change(kind, "title", f"Old title {article_id}", f"New title {article_id}", "t")],
+        significance=0.5,
+    )
+    return entry(change_id, report, detected_at=detected_at, title=f"Story {article_id}")
+
+
+def test_index_newest_first_with_kind_filters() -> None:
+    entries = [
+        _small(1, 501, "2025-09-01T10:00:00Z"),
+        _small(3, 503, "2025-09-03T10:00:00+02:00"),  # 08:00 UTC, earlier than 502
+        _small(2, 502, "2025-09-03T09:00:00Z", kind="byline_changed"),
+        _small(4, 504, "2025-09-03T09:00:00Z"),  # same time as 502, higher id first
+    ]
+    index = render_index(group_entries(entries))
+    order = [int(m) for m in re.findall(r'<li id="change-(\d+)-1-2"', index)]
+    assert order == [504, 502, 503, 501]
+    assert '<a class="badge" href="#kind-title_changed">Title changed (3)</a>' in index
+    assert "#kind-byline_changed:target ~ ol.events > li:not(.k-byline_changed)" in index
+    assert '<a href="502-1-2.html"><strong>Story 502</strong></a>' in index
+
+
+def test_atom_is_valid_and_has_one_entry_per_event() -> None:
+    entries = [_small(n, 600 + n, f"2025-09-0{n}T12:00:00Z") for n in range(1, 5)]
+    feed = render_atom(group_entries(entries), feed_url="https://feeds.example.org/dod/atom.xml")
+    root = ET.fromstring(feed)
+    assert root.tag == f"{ATOM}feed"
+    items = root.findall(f"{ATOM}entry")
+    assert len(items) == 4
+    assert [e.find(f"{ATOM}id").text for e in items] == [
+        f"tag:dodnews,2025:article/{600 + n}/1-2" for n in (4, 3, 2, 1)
+    ]
+    assert items[0].find(f"{ATOM}updated").text == "2025-09-04T12:00:00Z"
+    assert root.find(f"{ATOM}updated").text == "2025-09-04T12:00:00Z"
+    self_link = root.find(f"{ATOM}link[@rel='self']").get("href")
+    assert self_link == "https://feeds.example.org/dod/atom.xml"
+    assert items[0].find(f"{ATOM}link").get("href") == "https://feeds.example.org/dod/604-1-2.html"
+    content = items[0].find(f"{ATOM}content")
+    assert content.get("type") == "html"
+    assert "<del>Old title 604</del>" in content.text and "<ins>New title 604</ins>" in content.text
+    for required in ("title", "id", "updated", "author"):
+        assert root.find(f"{ATOM}{required}") is not None
+
+
+def test_atom_carries_figures_and_paragraphs() -> None:
+    content = ET.fromstring(render_atom(group_entries([entry()]))).find(
+        f"{ATOM}entry/{ATOM}content"
+    )
+    assert '<table class="fig">' in content.text and "<del>$300 million</del>" in content.text
+    assert "<ins>$350</ins>" in content.text and "Barge traffic" in content.text
+
+
+def test_bad_feed_url_is_user_error() -> None:
+    with pytest.raises(UserError):
+        render_atom([], feed_url="javascript:alert(1)")
+
+
+def test_write_reports_files_and_determinism(tmp_path: Path) -> None:
+    entries = [entry(), hostile_entry(), _small(9, 700, "2025-08-01T00:00:00Z")]
+    first, second = tmp_path / "a", tmp_path / "b"
+    result = write_reports(entries, first, feed_url="https://f.example.org/atom.xml")
+    write_reports(list(reversed(entries)), second, feed_url="https://f.example.org/atom.xml")
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(
+        [
+            f"{s}.{ext}"
+            for s in ("4100123-1-2", "4100999-3-4", "700-1-2")
+            for ext in ("md", "html", "json")
+        ]
+        + ["index.html", "atom.xml"]
+    )
+    assert len(result.written) == 11 and not result.unchanged
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    again = write_reports(entries, first, feed_url="https://f.example.org/atom.xml")
+    assert not again.written and len(again.unchanged) == 11
+    assert not [p for p in first.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_write_reports_generated_at_only_when_given(tmp_path: Path) -> None:
+    write_reports([entry()], tmp_path, generated_at="2025-10-01T00:00:00Z")
+    assert "2025-10-01T00:00:00Z" in (tmp_path / "atom.xml").read_text()
+    assert "generated 2025-10-01T00:00:00Z" in (tmp_path / "index.html").read_text()
+
+
+def test_write_reports_empty_set(tmp_path: Path) -> None:
+    write_reports([], tmp_path)
+    root = ET.fromstring((tmp_path / "atom.xml").read_text())
+    assert root.findall(f"{ATOM}entry") == []
+    assert "No changes recorded yet." in (tmp_path / "index.html").read_text()
+
+
+# --- Chromium ---
+
+
+def _png_colors(data: bytes) -> set[bytes]:
+    """Distinct pixel colors of an 8-bit RGB/RGBA PNG (enough for Chromium's screenshots)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, color_type = header[0], header[1], header[2], header[3]
+    assert depth == 8 and color_type in (2, 6)
+    bpp = 3 if color_type == 2 else 4
+    raw, stride = zlib.decompress(idat), width * bpp
+    previous, colors = bytearray(stride), set()
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):
+            left = line[i - bpp] if i >= bpp else 0
+            up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                pred = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[i] = (line[i] + pred) & 0xFF
+        colors.update(bytes(line[i : i + 3]) for i in range(0, stride, bpp * 7))
+        previous = line
+    return colors
+
+
+@pytest.mark.services
+def test_html_report_renders_in_chromium(tmp_path: Path, chromium_path: str) -> None:
+    keep = {
+        "banner_added",
+        "paragraph_edited",
+        "figure_changed",
+        "paragraph_added",
+        "title_changed",
+    }
+    report = full_report()
+    report.changes = [c for c in report.changes if c.kind in keep]
+    write_reports([entry(report=report)], tmp_path / "diffs")
+    page = tmp_path / "diffs" / "4100123-1-2.html"
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            chromium_path,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,900",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    colors = _png_colors(shot.read_bytes())
+    # Text, the del/ins highlights, the notice box and borders give many colors; blank gives one.
+    assert len(colors) >= 20, len(colors)
+    assert any(c[0] > 0xF0 and c[1] < 0xF0 for c in colors)  # the pink deletion highlight
