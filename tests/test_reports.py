@@ -265,7 +265,7 @@ def hostile_entry() -> ReportEntry:
                 "paragraph_added",
                 "paragraphs",
                 None,
-                f"[click](javascript:alert(3)) {HOSTILE}",
+                f"[click](javascript:alert(3)) {HOSTILE} \x00\ud800\U000e0041",
                 "added",
                 {"new_index": 1},
             ),
@@ -407,6 +407,15 @@ def test_json_is_report_plus_metadata_sorted() -> None:
 
 
 # --- escaping ---
+
+
+def test_json_keeps_archived_text_exact_but_invisible_characters_escaped() -> None:
+    item = hostile_entry()
+    text = render_json(item)
+    assert RLO not in text and "\\u202e" in text and "\\ud800" in text
+    assert "\\udb40\\udc41" in text  # a tag character outside the BMP, as a surrogate pair
+    assert json.loads(text)["changes"] == item.report.to_dict()["changes"]
+    text.encode("utf-8")  # lone surrogates would make this raise
 
 
 def _assert_inert_html(out: str) -> None:
