@@ -31,7 +31,7 @@ _MONTH = (
     r"|Aug(?:ust|\.)?|Sept(?:ember|\.)?|Sep\.|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
 )
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_SCALE = r"(?:thousand|million|billion|trillion)"
+_SCALE = r"(?i:thousand|million|billion|trillion)"
 _UNITS = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 _WORD = (
     rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-{_UNITS})?|{_UNITS}|ten"
@@ -183,37 +183,43 @@ def changed_figures(
     for side, k, fig in touched:
         groups.setdefault(_find(parent, k), ([], []))[side].append(fig)
     pairs: list[tuple[Figure | None, Figure | None]] = []
+    left_old: list[tuple[Figure, bool]] = []  # (figure, its stretch had a replace)
+    left_new: list[tuple[Figure, bool]] = []
     for root in sorted(groups):
         olds, news = groups[root]
-        has_replace = any(ops[k][0] == "replace" for k in changed_ops if _find(parent, k) == root)
-        pairs.extend(_pair_group(olds, news, has_replace))
+        replace = any(ops[k][0] == "replace" for k in changed_ops if _find(parent, k) == root)
+        pairs.extend(_pair_group(olds, news))  # leaves the unpaired figures in olds/news
+        left_old += [(f, replace) for f in olds]
+        left_new += [(f, replace) for f in news]
+    # A figure left over on both sides in different stretches merely moved.
+    _cancel_identical(left_old, left_new, key=lambda item: item[0].key)
+    pairs += [(f, None) for f, replace in left_old if replace and f.kind in _STRONG_KINDS]
+    pairs += [(None, f) for f, replace in left_new if replace and f.kind in _STRONG_KINDS]
     return pairs
 
 
-def _pair_group(
-    olds: list[Figure], news: list[Figure], has_replace: bool
-) -> list[tuple[Figure | None, Figure | None]]:
-    olds, news = list(olds), list(news)
-    for fig in list(olds):  # identical figures on both sides did not change
-        match = next((n for n in news if n.key == fig.key), None)
+def _cancel_identical(olds: list, news: list, key=lambda f: f.key) -> None:
+    """Remove equal-keyed items from both lists, first with first (so it is symmetric)."""
+    for item in list(olds):
+        match = next((n for n in news if key(n) == key(item)), None)
         if match is not None:
-            olds.remove(fig)
+            olds.remove(item)
             news.remove(match)
-    pairs: list[tuple[Figure | None, Figure | None]] = []
+
+
+def _pair_group(olds: list[Figure], news: list[Figure]) -> list[tuple[Figure, Figure]]:
+    """Pair the changed figures of one stretch, removing them from `olds` and `news`."""
+    _cancel_identical(olds, news)  # identical figures on both sides did not change
+    pairs: list[tuple[Figure, Figure]] = []
     for group in ("money", "percent", "date", "quantity"):
         a = [f for f in olds if f.group == group]
         b = [f for f in news if f.group == group]
-        for before, after in zip(a, b, strict=False):
-            pairs.append((before, after))
-            olds.remove(before)
-            news.remove(after)
-    for before, after in zip(
-        list(olds), list(news), strict=False
-    ):  # e.g. "12 percent" -> "a third"
-        pairs.append((before, after))
+        pairs.extend(zip(a, b, strict=False))
+    # Then across groups, left to right: e.g. "12 percent" -> "a third".
+    rest_old = [f for f in olds if all(f is not p[0] for p in pairs)]
+    rest_new = [f for f in news if all(f is not p[1] for p in pairs)]
+    pairs.extend(zip(rest_old, rest_new, strict=False))
+    for before, after in pairs:
         olds.remove(before)
         news.remove(after)
-    if has_replace:
-        pairs.extend((f, None) for f in olds if f.kind in _STRONG_KINDS)
-        pairs.extend((None, f) for f in news if f.kind in _STRONG_KINDS)
     return pairs

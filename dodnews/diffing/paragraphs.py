@@ -15,6 +15,8 @@ from difflib import SequenceMatcher
 from dodnews.diffing.normalize import match_text
 
 SIMILARITY = 0.6
+CONTAINED = 0.9
+MIN_CONTAINED_WORDS = 5
 # Above this many candidate pairs, pair similar paragraphs only inside their own changed block
 # (keeps a wholesale rewrite of a 300-paragraph contract list from costing O(n*m) ratios).
 MAX_CROSS_PAIRS = 4096
@@ -90,11 +92,8 @@ def _align(old: list[str], new: list[str], threshold: float) -> Alignment:
             if not (same or cross):
                 continue
             scorer.set_seq1(old_words[i])
-            if (
-                scorer.real_quick_ratio() >= threshold
-                and scorer.quick_ratio() >= threshold
-                and (ratio := scorer.ratio()) >= threshold
-            ):
+            ratio = _similarity(scorer, threshold)
+            if ratio is not None:
                 candidates.append((-ratio, not same, abs(i - j), i, j))
     candidates.sort()
     taken_old: set[int] = set()
@@ -109,6 +108,27 @@ def _align(old: list[str], new: list[str], threshold: float) -> Alignment:
     result.removed = [i for i in free_old if i not in taken_old]
     result.added = [j for j in free_new if j not in taken_new]
     return result
+
+
+def _similarity(scorer: SequenceMatcher, threshold: float) -> float | None:
+    """The word ratio when the two paragraphs correspond, else None (cheap bounds first).
+
+    They correspond when the ratio reaches `threshold`, or when nearly all of the shorter one
+    (>= CONTAINED of its words, at least MIN_CONTAINED_WORDS) appears in the longer one in order:
+    a sentence appended to a short paragraph is an edit, not a replacement.
+    """
+    total = len(scorer.a) + len(scorer.b)
+    shorter = min(len(scorer.a), len(scorer.b))
+    can_contain = shorter >= MIN_CONTAINED_WORDS
+    if not can_contain and scorer.real_quick_ratio() < threshold:
+        return None
+    bound = scorer.quick_ratio()
+    if bound < threshold and not (can_contain and bound * total / 2 >= CONTAINED * shorter):
+        return None
+    ratio = scorer.ratio()
+    if ratio >= threshold or (can_contain and ratio * total / 2 >= CONTAINED * shorter):
+        return ratio
+    return None
 
 
 def word_ops(old_words: list[str], new_words: list[str]) -> list[Opcode]:
