@@ -619,6 +619,7 @@ def test_sigterm_exits_cleanly() -> None:
     replica = ReplicaProcess(articles=5).start()
     assert replica.get("/robots.txt")[0] == 200
     assert replica.stop() == 0
+    replica.close()
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -78,6 +78,8 @@ def apply_edit(article: dict[str, Any], edit: dict[str, Any], epoch: int) -> dic
         if text.count(edit["old"]) != 1:
             raise EditError(f"'{edit['old']}' occurs {text.count(edit['old'])} times, not once")
         holder[key] = text.replace(edit["old"], edit["new"])
+        if target.get("title") and art.get("slug"):
+            del art["slug"]  # a retitled article gets a new slug (an empty one stays empty)
     elif op == "set_field":
         name = edit["field"]
         art[name] = edit["value"]
@@ -168,7 +170,7 @@ class EpochState:
     known: dict[int, dict[str, Any]]  # every article ever seen (latest data), for related links
     removed: set[int] = field(default_factory=set)
     moved: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (old URL, new URL)
-    chrome_rev: int = 0  # site-wide chrome noise counter
+    chrome_rev: int = 0  # epoch of the last site-wide chrome change (selects the chrome variant)
     edits: list[dict[str, Any]] = field(default_factory=list)  # manifest entries of this epoch
     order: list[int] = field(default_factory=list)  # live ids, newest first
     by_section: dict[str, list[int]] = field(default_factory=dict)  # same order per section
@@ -257,7 +259,7 @@ def _apply(state: EpochState, number: int, edit: dict[str, Any]) -> tuple[str | 
     op = edit["op"]
     article_id = edit.get("id")
     if op == "noise" and article_id is None:
-        state.chrome_rev += 1  # site-wide chrome change
+        state.chrome_rev = number  # site-wide chrome change, remembered by its epoch
         return None, None
     if op == "new_article":
         art = dict(edit["article"])

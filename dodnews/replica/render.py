@@ -242,7 +242,7 @@ def _head(title: str, section_name: str, extra: str = "") -> str:
     )
 
 
-def _form_open(action: str, chrome: int) -> str:
+def _form_open(action: str, chrome: int, state_variant: int = 0) -> str:
     nav = "".join(f'<li><a href="https://www.war.gov{href}">{name}</a></li>' for name, href in _NAV)
     if chrome % 2:
         nav += '<li><a href="https://www.war.gov/Spotlights/Americas-250th/">America 250</a></li>'
@@ -251,7 +251,7 @@ def _form_open(action: str, chrome: int) -> str:
         'enctype="multipart/form-data">\n'
         f'<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="{_VS}">\n'
         '<input type="hidden" name="__VIEWSTATEGENERATOR" id="__VIEWSTATEGENERATOR" '
-        f'value="CA0B{3340 + chrome:04d}">\n'
+        f'value="{0xCA0B3340 + chrome + 7 * state_variant:08X}">\n'
         f'<input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="{_EV}">\n'
         '<header class="gov-banner">An official website of the United States government. '
         "Here's how you know: official websites use .gov and secure .gov websites use HTTPS."
@@ -332,7 +332,11 @@ def article_page(state: EpochState, article: dict[str, Any]) -> ArticlePage:
         )
     out = [
         _head(article["title"], section.content_type_name, meta),
-        _form_open(site.article_path(article["id"], article["section"], slug), chrome),
+        _form_open(
+            site.article_path(article["id"], article["section"], slug),
+            chrome,
+            _noise(article, "viewstate"),
+        ),
         _banner(article),
         '<div class="adetail abanner no-abanner-mobile aframe '
         f'content-type-{section.content_type_val}"'

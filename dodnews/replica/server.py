@@ -355,7 +355,7 @@ class ReplicaResource(resource.Resource):
         if response.status == 200 and len(body) > 256:
             request.setHeader("Vary", "Accept-Encoding")
             if "gzip" in (headers or {}).get("accept-encoding", ""):
-                body = gzip.compress(body, compresslevel=5, mtime=0)
+                body = gzip.compress(body, compresslevel=1, mtime=0)
                 request.setHeader("Content-Encoding", "gzip")
         if not write:
             request.setHeader("Content-Length", str(len(body)))

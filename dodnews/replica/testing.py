@@ -119,14 +119,18 @@ class ReplicaProcess:
             proc.stdout.close()
         return proc.returncode
 
-    def __enter__(self) -> ReplicaProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """Stop the server and drop its captured stderr."""
         self.stop()
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+
+    def __enter__(self) -> ReplicaProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # --- HTTP helpers -----------------------------------------------------------------------
 
