@@ -81,14 +81,17 @@ def make_engine(url: URL) -> Engine:
 
 def enable_wal(engine: Engine) -> None:
     """Switch a SQLite archive to WAL (persistent; readers never wait for the crawler)."""
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+    if engine.dialect.name != "sqlite" or is_memory(engine.url):
         return
     raw = engine.raw_connection()
     try:
-        # Outside any transaction: SQLite refuses to change the journal mode inside one.
+        # Outside any transaction (SQLite refuses to change the journal mode inside one), so on
+        # the driver's connection, whose errors SQLAlchemy does not wrap.
         cursor = raw.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+    except engine.dialect.loaded_dbapi.Error as exc:
+        raise UserError(f"archive {describe(engine.url)}: {problem(exc)}") from exc
     finally:
         raw.close()
 
