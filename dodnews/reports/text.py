@@ -11,6 +11,7 @@ import html
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -43,7 +44,13 @@ def clean(value: Any) -> str:
     text = value if isinstance(value, str) else str(value)
     if text.isascii() and text.isprintable():
         return text
-    return "".join(f"[U+{ord(ch):04X}]" if _hidden(ch) else ch for ch in text)
+    return _replace_hidden(text, lambda ch: f"[U+{ord(ch):04X}]")
+
+
+def _replace_hidden(text: str, show: Callable[[str], str]) -> str:
+    # Checking each distinct character once keeps this at C speed for long texts.
+    table = {ord(ch): show(ch) for ch in set(text) if _hidden(ch)}
+    return text.translate(table) if table else text
 
 
 def one_line(value: Any) -> str:
@@ -103,7 +110,7 @@ def data_image(value: Any) -> str | None:
 def json_text(data: Any) -> str:
     """Stable JSON (sorted keys, 2-space indent) with invisible characters as \\u escapes."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False)
-    return "".join(_json_escape(ch) if _hidden(ch) else ch for ch in text) + "\n"
+    return _replace_hidden(text, _json_escape) + "\n"
 
 
 def _json_escape(char: str) -> str:
