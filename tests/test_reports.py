@@ -320,6 +320,7 @@ def test_html_shows_every_kind_and_side_by_side_word_diff() -> None:
     # Notice boxes, provenance, links, significance, CSP.
     assert '<div class="notice k-banner_added">' in out and "historical collection" in out
     assert '<div class="notice k-correction_added">' in out
+    assert "Fixed <del>a date.</del>" in out and "Fixed <ins>two dates.</ins>" in out
     for value in (
         "4100123",
         "sha256:aaaa1111",

@@ -10,6 +10,7 @@ from dodnews.reports.entry import ReportEntry
 from dodnews.reports.text import data_image, esc, href, safe_url
 from dodnews.reports.view import (
     WordOp,
+    diff_words,
     kind_label,
     kind_slug,
     paragraph_number,
@@ -148,9 +149,14 @@ def _summary(entry: ReportEntry) -> str:
 
 def _notice(change: Change) -> str:
     rows = []
-    if change.before not in (None, "", []):
+    if change.before and change.after:
+        # A reworded notice: show which words changed, as for paragraphs.
+        ops = diff_words(value_text(change.before), value_text(change.after))
+        rows.append(f"<p><strong>Before:</strong> {_marked(ops, 'old')}</p>")
+        rows.append(f"<p><strong>After:</strong> {_marked(ops, 'new')}</p>")
+    elif change.before not in (None, "", []):
         rows.append(f"<p><strong>Before:</strong> <del>{esc(value_text(change.before))}</del></p>")
-    if change.after not in (None, "", []):
+    elif change.after not in (None, "", []):
         rows.append(f"<p><strong>After:</strong> <ins>{esc(value_text(change.after))}</ins></p>")
     return (
         f'<div class="notice k-{kind_slug(change.kind)}">\n'
