@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -21,9 +22,7 @@ def _parser() -> etree.HTMLParser:
     # lxml parsers must not be shared between threads.
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.HTMLParser(
-            remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
-        )
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
         _local.parser = parser
     return parser
 
@@ -40,32 +39,57 @@ def as_text(data: str | bytes) -> str:
 
 def is_bot_wall(html: str | bytes, status: int | None = None) -> bool:
     """True when a response is the Akamai "Access Denied ... Reference #" wall, not site content."""
-    raw = html.encode("utf-8", "replace") if isinstance(html, str) else html
-    if len(raw) > _WALL_MAX_BYTES and status != 403:
+    if len(html) > _WALL_MAX_BYTES and status != 403:
         return False
-    head = raw[: _WALL_MAX_BYTES * 4]
+    head = html[: _WALL_MAX_BYTES * 4]
+    # A plain substring test first: the regexes are slow on every ordinary page.
+    if isinstance(head, str):
+        if "denied" not in head.lower():
+            return False
+        head = head.encode("utf-8", "replace")
+    elif b"denied" not in head.lower():
+        return False
     if not _WALL_TITLE_RE.search(head):
         return False
     return status == 403 or bool(_WALL_REF_RE.search(head))
 
 
-def parse_html(html: str | bytes) -> etree._Element:
-    """The document root; raises EmptyPage for no content and BlockedPage for the bot wall."""
+def absolute(base: str, value: str | None) -> str | None:
+    """`value` made absolute against `base` (urljoin only when needed: it is slow)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.startswith(("https://", "http://")):
+        return value
+    return urljoin(base, value)
+
+
+def parse_document(html: str | bytes) -> tuple[etree._Element, str]:
+    """The document root and the decoded text (for cheap substring checks before XPath scans).
+
+    Raises EmptyPage for no content and BlockedPage for the bot wall.
+    """
     text = as_text(html)
-    if not text.strip():
+    if not text or text.isspace():
         raise EmptyPage("the page is empty")
     if is_bot_wall(html):
         raise BlockedPage("the page is the Akamai bot wall (Access Denied)")
     # libxml2 refuses str input that declares an encoding; the text is already decoded.
-    if text.lstrip().startswith("<?xml"):
-        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+    source = text
+    if source.lstrip().startswith("<?xml"):
+        source = re.sub(r"^\s*<\?xml[^>]*\?>", "", source, count=1)
     try:
-        root = etree.fromstring(text, _parser())
+        root = etree.fromstring(source, _parser())
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise EmptyPage(f"the page has no parsable HTML ({exc})") from None
     if root is None or not len(root):
         raise EmptyPage("the page has no elements")
-    return root
+    return root, text
+
+
+def parse_html(html: str | bytes) -> etree._Element:
+    """The document root; raises EmptyPage for no content and BlockedPage for the bot wall."""
+    return parse_document(html)[0]
 
 
 def classes(el: etree._Element) -> set[str]:

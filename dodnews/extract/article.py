@@ -7,13 +7,14 @@ collects paragraphs, headings, photos and correction lines. docs/markup.md is th
 
 from __future__ import annotations
 
+import itertools
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from dodnews import site
-from dodnews.extract._dom import classes, parse_html
+from dodnews.extract._dom import absolute, classes, parse_document
 from dodnews.extract._sections import (
     section_from_type_name,
     section_from_type_val,
@@ -21,7 +22,7 @@ from dodnews.extract._sections import (
 )
 from dodnews.extract.dates import local_iso, parse_ap_date, parse_clock
 from dodnews.extract.errors import NotAnArticle
-from dodnews.extract.listing import entries_from_root, related_link
+from dodnews.extract.listing import LISTING_TAGS, entry_from_attrs, related_link
 from dodnews.extract.text import clean_or_none, clean_text
 from dodnews.items import Article, Image, RelatedLink
 
@@ -31,25 +32,20 @@ EXTRACTOR_VERSION = "1"
 _DEFAULT_SECTION = "news-stories"
 
 
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-_META_XPATH = etree.XPath("//meta[@property or @name]")
-_TITLE_XPATH = etree.XPath("//title")
-_ADETAIL_XPATH = etree.XPath(f"//div[{_has_class('adetail')}]")
-_MAINTITLE_XPATH = etree.XPath(f".//h1[{_has_class('maintitle')}]")
-_BODY_XPATH = etree.XPath(f".//div[{_has_class('body')}]")
-_DATE_XPATH = etree.XPath(f".//*[{_has_class('date')}]")
-_TIME_XPATH = etree.XPath(f".//*[{_has_class('time')}]")
-_BYLINE_XPATH = etree.XPath(f".//*[{_has_class('byline')}]")
-_TAGS_XPATH = etree.XPath(f"//*[{_has_class('atags')}]//a")
+_HEAD_META_XPATH = etree.XPath("/html/head/meta")
+_ANY_META_XPATH = etree.XPath("//meta")
+_HEAD_TITLE_XPATH = etree.XPath("/html/head/title | //title")
+_NOTICE_PHRASES = ("historical collection", "collection of archived material")
+# Run only when the raw text holds one of the phrases: a text scan costs as much as a parse.
 _NOTICE_XPATH = etree.XPath(
-    "//text()[contains(., 'historical collection')"
+    ".//text()[contains(., 'historical collection')"
     " or contains(., 'collection of archived material')]"
 )
-_RELATED_BLOCK_XPATH = etree.XPath(f"//*[{_has_class('related-stories')}]")
-_RELATED_HEADING_XPATH = etree.XPath("//text()[normalize-space(.) = 'Related Stories']")
+# Class tokens of the header parts, looked up in one pass over the article wrapper.
+_MARK_TOKENS = frozenset({"body", "date", "time", "byline", "atags"})
+_RELATED_HEADING = "related stories"
+# How far above a related-story element its block (and the block's heading) may sit.
+_RELATED_DEPTH = 6
 
 _CONTENT_TYPE_CLASS_RE = re.compile(r"^content-type-(\d+)$")
 _CORRECTION_RE = re.compile(
@@ -193,6 +189,8 @@ def _is_image_block(el: etree._Element) -> bool:
 
 
 def _looks_like_share_line(text: str) -> bool:
+    if len(text) > 60:  # "Email Facebook X LinkedIn WhatsApp Copy Link" is the longest
+        return False
     words = text.lower().split()
     return bool(words) and all(w in _SHARE_WORDS for w in words)
 
@@ -306,18 +304,19 @@ class _BodyWalker:
             self._add_one_image(block)
 
     def _add_one_image(self, block: etree._Element) -> None:
-        img = next(iter(block.iter("img")), None)
+        img = next(block.iter("img"), None)
         src = _img_src(img, self.page_url) if img is not None else None
-        if not src:
+        if img is None or not src:
             return
         title = caption = credit = virin = None
         caption_box = None
-        for el in block.iterdescendants():
-            if not isinstance(el.tag, str):
+        for el in block.iter(etree.Element):
+            value = el.get("class")
+            if not value:
+                if el.tag == "figcaption" and caption_box is None:
+                    caption_box = el
                 continue
-            cls = classes(el)
-            if not cls and el.tag != "figcaption":
-                continue
+            cls = value.lower().split()
             if "caption-content" in cls or el.tag == "figcaption":
                 caption_box = caption_box if caption_box is not None else el
             elif "title" in cls and title is None:
@@ -328,39 +327,35 @@ class _BodyWalker:
                 credit = _after_label(_text_of(el), "Photo By:")
             elif "virin" in cls and virin is None:
                 virin = _after_label(_text_of(el), "VIRIN:")
-        lines = [clean_text(t) for t in block.itertext()]
-        lines = [line for line in lines if line]
-        if credit is None:
-            credit = next((m.group(1).strip() for ln in lines if (m := _CREDIT_RE.match(ln))), None)
-        virin = (
-            block.get("data-virin")
-            or (img.get("data-virin") if img is not None else None)
-            or virin
-            or next((m.group(1) for ln in lines if (m := _VIRIN_LINE_RE.match(ln))), None)
-            or _virin_from_src(src)
-        )
-        alt = clean_or_none(img.get("alt")) if img is not None else None
-        title = title or (clean_or_none(img.get("title")) if img is not None else None)
-        if caption is None:
-            # No p.caption: the caption is what remains of the caption box once the labelled
-            # lines (title, Photo By, VIRIN, Download) are set aside.
-            source = caption_box if caption_box is not None else block
-            rest = [
-                ln
-                for ln in (clean_text(t) for t in source.itertext())
-                if ln and ln != title and not _is_furniture(ln) and ln != alt
-            ]
-            caption = clean_or_none(" ".join(rest))
+        virin = block.get("data-virin") or img.get("data-virin") or virin
+        alt = clean_or_none(img.get("alt"))
+        title = title or clean_or_none(img.get("title"))
+        if credit is None or virin is None or caption is None:
+            # The variant without classes: read the labelled lines of the caption text.
+            lines = _lines(caption_box if caption_box is not None else block)
+            if credit is None:
+                credit = next((m[1].strip() for ln in lines if (m := _CREDIT_RE.match(ln))), None)
+            if virin is None:
+                virin = next((m[1] for ln in lines if (m := _VIRIN_LINE_RE.match(ln))), None)
+            if caption is None:
+                # What remains once the title, Photo By, VIRIN and Download lines are set aside.
+                rest = [ln for ln in lines if ln not in (title, alt) and not _is_furniture(ln)]
+                caption = clean_or_none(" ".join(rest))
         self.images.append(
             Image(
                 src=src,
-                virin=clean_or_none(virin),
+                virin=clean_or_none(virin) or _virin_from_src(src),
                 title=title,
                 alt=alt,
                 caption=caption,
                 credit=credit,
             )
         )
+
+
+def _lines(el: etree._Element) -> list[str]:
+    """The non-blank text pieces under `el`, each cleaned."""
+    return [clean_text(t) for t in el.itertext() if not t.isspace()]
 
 
 def _is_centered(el: etree._Element) -> bool:
@@ -411,7 +406,7 @@ def _img_src(img: etree._Element, page_url: str) -> str | None:
     raw = (raw or "").strip()
     if not raw or raw.startswith("data:"):
         return None
-    return site.full_size_image_url(urljoin(page_url, raw))
+    return site.full_size_image_url(absolute(page_url, raw) or raw)
 
 
 def _virin_from_src(src: str) -> str | None:
@@ -423,7 +418,7 @@ def _virin_from_src(src: str) -> str | None:
 # -- landmarks ------------------------------------------------------------------------------------
 def _metas(root: etree._Element) -> dict[str, str]:
     found: dict[str, str] = {}
-    for meta in _META_XPATH(root):
+    for meta in _HEAD_META_XPATH(root) or _ANY_META_XPATH(root):
         key = (meta.get("property") or meta.get("name") or "").strip().lower()
         content = meta.get("content")
         if key and content is not None and key not in found:
@@ -431,36 +426,46 @@ def _metas(root: etree._Element) -> dict[str, str]:
     return found
 
 
-def _first(
-    items: list[etree._Element], outside: etree._Element | None = None
-) -> etree._Element | None:
-    """The first element not inside `outside` (the body), or None."""
-    for el in items:
-        if outside is None or not _is_inside(el, outside):
-            return el
-    return None
-
-
 def _is_inside(el: etree._Element, ancestor: etree._Element) -> bool:
     return any(a is ancestor for a in el.iterancestors())
 
 
 def _title_from_head(root: etree._Element) -> str | None:
-    titles = _TITLE_XPATH(root)
+    titles = _HEAD_TITLE_XPATH(root)
     if not titles:
         return None
     text = clean_text("".join(titles[0].itertext()))
     return clean_or_none(text.split(" > ")[0])
 
 
-def _published(scope: etree._Element, body: etree._Element) -> str | None:
-    date_el = _first(_DATE_XPATH(scope), body)
+def _marks(scope: etree._Element) -> dict[str, etree._Element]:
+    """The first element of each header class (body, date, time, byline, atags) under `scope`."""
+    found: dict[str, etree._Element] = {}
+    for el in scope.iter(etree.Element):
+        value = el.get("class")
+        if not value:
+            continue
+        for token in value.lower().split():
+            if token in _MARK_TOKENS and token not in found:
+                if token == "body" and el.tag != "div":
+                    continue
+                found[token] = el
+    body = found.get("body")
+    if body is not None:  # a date or byline that only occurs inside the story is not the header's
+        for token in ("date", "time", "byline"):
+            if token in found and _is_inside(found[token], body):
+                del found[token]
+    return found
+
+
+def _published(marks: dict[str, etree._Element]) -> str | None:
+    date_el = marks.get("date")
     if date_el is None:
         return None
     day = parse_ap_date(date_el.get("data-date") or _text_of(date_el))
     if day is None:
         return None
-    time_el = _first(_TIME_XPATH(scope), body)
+    time_el = marks.get("time")
     clock = None
     if time_el is not None:
         clock = parse_clock(time_el.get("data-time")) or parse_clock(_text_of(time_el))
@@ -480,58 +485,107 @@ def _content_type(adetail: etree._Element | None) -> tuple[str | None, str | Non
     return section or section_from_type_name(name), name
 
 
-def _banner(root: etree._Element, body: etree._Element, title: etree._Element | None) -> str | None:
-    for hit in _NOTICE_XPATH(root):
-        holder = hit.getparent()
-        if holder is None:
+def _notice_places(adetail: etree._Element | None) -> list[etree._Element]:
+    """Where the notice usually sits: just above the wrapper, in it, or above its parents."""
+    if adetail is None:
+        return []
+    places = list(itertools.islice(adetail.itersiblings(preceding=True), 4))
+    places.append(adetail)
+    level = adetail.getparent()
+    for _ in range(2):
+        if level is None or level.tag in ("body", "html"):
+            break
+        places.extend(itertools.islice(level.itersiblings(preceding=True), 4))
+        level = level.getparent()
+    return places
+
+
+def _banner(
+    root: etree._Element,
+    raw: str,
+    adetail: etree._Element | None,
+    body: etree._Element,
+    title: etree._Element | None,
+) -> str | None:
+    if not any(phrase in raw for phrase in _NOTICE_PHRASES):
+        return None
+    # A scan of every text node costs as much as the parse: look near the wrapper first.
+    for place in [*_notice_places(adetail), root]:
+        if not isinstance(place.tag, str):
             continue
-        if hit.is_tail:
-            holder = holder.getparent()
-        chain = [holder, *holder.iterancestors()]
-        if any(a is body or a is title or a.tag in ("head", "script", "style") for a in chain):
-            continue
-        block = next((a for a in chain if a.tag in _BLOCK_TAGS), holder)
-        return clean_or_none("".join(block.itertext()))
+        for hit in _NOTICE_XPATH(place):
+            holder = hit.getparent()
+            if holder is None:
+                continue
+            if hit.is_tail:
+                holder = holder.getparent()
+            chain = [holder, *holder.iterancestors()]
+            if any(a is body or a is title or a.tag in ("head", "script", "style") for a in chain):
+                continue
+            block = next((a for a in chain if a.tag in _BLOCK_TAGS), holder)
+            return clean_or_none("".join(block.itertext()))
     return None
 
 
-def _tags(root: etree._Element) -> list[str]:
-    return sorted({text for a in _TAGS_XPATH(root) if (text := _text_of(a))})
+def _tags(atags: etree._Element | None) -> list[str]:
+    if atags is None:
+        return []
+    return sorted({text for a in atags.iter("a") if (text := _text_of(a))})
+
+
+def _in_related_block(el: etree._Element) -> bool:
+    """Inside a `.related-stories` block, or a block whose heading reads "Related Stories"."""
+    for depth, ancestor in enumerate(el.iterancestors()):
+        if depth >= _RELATED_DEPTH or ancestor.tag in ("body", "form"):
+            return False
+        value = ancestor.get("class")
+        if value and "related" in value.lower():
+            return True
+        for child in ancestor:
+            text = child.text if isinstance(child.tag, str) else None
+            if text and text.strip().lower() == _RELATED_HEADING:
+                return True
+    return False
+
+
+def _related(candidates: list[etree._Element], url: str) -> list[RelatedLink]:
+    links: list[RelatedLink] = []
+    seen: set[int] = set()
+    for el in candidates:
+        if not _in_related_block(el):
+            continue
+        entry = entry_from_attrs(el, url, source="related")
+        if entry is not None and entry.article_id not in seen:
+            seen.add(entry.article_id)
+            links.append(related_link(entry))
+    return links
 
 
 def related_from_root(root: etree._Element, url: str) -> list[RelatedLink]:
-    """The "Related Stories" links: `.related-stories`, else the block under that heading."""
-    blocks = list(_RELATED_BLOCK_XPATH(root))
-    if not blocks:
-        for hit in _RELATED_HEADING_XPATH(root):
-            heading = hit.getparent()
-            if heading is not None and hit.is_tail:
-                heading = heading.getparent()
-            if heading is not None and heading.getparent() is not None:
-                blocks.append(heading.getparent())
-                break
-    links: list[RelatedLink] = []
-    seen: set[int] = set()
-    for block in blocks:
-        for entry in entries_from_root(block, url, source="related"):
-            if entry.article_id not in seen:
-                seen.add(entry.article_id)
-                links.append(related_link(entry))
-    return links
+    """The "Related Stories" links: entries in `.related-stories` or under that heading."""
+    return _related(list(root.iter(*LISTING_TAGS)), url)
 
 
 def extract_article(html: str | bytes, url: str) -> Article:
     """The article on a page; raises EmptyPage, BlockedPage or NotAnArticle when there is none."""
-    root = parse_html(html)
-    adetails = _ADETAIL_XPATH(root)
-    adetail = adetails[0] if adetails else None
-    scope = adetail if adetail is not None else root
-    maintitles = _MAINTITLE_XPATH(scope) or (_MAINTITLE_XPATH(root) if adetail is not None else [])
-    maintitle = maintitles[0] if maintitles else None
-    bodies = _BODY_XPATH(scope)
-    body = bodies[0] if bodies else None
-    if body is None or (maintitle is None and adetail is None):
+    root, raw = parse_document(html)
+    # One C-level pass finds the title candidates and the related-story elements.
+    h1s: list[etree._Element] = []
+    listed: list[etree._Element] = []
+    for el in root.iter("h1", *LISTING_TAGS):
+        (h1s if el.tag == "h1" else listed).append(el)
+    maintitle = next((h for h in h1s if "maintitle" in classes(h)), None)
+    adetail = None
+    if maintitle is not None:
+        adetail = next((a for a in maintitle.iterancestors("div") if "adetail" in classes(a)), None)
+    elif "adetail" in raw:  # a wrapper without its h1: the slow way, for odd pages only
+        adetail = next((d for d in root.iter("div") if "adetail" in classes(d)), None)
+    if maintitle is None and adetail is None:
         raise NotAnArticle("the page has no article title and body (h1.maintitle, div.body)")
+    marks = _marks(adetail if adetail is not None else root)
+    body = marks.get("body")
+    if body is None:
+        raise NotAnArticle("the page has no article body (div.body)")
 
     metas = _metas(root)
     og_url = (metas.get("og:url") or "").strip() or None
@@ -556,9 +610,9 @@ def extract_article(html: str | bytes, url: str) -> Article:
         or _title_from_head(root)
         or ""
     )
-    byline_el = _first(_BYLINE_XPATH(scope), body)
-
-    walker = _BodyWalker(url or og_url or "")
+    byline_el = marks.get("byline")
+    page_url = url or og_url or ""
+    walker = _BodyWalker(page_url)
     walker.walk(body)
 
     return Article(
@@ -567,15 +621,15 @@ def extract_article(html: str | bytes, url: str) -> Article:
         section=section,
         title=title,
         content_type=content_type,
-        published=_published(scope, body),
+        published=_published(marks),
         byline=clean_or_none(_text_of(byline_el)) if byline_el is not None else None,
         summary=clean_or_none(metas.get("og:description")),
         paragraphs=walker.paragraphs,
         headings=walker.headings,
         images=walker.images,
-        related=related_from_root(root, url or og_url or ""),
-        tags=_tags(root),
-        banner=_banner(root, body, maintitle),
+        related=_related(listed, page_url),
+        tags=_tags(marks.get("atags")),
+        banner=_banner(root, raw, adetail, body, maintitle),
         corrections=walker.corrections,
         extractor_version=EXTRACTOR_VERSION,
     )

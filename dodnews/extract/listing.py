@@ -10,23 +10,24 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from dodnews import site
-from dodnews.extract._dom import classes, parse_html
+from dodnews.extract._dom import absolute, classes, parse_document
 from dodnews.extract._sections import resolve_section
 from dodnews.extract.dates import ap_to_iso, jss_to_iso
 from dodnews.extract.errors import BadFeed, EmptyPage
 from dodnews.extract.text import clean_or_none, clean_text, strip_tags
 from dodnews.items import ListingEntry, RelatedLink
 
-# One scan of the document finds every entry of every shape, in page order.
-_ENTRIES_XPATH = etree.XPath(
-    ".//*[@article-url or @article-id or @article-url-or-link-absolute]"
-    " | .//div[contains(concat(' ', normalize-space(@class), ' '), ' item ')]"
-)
+# The custom elements of the 2019-2024 shapes, found by tag name (a cheap C-level filter).
+LISTING_TAGS = ("listing-with-preview", "listing-titles-only", "story-card")
+# Any other element carrying the same attributes (a renamed component), scanned only as a fallback.
+_ANY_ENTRY_XPATH = etree.XPath(".//*[@article-url or @article-url-or-link-absolute]")
+# A cheap test on the raw text before looking at every div for the 2020 `div.item` shape.
+_ITEM_CLASS_RE = re.compile(r"class\s*=\s*[\"']?[^\"'>]*\bitem-\d")
 _ITEM_ID_RE = re.compile(r"^item-(\d+)$")
 _BG_URL_RE = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 # div.item classes also carry the position (item-1, item-2): real article ids are far larger.
@@ -38,11 +39,6 @@ def _int(value: str | None) -> int | None:
         return int(value.strip()) if value else None
     except ValueError:
         return None
-
-
-def _abs(base: str, value: str | None) -> str | None:
-    value = (value or "").strip()
-    return urljoin(base, value) if value else None
 
 
 def _site_article_id(url: str, page_url: str) -> int | None:
@@ -58,7 +54,7 @@ def entry_from_attrs(
 ) -> ListingEntry | None:
     """A listing entry from a custom element's attributes (`listing-with-preview` and kin)."""
     get = el.get
-    url = _abs(page_url, get("article-url") or get("article-url-or-link-absolute"))
+    url = absolute(page_url, get("article-url") or get("article-url-or-link-absolute"))
     article_id = _int(get("article-id")) or (_site_article_id(url, page_url) if url else None)
     if article_id is None or url is None:
         return None
@@ -71,7 +67,7 @@ def entry_from_attrs(
         section=resolve_section(get("content-type-val"), url, content_type),
         content_type=content_type,
         published=jss_to_iso(get("publish-date-jss")) or ap_to_iso(get("publish-date-ap")),
-        image_url=_abs(page_url, get("image-url")),
+        image_url=absolute(page_url, get("image-url")),
         source=source,
     )
 
@@ -107,7 +103,7 @@ def entry_from_item(
         title_link = next(iter(title_el.iter("a")), None)
         if title_link is not None and title_link.get("href"):
             link = title_link
-    url = _abs(page_url, link.get("href")) if link is not None else None
+    url = absolute(page_url, link.get("href")) if link is not None else None
     url_id = _site_article_id(url, page_url) if url else None
     ids = [int(m.group(1)) for c in classes(el) if (m := _ITEM_ID_RE.match(c))]
     article_id = (
@@ -131,18 +127,31 @@ def entry_from_item(
         section=resolve_section(None, url, category),
         content_type=category,
         published=published,
-        image_url=_abs(page_url, image_url),
+        image_url=absolute(page_url, image_url),
         source=source,
     )
 
 
+def _is_item(el: etree._Element) -> bool:
+    value = el.get("class")
+    return bool(value) and "item" in value.lower().split()
+
+
 def entries_from_root(
-    root: etree._Element, page_url: str, source: str = "listing"
+    root: etree._Element, page_url: str, source: str = "listing", raw: str | None = None
 ) -> list[ListingEntry]:
-    """Every listing entry under `root`, in page order, one per article id."""
+    """Every listing entry under `root`, in page order, one per article id.
+
+    `raw`, the page text, lets the walk skip the `div.item` shape when the page has none.
+    """
+    scan_items = raw is None or _ITEM_CLASS_RE.search(raw) is not None
+    tags = ("div", *LISTING_TAGS) if scan_items else LISTING_TAGS
+    found = [el for el in root.iter(*tags) if el.tag != "div" or _is_item(el)]
+    if not found and (raw is None or "article-url" in raw):
+        found = list(_ANY_ENTRY_XPATH(root))
     entries: list[ListingEntry] = []
     seen: set[int] = set()
-    for el in _ENTRIES_XPATH(root):
+    for el in found:
         if el.tag == "div" and el.get("article-url") is None and el.get("article-id") is None:
             entry = entry_from_item(el, page_url, source)
         else:
@@ -155,7 +164,8 @@ def entries_from_root(
 
 def extract_listing(html: str | bytes, url: str) -> list[ListingEntry]:
     """The articles a listing page announces (any of the four shapes); [] past the last page."""
-    return entries_from_root(parse_html(html), url)
+    root, raw = parse_document(html)
+    return entries_from_root(root, url, raw=raw)
 
 
 def related_link(entry: ListingEntry) -> RelatedLink:
@@ -177,7 +187,7 @@ def extract_related(html: str | bytes, url: str) -> list[RelatedLink]:
     """The "Related Stories" links of an article page (see article.related_from_root)."""
     from dodnews.extract.article import related_from_root  # the block is found from the article
 
-    return related_from_root(parse_html(html), url)
+    return related_from_root(parse_document(html)[0], url)
 
 
 def extract_getlist(json_text: str | bytes, url: str) -> tuple[list[ListingEntry], bool]:
@@ -202,7 +212,7 @@ def extract_getlist(json_text: str | bytes, url: str) -> tuple[list[ListingEntry
     if not data.strip():
         return [], done
     root = etree.fromstring(f"<html><body>{data}</body></html>", etree.HTMLParser(no_network=True))
-    return entries_from_root(root, url, "getlist"), done
+    return entries_from_root(root, url, "getlist", raw=data), done
 
 
 __all__ = [

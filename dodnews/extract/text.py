@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 # Zero-width characters that editors paste in and readers never see.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _TAG_RE = re.compile(r"<[^>]*>")
 # Tags that break a line become a space; inline tags (<b>, <i>, <a>) vanish without one.
 _BREAK_TAG_RE = re.compile(
@@ -20,8 +20,10 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     # str.split() treats U+00A0 and the other Unicode spaces as whitespace.
-    text = " ".join(text.translate(_INVISIBLE).split())
-    return unicodedata.normalize("NFC", text) if not text.isascii() else text
+    if text.isascii():
+        return " ".join(text.split())
+    text = " ".join(_INVISIBLE_RE.sub("", text).split())
+    return unicodedata.normalize("NFC", text)
 
 
 def clean_or_none(text: str | None) -> str | None:
