@@ -13,7 +13,8 @@ from dodnews.archive.records import (
     RunRecord,
     VersionRecord,
 )
-from dodnews.archive.store import Archive, ArchiveStatus, inspect_archive
+from dodnews.archive.status import ArchiveStatus, inspect_archive
+from dodnews.archive.store import Archive
 from dodnews.archive.urls import default_archive_url, resolve_archive_url
 
 __all__ = [

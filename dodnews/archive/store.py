@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +28,13 @@ from dodnews.archive.records import (
     RunRecord,
     VersionRecord,
 )
+from dodnews.archive.rows import (
+    article_record,
+    capture_record,
+    change_record,
+    count_rows,
+    version_record,
+)
 from dodnews.archive.schema import (
     SELECTED_HEADERS,
     articles,
@@ -39,7 +45,8 @@ from dodnews.archive.schema import (
     runs,
     versions,
 )
-from dodnews.archive.urls import describe, resolve_archive_url, sqlite_path
+from dodnews.archive.urls import describe, resolve_archive_url
+from dodnews.archive.verify import find_problems
 from dodnews.diffing.model import ChangeReport
 from dodnews.errors import UserError
 from dodnews.items import (
@@ -498,7 +505,7 @@ class Archive:
                 .join(articles, articles.c.current_version_id == versions.c.id)
                 .where(articles.c.article_id == article_id)
             ).first()
-        return _version(row) if row is not None else None
+        return version_record(row) if row is not None else None
 
     def version(self, article_id: int, seq: int) -> VersionRecord | None:
         """Version number `seq` (1, 2, ...) of an article, or None."""
@@ -506,7 +513,7 @@ class Archive:
             row = conn.execute(
                 select(versions).where(versions.c.article_id == article_id, versions.c.seq == seq)
             ).first()
-        return _version(row) if row is not None else None
+        return version_record(row) if row is not None else None
 
     def get_version(self, article_id: int, seq: int | str) -> VersionRecord | None:
         """`version`, with the number as given on a command line ("2")."""
@@ -522,7 +529,7 @@ class Archive:
             rows = conn.execute(
                 select(versions).where(versions.c.article_id == article_id).order_by(versions.c.seq)
             ).all()
-        return [_version(r) for r in rows]
+        return [version_record(r) for r in rows]
 
     def captures(self, article_id: int) -> list[CaptureRecord]:
         """Every capture of an article, oldest first."""
@@ -534,19 +541,19 @@ class Archive:
         )
         with self._reading() as conn:
             rows = conn.execute(query).all()
-        return [_capture(r) for r in rows]
+        return [capture_record(r) for r in rows]
 
     def article(self, article_id: int) -> ArticleRecord | None:
         """What the archive knows about one article id, or None."""
         with self._reading() as conn:
             row = conn.execute(select(articles).where(articles.c.article_id == article_id)).first()
-        return _article(row) if row is not None else None
+        return article_record(row) if row is not None else None
 
     def known_articles(self) -> list[ArticleRecord]:
         """Every article id the archive has a capture of, by id."""
         with self._reading() as conn:
             rows = conn.execute(select(articles).order_by(articles.c.article_id)).all()
-        return [_article(r) for r in rows]
+        return [article_record(r) for r in rows]
 
     def conditional_headers(self, article_id: int) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a re-capture, from the latest validators."""
@@ -603,7 +610,7 @@ class Archive:
             query = query.limit(limit)
         with self._reading() as conn:
             rows = conn.execute(query).all()
-        return [_change(r) for r in rows]
+        return [change_record(r) for r in rows]
 
     def runs(self, limit: int | None = 20) -> list[RunRecord]:
         """Crawl runs, newest first."""
@@ -637,80 +644,8 @@ class Archive:
 
     def verify(self) -> list[str]:
         """Problems found: version hashes that do not match their stored article, dangling ids."""
-        problems: list[str] = []
         with self._reading() as conn:
-            version_ids: dict[int, int] = {}
-            query = select(versions).order_by(versions.c.article_id, versions.c.seq)
-            for row in conn.execute(query.execution_options(yield_per=500)):
-                version_ids[row.id] = row.article_id
-                where = f"article {row.article_id} version {row.seq}"
-                try:
-                    article = Article.from_dict(row.article)
-                    actual = self.hasher(article)
-                except Exception as exc:  # any unreadable stored JSON is a finding, not a crash
-                    problems.append(f"{where}: stored article is unreadable ({exc})")
-                    continue
-                if actual != row.content_hash:
-                    problems.append(
-                        f"{where}: content hash {row.content_hash} does not match the stored "
-                        f"article ({actual})"
-                    )
-                if article.article_id != row.article_id:
-                    problems.append(f"{where}: stored article has id {article.article_id}")
-            capture_ids = set(conn.execute(select(captures.c.id)).scalars())
-            for row in conn.execute(select(changes)):
-                for side in ("from_version_id", "to_version_id"):
-                    target = getattr(row, side)
-                    if version_ids.get(target) != row.article_id:
-                        problems.append(
-                            f"change {row.id}: {side} {target} is not a version of "
-                            f"article {row.article_id}"
-                        )
-                for side in ("from_capture_id", "to_capture_id"):
-                    target = getattr(row, side)
-                    if target is not None and target not in capture_ids:
-                        problems.append(f"change {row.id}: {side} {target} does not exist")
-            query = select(captures.c.id, captures.c.article_id, captures.c.version_id).where(
-                captures.c.version_id.is_not(None)
-            )
-            for row in conn.execute(query):
-                if version_ids.get(row.version_id) != row.article_id:
-                    problems.append(
-                        f"capture {row.id}: version {row.version_id} is not a version of "
-                        f"article {row.article_id}"
-                    )
-            for row in conn.execute(select(articles.c.article_id, articles.c.current_version_id)):
-                if row.current_version_id is None:
-                    continue
-                if version_ids.get(row.current_version_id) != row.article_id:
-                    problems.append(
-                        f"article {row.article_id}: current version {row.current_version_id} "
-                        "is not one of its versions"
-                    )
-        return problems
-
-
-def count_rows(engine: Engine) -> dict[str, int]:
-    """Row counts of an archive at any schema revision."""
-    with engine.connect() as conn, conn.begin():
-        counts = {
-            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for name, table in (
-                ("articles", articles),
-                ("versions", versions),
-                ("captures", captures),
-                ("changes", changes),
-                ("runs", runs),
-            )
-        }
-        counts["gone"] = conn.execute(
-            select(func.count()).select_from(articles).where(articles.c.gone.is_(True))
-        ).scalar_one()
-        for outcome, n in conn.execute(
-            select(captures.c.outcome, func.count()).group_by(captures.c.outcome)
-        ):
-            counts[f"captures_{outcome.replace('-', '_')}"] = n
-    return counts
+            return find_problems(conn, self.hasher)
 
 
 def _selected_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -720,126 +655,3 @@ def _selected_headers(headers: dict[str, str]) -> dict[str, str]:
         if low in SELECTED_HEADERS and value is not None:
             kept[low] = str(value)[:500]
     return kept
-
-
-def _version(row: Row[Any]) -> VersionRecord:
-    return VersionRecord(
-        id=row.id,
-        article_id=row.article_id,
-        seq=row.seq,
-        content_hash=row.content_hash,
-        article=Article.from_dict(row.article),
-        url=row.url,
-        title=row.title,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        extractor_version=row.extractor_version,
-    )
-
-
-def _capture(row: Row[Any]) -> CaptureRecord:
-    final_url = row.final_url
-    if final_url is None and row.status is not None:
-        final_url = row.requested_url  # stored as NULL when equal
-    return CaptureRecord(
-        id=row.id,
-        article_id=row.article_id,
-        requested_url=row.requested_url,
-        final_url=final_url,
-        redirects=list(row.redirects or []),
-        fetched_at=row.fetched_at,
-        status=row.status,
-        outcome=row.outcome,
-        headers=dict(row.headers or {}),
-        body_digest=row.body_digest,
-        error=row.error,
-        warc_file=row.warc_file,
-        warc_record_id=row.warc_record_id,
-        version_id=row.version_id,
-        version_seq=row.seq,
-        run_id=row.run_id,
-    )
-
-
-def _article(row: Row[Any]) -> ArticleRecord:
-    return ArticleRecord(
-        article_id=row.article_id,
-        url=row.url,
-        section=row.section,
-        published=row.published,
-        first_seen=row.first_seen,
-        last_captured=row.last_captured,
-        last_attempt=row.last_attempt,
-        last_changed=row.last_changed,
-        last_outcome=row.last_outcome,
-        etag=row.etag,
-        last_modified=row.last_modified,
-        body_digest=row.body_digest,
-        gone=bool(row.gone),
-        current_version_id=row.current_version_id,
-    )
-
-
-def _change(row: Row[Any]) -> ChangeRecord:
-    return ChangeRecord(
-        id=row.id,
-        article_id=row.article_id,
-        from_seq=row.from_seq,
-        to_seq=row.to_seq,
-        from_version_id=row.from_version_id,
-        to_version_id=row.to_version_id,
-        detected_at=row.detected_at,
-        kinds=list(row.kinds),
-        significance=row.significance,
-        revert=bool(row.revert),
-        report=ChangeReport.from_dict(row.report),
-        title=row.title,
-        url=row.url,
-        old_captured_at=row.old_captured_at,
-        new_captured_at=row.new_captured_at,
-        old_capture_id=row.from_capture_id,
-        new_capture_id=row.to_capture_id,
-        run_id=row.run_id,
-    )
-
-
-@dataclass
-class ArchiveStatus:
-    """What `dodnews archive status` reports, readable at any schema revision."""
-
-    url: str
-    backend: str
-    path: str | None
-    revision: str | None
-    head: str
-    counts: dict[str, int] | None
-
-    @property
-    def needs_upgrade(self) -> bool:
-        return self.revision != self.head
-
-
-def inspect_archive(url: str | None = None) -> ArchiveStatus:
-    """The schema revision and row counts of an existing archive, without changing it."""
-    parsed = resolve_archive_url(url)
-    check_sqlite_file(parsed, create=False)
-    engine = make_engine(parsed)
-    try:
-        with user_errors(parsed):
-            with engine.connect() as conn, conn.begin():
-                revision = migrate.current_revision(conn)
-                tables = migrate.table_names(conn)
-            if revision is None and tables:
-                raise UserError(f"{describe(parsed)} is a database but not a dodnews archive")
-            counts = count_rows(engine) if revision is not None else None
-    finally:
-        engine.dispose()
-    path = sqlite_path(parsed)
-    return ArchiveStatus(
-        url=describe(parsed),
-        backend=parsed.get_backend_name(),
-        path=str(path) if path is not None else None,
-        revision=revision,
-        head=migrate.head_revision(),
-        counts=counts,
-    )

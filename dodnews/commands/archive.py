@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from dodnews.archive.cli_support import add_archive_option, archive_for
-from dodnews.archive.store import Archive, inspect_archive
+from dodnews.archive.status import inspect_archive
+from dodnews.archive.store import Archive
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,0 +1,53 @@
+"""`dodnews archive status`: where an archive is, its schema revision and its row counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dodnews.archive import migrate
+from dodnews.archive.db import check_sqlite_file, make_engine, user_errors
+from dodnews.archive.rows import count_rows
+from dodnews.archive.urls import describe, resolve_archive_url, sqlite_path
+from dodnews.errors import UserError
+
+
+@dataclass
+class ArchiveStatus:
+    """What `dodnews archive status` reports, readable at any schema revision."""
+
+    url: str
+    backend: str
+    path: str | None
+    revision: str | None
+    head: str
+    counts: dict[str, int] | None
+
+    @property
+    def needs_upgrade(self) -> bool:
+        return self.revision != self.head
+
+
+def inspect_archive(url: str | None = None) -> ArchiveStatus:
+    """The schema revision and row counts of an existing archive, without changing it."""
+    parsed = resolve_archive_url(url)
+    check_sqlite_file(parsed, create=False)
+    engine = make_engine(parsed)
+    try:
+        with user_errors(parsed):
+            with engine.connect() as conn, conn.begin():
+                revision = migrate.current_revision(conn)
+                tables = migrate.table_names(conn)
+            if revision is None and tables:
+                raise UserError(f"{describe(parsed)} is a database but not a dodnews archive")
+            counts = count_rows(engine) if revision is not None else None
+    finally:
+        engine.dispose()
+    path = sqlite_path(parsed)
+    return ArchiveStatus(
+        url=describe(parsed),
+        backend=parsed.get_backend_name(),
+        path=str(path) if path is not None else None,
+        revision=revision,
+        head=migrate.head_revision(),
+        counts=counts,
+    )
