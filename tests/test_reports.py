@@ -376,6 +376,7 @@ def test_markdown_structure_and_figures_table() -> None:
     assert "> ~~Officials did not give a date.~~" in out
     assert "[https://archive.example.org/wayback/20250302/bridge](https://archive" in out
     assert "sha256:aaaa1111" in out
+    assert "| Tags changed | tags | Army, Infrastructure | Army, Logistics |" in out
 
 
 def test_word_diff_computed_when_detector_gave_no_ops() -> None:
@@ -526,7 +527,7 @@ def test_atom_is_valid_and_has_one_entry_per_event() -> None:
     assert items[0].find(f"{ATOM}link").get("href") == "https://feeds.example.org/dod/604-1-2.html"
     content = items[0].find(f"{ATOM}content")
     assert content.get("type") == "html"
-    assert "<del>Old title 604</del>" in content.text and "<ins>New title 604</ins>" in content.text
+    assert "<del>Old</del> title 604" in content.text and "<ins>New</ins> title 604" in content.text
     for required in ("title", "id", "updated", "author"):
         assert root.find(f"{ATOM}{required}") is not None
 
@@ -657,3 +658,23 @@ def test_html_report_renders_in_chromium(tmp_path: Path, chromium_path: str) -> 
     # Text, the del/ins highlights, the notice box and borders give many colors; blank gives one.
     assert len(colors) >= 20, len(colors)
     assert any(c[0] > 0xF0 and c[1] < 0xF0 for c in colors)  # the pink deletion highlight
+
+
+def test_where_reads_detector_locations() -> None:
+    from dodnews.reports.view import where
+
+    cases = [
+        (Change("correction_added", "corrections", None, "x", "", {"new_index": 0}), "correction 1"),
+        (Change("caption_changed", "images", "a", "b", "", {"image": "250101-N-XY1-1"}),
+         "image 250101-N-XY1-1"),
+        (Change("related_added", "related", None, {}, "", {"article_id": 42}), "article 42"),
+        (Change("paragraph_added", "paragraphs", None, "ARMY", "", {"new_index": 6, "heading": True}),
+         "heading ¶7"),
+        (Change("figure_changed", "title", "$1", "$2"), "title"),
+        (Change("figure_changed", "paragraphs", "1", "2", "", {"old_index": 2, "new_index": 4}),
+         "¶3 → ¶5"),
+    ]  # fmt: skip
+    assert [where(change) for change, _ in cases] == [expected for _, expected in cases]
+    # A correction's index is not a paragraph: the full-text view must not mark paragraph 1.
+    report = ChangeReport(provenance=provenance(), changes=[cases[0][0]])
+    assert '<li class="changed">' not in render_html(entry(report=report))

@@ -9,6 +9,7 @@ from dodnews.reports.assets import CSP, CSS
 from dodnews.reports.entry import ReportEntry
 from dodnews.reports.text import data_image, esc, href, safe_url
 from dodnews.reports.view import (
+    PARAGRAPH_KINDS,
     WordOp,
     diff_words,
     kind_label,
@@ -88,10 +89,10 @@ def fragment(changes: list[Change]) -> str:
             "<tr><th>Change</th><th>Where</th><th>Before</th><th>After</th></tr>\n"
         )
         for c in parts.fields:
-            before, after = _value_pair(c.before, c.after)
+            before, after = _value_pair(c)
             out.append(
                 f'<tr class="k-{kind_slug(c.kind)}"><td>{esc(kind_label(c.kind))}</td>'
-                f"<td>{esc(c.field)}</td><td>{before}</td><td>{after}</td></tr>\n"
+                f"<td>{esc(where(c))}</td><td>{before}</td><td>{after}</td></tr>\n"
             )
         out.append("</table>\n</section>\n")
     return "".join(out)
@@ -204,8 +205,9 @@ def _marked(ops: list[WordOp], side: str) -> str:
     return " ".join(w for w in words if w)
 
 
-def _value_pair(before: Any, after: Any) -> tuple[str, str]:
-    """Before/after values as HTML; list items only on one side are marked del/ins."""
+def _value_pair(change: Change) -> tuple[str, str]:
+    """Before/after as HTML: changed words, or list items only on one side, marked del/ins."""
+    before, after = change.before, change.after
     if isinstance(before, list) or isinstance(after, list):
         old, new = list(before or []), list(after or [])
         old_html = ", ".join(
@@ -215,6 +217,10 @@ def _value_pair(before: Any, after: Any) -> tuple[str, str]:
             esc(value_text(v)) if v in old else f"<ins>{esc(value_text(v))}</ins>" for v in new
         )
         return old_html, new_html
+    both_text = isinstance(before, str) and isinstance(after, str) and before and after
+    if both_text and not (safe_url(before) and safe_url(after)):
+        ops = word_ops(change)  # the detector's ops for titles/captions, else difflib's
+        return _marked(ops, "old"), _marked(ops, "new")
     return _value_html(before, "del"), _value_html(after, "ins")
 
 
@@ -240,6 +246,8 @@ _CHANGED = ' class="changed"'
 def _changed_indexes(changes: list[Change], side: str) -> set[int]:
     indexes = set()
     for change in changes:
+        if change.kind not in PARAGRAPH_KINDS and change.field != "paragraphs":
+            continue  # correction indexes count corrections, not paragraphs
         value = (change.location or {}).get(f"{side}_index")
         if isinstance(value, int) and not isinstance(value, bool):
             indexes.add(value)

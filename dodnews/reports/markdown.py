@@ -61,9 +61,16 @@ def render_markdown(entry: ReportEntry) -> str:
             lines += ["", f"### {md(_paragraph_heading(change))}", ""]
             lines += _paragraph_body(change)
     if parts.fields:
-        lines += ["", "## Other changes", "", "| Change | Before | After |", "| --- | --- | --- |"]
         lines += [
-            f"| {md(kind_label(c.kind))} | {md(value_text(c.before))} | {md(value_text(c.after))} |"
+            "",
+            "## Other changes",
+            "",
+            "| Change | Where | Before | After |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {md(kind_label(c.kind))} | {md(where(c))} "
+            f"| {md(value_text(c.before))} | {md(value_text(c.after))} |"
             for c in parts.fields
         ]
     lines += ["", "## Provenance", "", "| | Old | New |", "| --- | --- | --- |"]

@@ -103,18 +103,33 @@ def paragraph_number(change: Change, side: str) -> int | None:
 
 
 def where(change: Change) -> str:
-    """Where a change sits: "¶2 → ¶3", "¶4", "title", "caption of image 2"..."""
+    """Where a change sits: "¶2 → ¶3", "heading ¶4", "correction 1", "title", "image <VIRIN>"."""
+    location = change.location or {}
+    if change.kind in PARAGRAPH_KINDS or change.field == "paragraphs":
+        prefix = "¶"
+    else:
+        prefix = _INDEX_PREFIX.get(change.field, f"{change.field} #")
     old, new = paragraph_number(change, "old"), paragraph_number(change, "new")
     if old is not None and new is not None:
-        return f"¶{old}" if old == new else f"¶{old} → ¶{new}"
-    if old is not None or new is not None:
-        return f"¶{old if old is not None else new}"
-    parts = [str(change.field)] if change.field else []
-    extra = {
-        k: v for k, v in sorted((change.location or {}).items()) if k not in {"field"} and v != ""
-    }
-    parts += [f"{k} {value_text(v)}" for k, v in extra.items()]
-    return ", ".join(parts)
+        place = f"{prefix}{old}" if old == new else f"{prefix}{old} → {prefix}{new}"
+    elif old is not None or new is not None:
+        place = f"{prefix}{old if old is not None else new}"
+    else:
+        place = ""
+    extras = [
+        f"{_LOCATION_WORDS.get(key, key)} {value_text(value)}"
+        for key, value in sorted(location.items())
+        if key not in {"old_index", "new_index", "heading"} and value not in (None, "")
+    ]
+    if location.get("heading"):
+        place = f"heading {place}".strip()
+    if not place and not extras:
+        place = str(change.field or "")
+    return ", ".join(p for p in [place, *extras] if p)
+
+
+_INDEX_PREFIX = {"corrections": "correction "}
+_LOCATION_WORDS = {"image": "image", "article_id": "article"}
 
 
 def value_text(value: Any) -> str:
