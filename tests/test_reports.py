@@ -664,16 +664,27 @@ def test_where_reads_detector_locations() -> None:
     from dodnews.reports.view import where
 
     cases = [
-        (Change("correction_added", "corrections", None, "x", "", {"new_index": 0}), "correction 1"),
-        (Change("caption_changed", "images", "a", "b", "", {"image": "250101-N-XY1-1"}),
-         "image 250101-N-XY1-1"),
+        (
+            Change("correction_added", "corrections", None, "x", "", {"new_index": 0}),
+            "correction 1",
+        ),
+        (
+            Change("caption_changed", "images", "a", "b", "", {"image": "250101-N-XY1-1"}),
+            "image 250101-N-XY1-1",
+        ),
         (Change("related_added", "related", None, {}, "", {"article_id": 42}), "article 42"),
-        (Change("paragraph_added", "paragraphs", None, "ARMY", "", {"new_index": 6, "heading": True}),
-         "heading ¶7"),
+        (
+            Change(
+                "paragraph_added", "paragraphs", None, "ARMY", "", {"new_index": 6, "heading": True}
+            ),
+            "heading ¶7",
+        ),
         (Change("figure_changed", "title", "$1", "$2"), "title"),
-        (Change("figure_changed", "paragraphs", "1", "2", "", {"old_index": 2, "new_index": 4}),
-         "¶3 → ¶5"),
-    ]  # fmt: skip
+        (
+            Change("figure_changed", "paragraphs", "1", "2", "", {"old_index": 2, "new_index": 4}),
+            "¶3 → ¶5",
+        ),
+    ]
     assert [where(change) for change, _ in cases] == [expected for _, expected in cases]
     # A correction's index is not a paragraph: the full-text view must not mark paragraph 1.
     report = ChangeReport(provenance=provenance(), changes=[cases[0][0]])
