@@ -333,6 +333,23 @@ def test_first_capture_blocked_then_ok(archive: Archive) -> None:
     assert result.new_version and result.change_id is None
 
 
+def test_late_arriving_older_capture_does_not_move_the_current_version(archive: Archive) -> None:
+    archive.record_capture(capture(OUTCOME_OK, "2025-10-06T10:00:00Z", article_v1()))
+    archive.record_capture(capture(OUTCOME_OK, "2025-10-06T12:00:00Z", article_v2()))
+    # Another crawl process fetched the old text at 11:00 but wrote it last.
+    late = archive.record_capture(capture(OUTCOME_OK, "2025-10-06T11:00:00Z", article_v1()))
+    assert (late.change_id, late.revert, late.new_version) == (None, False, False)
+    third = article_v2()
+    third.corrections = ["Editor's note: this story was updated with the final cost."]
+    late = archive.record_capture(capture(OUTCOME_OK, "2025-10-06T11:30:00Z", third))
+    assert late.new_version and late.change_id is None
+    assert archive.latest_version(ARTICLE_ID).seq == 2
+    assert [(c.from_seq, c.to_seq) for c in archive.changes()] == [(1, 2)]
+    known = archive.known_articles()[0]
+    assert (known.last_captured, known.last_attempt) == ("2025-10-06T12:00:00Z",) * 2
+    assert archive.verify() == []
+
+
 def test_versions_and_version_lookup(archive: Archive) -> None:
     archive.record_capture(capture(OUTCOME_OK, "2025-10-06T19:00:00Z", article_v1()))
     archive.record_capture(capture(OUTCOME_OK, "2025-10-07T19:00:00Z", article_v2()))

@@ -272,7 +272,9 @@ class Archive:
             ).one()
         updates: dict[str, Any] = {
             "last_attempt": _later(art.last_attempt, when),
-            "last_outcome": capture.outcome,
+            "last_outcome": (
+                capture.outcome if _later(art.last_attempt, when) == when else art.last_outcome
+            ),
         }
         headers = _selected_headers(capture.headers)
         version_id: int | None = None
@@ -301,25 +303,37 @@ class Archive:
                     version_id = self._insert_version(conn, article, content_hash, when)
                     new_version = True
             capture_id = self._insert_capture(conn, capture, headers, when, version_id, run_id)
-            if current is not None and version_id != current.id:
-                change_id, report = self._insert_change(
-                    conn, art, current, article, content_hash, version_id, capture_id, when,
-                    revert, run_id,
-                )  # fmt: skip
-                if change_id is not None:
-                    updates["last_changed"] = when
-            updates.update(
-                current_version_id=version_id,
-                current_capture_id=capture_id,
-                last_captured=_later(art.last_captured, when),
-                url=article.url or capture.final_url or art.url,
-                section=article.section or art.section,
-                published=article.published or art.published,
-                etag=headers.get("etag"),
-                last_modified=headers.get("last-modified"),
-                body_digest=capture.body_digest,
-                gone=False,
+            # A capture older than the latest confirmation of the current version (a slow writer
+            # among several) keeps its version but neither moves the current one nor makes a
+            # change: the newer capture already said what the article is now.
+            stale = (
+                current is not None
+                and version_id != current.id
+                and parse_utc(when) < parse_utc(current.last_seen)
             )
+            if stale:
+                revert = False
+                updates["last_captured"] = _later(art.last_captured, when)
+            else:
+                if current is not None and version_id != current.id:
+                    change_id, report = self._insert_change(
+                        conn, art, current, article, content_hash, version_id, capture_id, when,
+                        revert, run_id,
+                    )  # fmt: skip
+                    if change_id is not None:
+                        updates["last_changed"] = when
+                updates.update(
+                    current_version_id=version_id,
+                    current_capture_id=capture_id,
+                    last_captured=_later(art.last_captured, when),
+                    url=article.url or capture.final_url or art.url,
+                    section=article.section or art.section,
+                    published=article.published or art.published,
+                    etag=headers.get("etag"),
+                    last_modified=headers.get("last-modified"),
+                    body_digest=capture.body_digest,
+                    gone=False,
+                )
         elif capture.outcome == OUTCOME_NOT_MODIFIED:
             if current is not None:
                 version_id = current.id
