@@ -33,16 +33,10 @@ from dodnews.diffing.significance import score
 from dodnews.diffing.summaries import summarize
 from dodnews.items import Article, Image, RelatedLink
 
-# Fields that change without the article changing: never compared.
-EXCLUDE_PATHS = [
-    "root['extractor_version']",
-    "root['content_type']",
-    "root['images'][*]['src']",
-    "root['related'][*]['title']",
-    "root['related'][*]['url']",
-    "root['related'][*]['section']",
-    "root['related'][*]['published']",
-]
+# Fields that change without the article changing: never compared. (Image src and related-story
+# titles are left out of the view itself: images are keyed by VIRIN, related stories by id; glob
+# exclude paths would cost a path match at every level.)
+EXCLUDE_PATHS = ["root['extractor_version']", "root['content_type']"]
 _FIELD_ORDER = {
     name: n
     for n, name in enumerate(
@@ -75,19 +69,12 @@ def structured_view(article: Article) -> dict[str, Any]:
         "summary": norm_opt(article.summary),
         "banner": norm_opt(article.banner),
         "images": {
-            key: {"caption": norm_opt(i.caption), "credit": norm_opt(i.credit), "src": i.src}
+            key: {"caption": norm_opt(i.caption), "credit": norm_opt(i.credit)}
             for key, i in zip(image_keys(article.images), article.images, strict=True)
         },
-        "related": {
-            str(r.article_id): {
-                "title": r.title,
-                "url": r.url,
-                "section": r.section,
-                "published": r.published,
-            }
-            for r in article.related
-        },
-        "tags": {norm_text(t) for t in article.tags} - {""},
+        # Dicts rather than sets: DeepDiff hashes every set item, dict keys compare directly.
+        "related": dict.fromkeys([str(r.article_id) for r in article.related], True),
+        "tags": dict.fromkeys(sorted({norm_text(t) for t in article.tags} - {""}), True),
     }
 
 
@@ -125,14 +112,17 @@ def detect_changes(
     if old_hash == new_hash:
         return ChangeReport(provenance=provenance)
 
-    diff = DeepDiff(
-        structured_view(old),
-        structured_view(new),
-        threshold_to_diff_deeper=0,
-        exclude_paths=EXCLUDE_PATHS,
-        view="tree",
-    )
-    changes = _structured_changes(diff, old, new)
+    old_view, new_view = structured_view(old), structured_view(new)
+    diff = None
+    if _compared(old_view) != _compared(new_view):  # DeepDiff has no fast path for equal input
+        diff = DeepDiff(
+            old_view,
+            new_view,
+            threshold_to_diff_deeper=0,
+            exclude_paths=EXCLUDE_PATHS,
+            view="tree",
+        )
+    changes = _structured_changes(diff, old, new) if diff else []
     changes += _correction_changes(old.corrections, new.corrections)
     changes += _paragraph_changes(old, new)
     for change in changes:
@@ -146,6 +136,10 @@ def detect_changes(
         reasons=reasons,
         deepdiff=json.loads(diff.to_json()) if diff else {},
     )
+
+
+def _compared(view: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in view.items() if f"root['{k}']" not in EXCLUDE_PATHS}
 
 
 def _order(change: Change) -> tuple:

@@ -123,10 +123,10 @@ def _key(kind: str, text: str) -> str:
     return " ".join(low.replace("$ ", "$").split()).replace("-", " ")
 
 
-def find_figures(text: str) -> list[Figure]:
-    """Every figure in a (normalized) text, left to right, without overlaps."""
+def find_figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
+    """Every figure in a (normalized) text or in text[start:end], left to right, no overlaps."""
     found = []
-    for match in _FIGURE_RE.finditer(text):
+    for match in _FIGURE_RE.finditer(text, start, len(text) if end is None else end):
         kind = match.lastgroup or "number"
         value = match.group()
         unit = _unit_after(text, match.end()) if kind in {"number", "word", "fraction"} else None
@@ -134,6 +134,27 @@ def find_figures(text: str) -> list[Figure]:
             Figure(value, match.start(), match.end(), kind, _GROUPS[kind], _key(kind, value), unit)
         )
     return found
+
+
+# No figure is longer than this many words ("Feb. 24, 2022", "5 percentage points"), so figures
+# touching a changed stretch lie within this many words of it: only that window is scanned.
+_REACH = 4
+
+
+def _windows(
+    toks: list[tuple[str, int, int]], ranges: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Merged character windows around the changed word ranges, `_REACH` words each side."""
+    merged: list[list[int]] = []
+    for lo, hi in ranges:
+        lo, hi = max(lo - _REACH, 0), min(hi + _REACH, len(toks))
+        if lo >= hi:
+            continue
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(toks[lo][1], toks[hi - 1][2]) for lo, hi in merged]
 
 
 def _spans(toks: list[tuple[str, int, int]], lo: int, hi: int) -> tuple[int, int] | None:
@@ -171,8 +192,12 @@ def changed_figures(
     new_spans = {k: _spans(new_toks, ops[k][3], ops[k][4]) for k in changed_ops}
     parent = list(range(len(ops)))
     touched: list[tuple[int, int, Figure]] = []  # (side, first op, figure)
-    for side, text, spans in ((0, old_text, old_spans), (1, new_text, new_spans)):
-        for fig in find_figures(text):
+    sides = (
+        (0, old_text, old_spans, _windows(old_toks, [(ops[k][1], ops[k][2]) for k in changed_ops])),
+        (1, new_text, new_spans, _windows(new_toks, [(ops[k][3], ops[k][4]) for k in changed_ops])),
+    )
+    for side, text, spans, windows in sides:
+        for fig in (f for lo, hi in windows for f in find_figures(text, lo, hi)):
             hits = [k for k in changed_ops if _touches(fig, spans[k])]
             if not hits:
                 continue
