@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html import unescape
@@ -660,3 +661,19 @@ def test_epochs_command(data_dir: Path) -> None:
     result = _cli("epochs", "--data", str(data_dir))
     assert result.returncode == 0
     assert result.stdout.splitlines()[1].startswith("1\t5 edits")
+
+
+def test_cli_fault_flag_and_post_admin(data_dir: Path) -> None:
+    with ReplicaProcess(data_dir=data_dir, faults=["kind=botwall&path=/News/Releases/"]) as replica:
+        status, _, body = replica.get("/News/Releases/")
+        assert status == 403 and b"Access Denied" in body
+        assert replica.get("/News/Contracts/")[0] == 200
+        request = urllib.request.Request(
+            replica.url + "/__replica__/epoch?set=2", data=b"", method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["epoch"] == 2
+        assert replica.state()["epoch"] == 2
+        head = urllib.request.Request(replica.url + "/robots.txt", method="HEAD")
+        with urllib.request.urlopen(head, timeout=10) as response:
+            assert response.status == 200 and response.read() == b""

@@ -92,17 +92,20 @@ class Replica:
         self.faults = FaultSet()
         for fault in faults or []:
             self.faults.add(fault)
-        self._pages: dict[int, render.ArticlePage] = {}
+        # Rendered pages per epoch, kept across switches (states never change once built).
+        self._caches: dict[int, dict[int, render.ArticlePage]] = {}
+        self._pages = self._caches.setdefault(epoch, {})
 
     def set_epoch(self, epoch: int) -> None:
         self.state = self.timeline.state(epoch)
-        self._pages = {}
+        self._pages = self._caches.setdefault(epoch, {})
 
     def article_page(self, article_id: int) -> render.ArticlePage:
         page = self._pages.get(article_id)
         if page is None:
-            if len(self._pages) >= _CACHE_LIMIT:
-                self._pages.clear()
+            if sum(len(c) for c in self._caches.values()) >= _CACHE_LIMIT:
+                for cache in self._caches.values():
+                    cache.clear()
             page = render.article_page(self.state, self.state.articles[article_id])
             self._pages[article_id] = page
         return page
