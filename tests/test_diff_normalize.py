@@ -150,3 +150,14 @@ def test_significance_combines_weights():
     assert score([Change("correction_changed", "corrections", "x", None)])[1] == [
         "correction removed"
     ]
+
+
+def test_align_wholesale_edit_of_long_contract_list():
+    # Every one of 300 award paragraphs gains a suffix: all pair up as edits (banded pairing).
+    old = [
+        f"Vendor {n} of Town {n * 7}, is awarded contract {n} for part {n * 3}." for n in range(300)
+    ]
+    new = [p + " Work continues." for p in old]
+    result = align(old, new)
+    assert [(i, j) for i, j, _ in result.edited] == [(n, n) for n in range(300)]
+    assert not (result.added or result.removed or result.moved)

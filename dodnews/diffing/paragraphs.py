@@ -17,9 +17,11 @@ from dodnews.diffing.normalize import match_text
 SIMILARITY = 0.6
 CONTAINED = 0.9
 MIN_CONTAINED_WORDS = 5
-# Above this many candidate pairs, pair similar paragraphs only inside their own changed block
-# (keeps a wholesale rewrite of a 300-paragraph contract list from costing O(n*m) ratios).
+# Above this many candidate pairs, pair similar paragraphs only inside their own changed block and
+# near its diagonal (keeps a wholesale rewrite of a 300-paragraph contract list from costing
+# O(n*m) ratios).
 MAX_CROSS_PAIRS = 4096
+BAND = 12
 
 Opcode = tuple[str, int, int, int, int]
 
@@ -56,12 +58,14 @@ def _align(old: list[str], new: list[str], threshold: float) -> Alignment:
     matcher = SequenceMatcher(None, old, new, autojunk=False)
     old_block: dict[int, int] = {}
     new_block: dict[int, int] = {}
+    starts: dict[int, tuple[int, int]] = {}
     for block, (tag, i1, i2, j1, j2) in enumerate(matcher.get_opcodes()):
         if tag == "equal":
             result.equal.extend(zip(range(i1, i2), range(j1, j2), strict=True))
             continue
         old_block.update(dict.fromkeys(range(i1, i2), block))
         new_block.update(dict.fromkeys(range(j1, j2), block))
+        starts[block] = (i1, j1)
     if not old_block or not new_block:
         result.removed = sorted(old_block)
         result.added = sorted(new_block)
@@ -87,9 +91,12 @@ def _align(old: list[str], new: list[str], threshold: float) -> Alignment:
     scorer = SequenceMatcher(None, autojunk=False)
     for j in free_new:
         scorer.set_seq2(match_text(new[j]).split())
+        block = new_block[j]
         for i in free_old:
-            same = old_block[i] == new_block[j]
-            if not (same or cross):
+            same = old_block[i] == block
+            if not cross and not (
+                same and abs((i - starts[block][0]) - (j - starts[block][1])) <= BAND
+            ):
                 continue
             scorer.set_seq1(old_words[i])
             ratio = _similarity(scorer, threshold)
