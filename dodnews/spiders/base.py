@@ -45,8 +45,12 @@ class CaptureSpider(scrapy.Spider):
     @classmethod
     def open_up_for_loopback(cls, crawler: Crawler, base_url: str | None) -> None:
         if is_loopback_url(base_url):
+            from scrapy.settings import SETTINGS_PRIORITIES
+
+            project = SETTINGS_PRIORITIES["project"]
             for name, value in LOOPBACK_SETTINGS.items():
-                if crawler.settings.getpriority(name) <= crawler.settings.getpriority("BOT_NAME"):
+                # values given on the command line (-s) win over the loopback defaults
+                if (crawler.settings.getpriority(name) or 0) <= project:
                     crawler.settings.set(name, value, priority="spider")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
