@@ -191,3 +191,15 @@ def test_getlist_last_page_and_raw_html_data() -> None:
 def test_getlist_bad_responses(bad: str) -> None:
     with pytest.raises(BadFeed):
         extract_getlist(bad, "https://www.war.gov/")
+
+
+def test_item_label_wins_over_an_old_url_path() -> None:
+    html = (
+        "<div class='item item-3000101'><figure><figcaption><span class='category'>"
+        "<a class='content-type-text' href='/'>Release</a>"
+        "<time data-dateago='2025-04-24T07:41:00' data-dateap='April 24, 2025'>2 days ago</time>"
+        "</span><h3 class='title'><a href='https://www.defense.gov/Explore/News/Article/Article/"
+        "3000101/x/'>X</a></h3></figcaption></figure></div>"
+    )
+    (entry,) = extract_listing(html, "https://www.defense.gov/")
+    assert entry.section == "releases" and entry.published == "2025-04-24T07:41:00-04:00"

@@ -266,7 +266,7 @@ class _BodyWalker:
         centered: bool,
         forced_heading: bool,
     ) -> None:
-        if not parts:
+        if not parts or (not loose and not inline):  # whitespace between blocks
             return
         text = clean_text("".join(parts))
         if not text or _is_furniture(text):

@@ -16,7 +16,7 @@ from lxml import etree
 
 from dodnews import site
 from dodnews.extract._dom import absolute, classes, parse_document
-from dodnews.extract._sections import resolve_section
+from dodnews.extract._sections import resolve_section, section_from_type_name, section_from_url
 from dodnews.extract.dates import ap_to_iso, jss_to_iso
 from dodnews.extract.errors import BadFeed, EmptyPage
 from dodnews.extract.text import clean_or_none, clean_text, strip_tags
@@ -124,7 +124,8 @@ def entry_from_item(
         url=url,
         title=clean_or_none("".join(title_el.itertext())) if title_el is not None else None,
         summary=summary,
-        section=resolve_section(None, url, category),
+        # The label is the site's own statement; an old URL path (/Explore/News/...) may be stale.
+        section=section_from_type_name(category) or section_from_url(url),
         content_type=category,
         published=published,
         image_url=absolute(page_url, image_url),
