@@ -438,9 +438,9 @@ def test_quotes_are_kept_as_published():
 
 
 def test_extractor_version_and_content_type_are_ignored():
-    assert (
-        detect_changes(base(), edited(extractor_version="2.0", content_type="Story")).changes == []
-    )
+    report = detect_changes(base(), edited(extractor_version="2.0", content_type="Story"))
+    assert report.changes == []
+    assert report.provenance.extractor_version == "1.0 -> 2.0"
 
 
 def test_provenance():

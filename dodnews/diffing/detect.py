@@ -92,7 +92,6 @@ def detect_changes(
         raise ValueError(f"different articles: {old.article_id} and {new.article_id}")
     old_hash = old_hash or content_hash(old)
     new_hash = new_hash or content_hash(new)
-    versions = {old.extractor_version, new.extractor_version} - {""}
     provenance = Provenance(
         article_id=new.article_id,
         old_captured_at=old_captured_at,
@@ -101,11 +100,7 @@ def detect_changes(
         new_hash=new_hash,
         old_url=old.url,
         new_url=new.url,
-        extractor_version=" -> ".join(
-            v for v in (old.extractor_version, new.extractor_version) if v
-        )
-        if len(versions) > 1
-        else (versions.pop() if versions else None),
+        extractor_version=_extractor_versions(old.extractor_version, new.extractor_version),
         tool_version=dodnews.__version__,
         deepdiff_version=deepdiff.__version__,
     )
@@ -136,6 +131,13 @@ def detect_changes(
         reasons=reasons,
         deepdiff=json.loads(diff.to_json()) if diff else {},
     )
+
+
+def _extractor_versions(old: str, new: str) -> str | None:
+    """One version, or "old -> new" when the two captures were extracted differently."""
+    if old and new and old != new:
+        return f"{old} -> {new}"
+    return new or old or None
 
 
 def _compared(view: dict[str, Any]) -> dict[str, Any]:
