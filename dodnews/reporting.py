@@ -1,32 +1,79 @@
-"""Glue between the archive and the report writers: archived changes -> files in diffs/."""
+"""Glue between the archive and the report writers: archived changes -> files in diffs/.
+
+Links to captures: with DODNEWS_REPLAY_URL (a pywb collection such as
+`http://localhost:8080/dodnews/`), each capture links to its replay `<replay>/<timestamp>/<url>`;
+without it, the report names the WARC file and record id of each capture as plain text.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 
-def write_archive_reports(archive: Any, diffs_dir: str | Path | None) -> Path:
+def capture_link(capture: Any, replay_url: str | None) -> str | None:
+    """Where a reader can see one capture: a replay URL, or its WARC file and record id."""
+    if capture is None:
+        return None
+    url = capture.final_url or capture.requested_url
+    if replay_url and capture.fetched_at:
+        stamp = "".join(ch for ch in capture.fetched_at if ch.isdigit())[:14]
+        return f"{replay_url.rstrip('/')}/{stamp}/{url}"
+    if capture.warc_file:
+        return f"warc:{capture.warc_file}#{capture.warc_record_id}"
+    return None
+
+
+def archive_entries(archive: Any, replay_url: str | None = None) -> list[Any]:
+    """A ReportEntry for every change in the archive, with both articles and capture links."""
+    from dodnews.reports import ReportEntry
+
+    replay_url = replay_url if replay_url is not None else os.environ.get("DODNEWS_REPLAY_URL")
+    captures_by_article: dict[int, dict[int, Any]] = {}
+    versions_by_article: dict[int, dict[int, Any]] = {}
+    entries = []
+    for record in archive.changes():
+        if record.article_id not in captures_by_article:
+            captures_by_article[record.article_id] = {
+                c.id: c for c in archive.captures(record.article_id)
+            }
+            versions_by_article[record.article_id] = {
+                v.seq: v for v in archive.versions(record.article_id)
+            }
+        captures = captures_by_article[record.article_id]
+        versions = versions_by_article[record.article_id]
+        old = versions.get(record.from_seq)
+        new = versions.get(record.to_seq)
+        entries.append(
+            ReportEntry(
+                change_id=record.id,
+                report=record.report,
+                title=record.title or "",
+                url=record.url or "",
+                detected_at=record.detected_at,
+                from_version=record.from_seq,
+                to_version=record.to_seq,
+                revert=bool(record.revert),
+                old_capture_url=capture_link(captures.get(record.old_capture_id), replay_url),
+                new_capture_url=capture_link(captures.get(record.new_capture_id), replay_url),
+                old_article=old.article.to_dict() if old else None,
+                new_article=new.article.to_dict() if new else None,
+            )
+        )
+    return entries
+
+
+def write_archive_reports(
+    archive: Any, diffs_dir: str | Path | None, feed_url: str | None = None
+) -> Path:
     """(Re)write every change report of the archive into `diffs_dir`; returns the index path."""
-    from dodnews.reports import ReportEntry, write_reports
+    from dodnews.reports import write_reports
 
     target = Path(diffs_dir or "diffs")
-    entries = [
-        ReportEntry(
-            change_id=record.id,
-            report=record.report,
-            title=record.title or "",
-            url=record.url or "",
-            detected_at=record.detected_at,
-            from_version=record.from_seq,
-            to_version=record.to_seq,
-            revert=bool(getattr(record, "revert", False)),
-            old_capture_url=None,
-            new_capture_url=None,
-            old_article=None,
-            new_article=None,
-        )
-        for record in archive.changes()
-    ]
-    write_reports(entries, target)
+    write_reports(
+        archive_entries(archive),
+        target,
+        feed_url=feed_url or os.environ.get("DODNEWS_FEED_URL") or None,
+    )
     return target / "index.html"
