@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_archive import ARTICLE_ID, article_v1, article_v2, capture, core_scenario
-from test_archive_schema import make_rev1_archive
+from tests.test_archive import ARTICLE_ID, article_v1, article_v2, capture, core_scenario
+from tests.test_archive_schema import make_rev1_archive
 
 from dodnews.archive import Archive
 from dodnews.cli import main

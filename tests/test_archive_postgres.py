@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
-from test_archive import (
+from tests.test_archive import (
     ARTICLE_ID,
     article_v1,
     article_v2,

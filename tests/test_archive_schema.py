@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect, text
-from test_archive import ARTICLE_ID, article_v1, article_v2, capture
+from tests.test_archive import ARTICLE_ID, article_v1, article_v2, capture
 
 from dodnews.archive import Archive, migrate, resolve_archive_url
 from dodnews.archive.db import make_engine
