@@ -7,13 +7,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tests.test_archive import ARTICLE_ID, article_v1, article_v2, capture, core_scenario
-from tests.test_archive_schema import make_rev1_archive
 
 from dodnews.archive import Archive
 from dodnews.cli import main
 from dodnews.diffing.model import KINDS
 from dodnews.items import OUTCOME_OK
+from tests.test_archive import ARTICLE_ID, article_v1, article_v2, capture, core_scenario
+from tests.test_archive_schema import make_rev1_archive
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
+
+from dodnews.archive import Archive, migrate
+from dodnews.archive.db import make_engine
+from dodnews.archive.schema import articles, metadata
+from dodnews.errors import UserError
+from dodnews.items import OUTCOME_OK
 from tests.test_archive import (
     ARTICLE_ID,
     article_v1,
@@ -22,12 +28,6 @@ from tests.test_archive import (
     concurrent_writers,
     core_scenario,
 )
-
-from dodnews.archive import Archive, migrate
-from dodnews.archive.db import make_engine
-from dodnews.archive.schema import articles, metadata
-from dodnews.errors import UserError
-from dodnews.items import OUTCOME_OK
 
 pytestmark = pytest.mark.services
 

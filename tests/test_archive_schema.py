@@ -10,7 +10,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect, text
-from tests.test_archive import ARTICLE_ID, article_v1, article_v2, capture
 
 from dodnews.archive import Archive, migrate, resolve_archive_url
 from dodnews.archive.db import make_engine
@@ -19,6 +18,7 @@ from dodnews.archive.urls import default_archive_url, sqlite_path
 from dodnews.cli import main
 from dodnews.errors import UserError
 from dodnews.items import OUTCOME_OK
+from tests.test_archive import ARTICLE_ID, article_v1, article_v2, capture
 
 
 def sqlite_url(path: Path) -> str:
