@@ -104,40 +104,25 @@ def test_argument_errors_exit_2(pages, capsys):
     assert "--id needs --from V and --to W" in err
 
 
-def test_id_form_without_archive_api_is_a_user_error(monkeypatch, capsys):
-    import dodnews.archive
-
-    monkeypatch.delattr(dodnews.archive, "open_archive", raising=False)
-    assert main(["diff", "--id", "4300777", "--from", "1", "--to", "2"]) == 2
-    assert "archive is not available" in capsys.readouterr().err
+def test_id_form_without_an_archive_is_a_user_error(tmp_path, capsys):
+    missing = f"sqlite:///{tmp_path / 'none.sqlite'}"
+    assert main(["diff", "--id", "4300777", "--from", "1", "--to", "2", "--archive", missing]) == 2
+    assert "no archive at" in capsys.readouterr().err
 
 
-def test_id_form_with_archive(monkeypatch, capsys):
-    import dodnews.archive
-    from dodnews.items import Article
+def test_id_form_with_archive(tmp_path, capsys):
+    from dodnews.archive import Archive
+    from dodnews.items import OUTCOME_OK
+    from tests.test_archive import ARTICLE_ID, article_v1, article_v2, capture
 
-    versions = {
-        "1": Article(4300777, URL, "news-stories", "Harbor Drill Ends", paragraphs=PARAS),
-        "2": Article(4300777, URL, "news-stories", "Harbor Drill Ends Early", paragraphs=PARAS),
-    }
-
-    class Version:
-        def __init__(self, article):
-            self.article, self.captured_at, self.content_hash = (
-                article,
-                "2026-04-02T00:00:00Z",
-                None,
-            )
-
-    class FakeArchive:
-        def get_version(self, article_id, number):
-            assert article_id == 4300777
-            return Version(versions[number]) if number in versions else None
-
-    monkeypatch.setattr(dodnews.archive, "open_archive", lambda url: FakeArchive(), raising=False)
-    assert main(["diff", "--id", "4300777", "--from", "1", "--to", "2", "--format", "json"]) == 1
+    url = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    with Archive.open(url) as archive:
+        archive.record_capture(capture(OUTCOME_OK, "2026-04-01T00:00:00Z", article_v1()))
+        archive.record_capture(capture(OUTCOME_OK, "2026-04-02T00:00:00Z", article_v2()))
+    argv = ["diff", "--id", str(ARTICLE_ID), "--from", "1", "--to", "2", "--archive", url]
+    assert main([*argv, "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report["kinds"] == ["title_changed"]
-    assert report["provenance"]["new_captured_at"] == "2026-04-02T00:00:00Z"
-    assert main(["diff", "--id", "4300777", "--from", "1", "--to", "9"]) == 2
+    assert report["kinds"]
+    assert report["provenance"]["new_captured_at"].startswith("2026-04-02T00:00:00")
+    assert main([*argv[:-4], "--to", "9", "--archive", url]) == 2
     assert "has no version 9" in capsys.readouterr().err

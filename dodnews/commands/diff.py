@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import ChangeReport
@@ -89,24 +88,19 @@ def _from_archive(args: argparse.Namespace) -> ChangeReport:
         raise UserError("give either two saved pages or --id, not both")
     if args.from_version is None or args.to_version is None:
         raise UserError("--id needs --from V and --to W")
-    try:
-        from dodnews.archive import open_archive  # type: ignore[attr-defined]
-    except ImportError:
-        raise UserError("the archive is not available: cannot load versions by id") from None
-    try:
-        archive: Any = open_archive(args.archive)
+    from dodnews.archive.cli_support import archive_for
+
+    with archive_for(args) as archive:
         old = archive.get_version(args.article_id, args.from_version)
         new = archive.get_version(args.article_id, args.to_version)
-    except AttributeError:
-        raise UserError("the archive is not available: cannot load versions by id") from None
     if old is None or new is None:
         missing = args.from_version if old is None else args.to_version
         raise UserError(f"article {args.article_id} has no version {missing} in the archive")
     return detect_changes(
         old.article,
         new.article,
-        old_captured_at=getattr(old, "captured_at", None),
-        new_captured_at=getattr(new, "captured_at", None),
+        old_captured_at=old.first_seen,
+        new_captured_at=new.first_seen,
         old_hash=getattr(old, "content_hash", None),
         new_hash=getattr(new, "content_hash", None),
     )
