@@ -312,7 +312,7 @@ def test_one_contract_has_an_empty_slug() -> None:
 def test_article_shape(article: dict[str, Any]) -> None:
     # "slug" is optional: an empty one gives the contract URL `/Article/<id>//` the real site has
     assert set(article) - {"slug"} == ARTICLE_KEYS
-    assert article.get("slug", None) in (None, "")
+    assert article.get("slug") in (None, "")
     assert re.fullmatch(r"43001\d\d", str(article["id"]))
     assert article["section"] in SECTIONS
     assert article["title"].strip() == article["title"] and len(article["title"]) > 10
