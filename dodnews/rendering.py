@@ -10,6 +10,7 @@ conversion record (see `dodnews.middlewares.WarcCaptureMiddleware`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -87,7 +88,7 @@ def chromium_executable(configured: str | None = None) -> str | None:
 
 def playwright_settings(executable: str, concurrency: int = 4) -> dict[str, Any]:
     """The Scrapy settings that route `meta["playwright"]` requests through headless Chromium."""
-    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    handler = "dodnews.rendering.LazyPlaywrightHandler"
     return {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
@@ -319,3 +320,34 @@ def write_rendered(writer: Any, request: Any, response: Response, base_url: str 
             url, shot[0], "image/png", raw.get("record_id"), concurrent_to=dom.record_id
         )
         request.meta["warc_screenshot"] = {"file": ref.file, "record_id": ref.record_id}
+
+
+def _lazy_handler_class() -> type:
+    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+    class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
+        """scrapy-playwright's handler, but Playwright starts at the first browser request.
+
+        In `-a render=auto` most crawls never need the browser; starting the Node driver at
+        engine start would cost every crawl about a second.
+        """
+
+        async def _maybe_launch_in_thread(self) -> None:
+            return None
+
+        async def _download_request(self, request: Any, spider: Any = None) -> Any:
+            if getattr(self, "browser_provider", None) is None:
+                lock = self.__dict__.setdefault("_dodnews_start_lock", asyncio.Lock())
+                async with lock:
+                    if getattr(self, "browser_provider", None) is None:
+                        await self._launch()
+            return await super()._download_request(request, spider)
+
+    return LazyPlaywrightHandler
+
+
+def __getattr__(name: str) -> Any:
+    # Scrapy loads the handler by dotted path; scrapy_playwright is imported only then.
+    if name == "LazyPlaywrightHandler":
+        return _lazy_handler_class()
+    raise AttributeError(name)
