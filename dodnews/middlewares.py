@@ -168,6 +168,13 @@ class WarcCaptureMiddleware:
         if "cached" in response.flags:
             return response
         parts = urlsplit(request.url)
+        if "playwright" in response.flags:
+            # A rendered DOM is not what the server sent: a conversion record of the raw one.
+            from dodnews.rendering import write_rendered
+
+            write_rendered(self.writer, request, response, _base_url(self.crawler))
+            self.crawler.stats.inc_value("dodnews/warc/conversion")
+            return response
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         base = _base_url(self.crawler)
         ref = self.writer.write(

@@ -152,6 +152,32 @@ class RotatingWarcWriter:
             self._last[url] = [digest, record_id, date]
         return WarcRef(self._name, record_id, revisit)
 
+    def write_derived(
+        self,
+        url: str,
+        body: bytes,
+        content_type: str,
+        refers_to: str | None,
+        record_type: str = "conversion",
+        concurrent_to: str | None = None,
+    ) -> WarcRef:
+        """A conversion/resource record (e.g. a rendered DOM or a screenshot) tied to a response."""
+        writer = self._open()
+        record = writer.create_warc_record(
+            url,
+            record_type,
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type=content_type,
+        )
+        record.rec_headers.replace_header("WARC-Date", warc_date())
+        if refers_to:
+            record.rec_headers.add_header("WARC-Refers-To", refers_to)
+        if concurrent_to:
+            record.rec_headers.add_header("WARC-Concurrent-To", concurrent_to)
+        writer.write_record(record)
+        return WarcRef(self._name, record.rec_headers.get_header("WARC-Record-ID"))
+
     def close_file(self) -> None:
         if self._file is not None:
             self._file.close()

@@ -184,4 +184,8 @@ SELECTED_HEADERS = (
     "date",
     "location",
     "retry-after",
+    # rendering evidence (dodnews.rendering): why it was rendered, its WARC record, its screenshot
+    "x-dodnews-rendered",
+    "x-dodnews-rendered-warc",
+    "x-dodnews-screenshot",
 )

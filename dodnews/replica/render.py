@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
@@ -472,11 +473,21 @@ def listing_page(
     page: int,
     base_path: str,
     now: datetime | None = None,
+    loader: str | None = None,
 ) -> str:
-    """One listing page (`section` None = the home page) showing `ids` page `page`."""
+    """One listing page (`section` None = the home page) showing `ids` page `page`.
+
+    With `loader` (a GetList URL) the entries are not in the HTML: a script fetches and inserts
+    them, as a browser sees the page (the JavaScript-only variant).
+    """
     shape = listing_shape(section, page)
     chosen = [state.articles[i] for i in ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
-    if shape == "item":
+    if loader:
+        block = (
+            f'<div class="alist-inner alist-more-here" data-getlist="{esc(loader)}"></div>\n'
+            f"<script>{_GETLIST_LOADER}</script>\n"
+        )
+    elif shape == "item":
         now = now or datetime.now(NEW_YORK)
         inner = "\n".join(div_item(a, now) for a in chosen)
         block = (
@@ -519,6 +530,48 @@ def listing_page(
         + _footer(state.chrome_rev)
     )
     return fill(split_parts(html))
+
+
+# --- the JavaScript-only variant -------------------------------------------------------------
+
+# Fetches the GetList JSON, unescapes its `data` and inserts the listing elements; marks the box
+# done (data-loaded) even when the page has no entries.
+_GETLIST_LOADER = (
+    "(function(){var box=document.querySelector('[data-getlist]');"
+    "fetch(box.getAttribute('data-getlist')).then(function(r){return r.json();})"
+    ".then(function(d){var t=document.createElement('textarea');t.innerHTML=d.data;"
+    "box.innerHTML='<feature-template>'+t.value+'</feature-template>';})"
+    ".finally(function(){box.setAttribute('data-loaded','1');});})();"
+)
+# Fills the slideshow captions from the base64 JSON list in data-slides.
+_CAPTION_FILLER = (
+    "(function(){var el=document.querySelector('[data-slides]');if(!el)return;"
+    "var bin=atob(el.getAttribute('data-slides'));var b=new Uint8Array(bin.length);"
+    "for(var i=0;i<bin.length;i++)b[i]=bin.charCodeAt(i);"
+    "var caps=JSON.parse(new TextDecoder().decode(b));"
+    "document.querySelectorAll('p.caption[data-slide]').forEach(function(p){"
+    "p.innerHTML=caps[+p.getAttribute('data-slide')]||'';p.removeAttribute('data-slide');});})();"
+)
+_CAPTION_RE = re.compile(r'<p class="caption">(.*?)</p>', re.DOTALL)
+
+
+def js_article_parts(parts: tuple[str, str, str]) -> tuple[str, str, str]:
+    """An article page whose image captions are empty in the HTML and filled in by script."""
+    captions: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        captions.append(match.group(1))
+        return f'<p class="caption" data-slide="{len(captions) - 1}"></p>'
+
+    body = _CAPTION_RE.sub(hide, parts[2])
+    if not captions:
+        return parts
+    data = base64.b64encode(json.dumps(captions).encode("utf-8")).decode("ascii")
+    script = (
+        f'<div class="slideshow-data" data-slides="{data}" hidden></div>\n'
+        f"<script>{_CAPTION_FILLER}</script>\n"
+    )
+    return parts[0], parts[1], body.replace("</form>", script + "</form>", 1)
 
 
 # --- feeds and small pages ---------------------------------------------------------------------

@@ -95,6 +95,8 @@ class Replica:
         # Rendered pages per epoch, kept across switches (states never change once built).
         self._caches: dict[int, dict[int, render.ArticlePage]] = {}
         self._pages = self._caches.setdefault(epoch, {})
+        # JavaScript-only variant for every page (admin `js?set=1`); `?js=1` asks for it per page.
+        self.js_only = False
 
     def set_epoch(self, epoch: int) -> None:
         self.state = self.timeline.state(epoch)
@@ -132,20 +134,23 @@ class Replica:
             return self._rss(args)
         if low == "/api/articlecs/public/getlist":
             return self._getlist(args)
+        js = self.js_only or args.get("js") == "1"
         match = _ARTICLE_RE.search(low)
         if match:
-            return self._article(int(match.group(1)), low, headers)
+            return self._article(int(match.group(1)), low, headers, js)
         match = _LISTING_RE.match(low)
         if match and match.group(1) in _LISTING_SECTIONS:
             return self._listing(
-                _LISTING_SECTIONS[match.group(1)], match.group(2), match.group(3), args
+                _LISTING_SECTIONS[match.group(1)], match.group(2), match.group(3), args, js
             )
         return self._not_found()
 
     def _not_found(self) -> Response:
         return Response(404, render.not_found_page(self.state))
 
-    def _article(self, article_id: int, low: str, headers: dict[str, str]) -> Response:
+    def _article(
+        self, article_id: int, low: str, headers: dict[str, str], js: bool = False
+    ) -> Response:
         article = self.state.articles.get(article_id)
         if article is None or not low.startswith(_ARTICLE_PREFIXES):
             return self._not_found()
@@ -161,12 +166,20 @@ class Replica:
             "Last-Modified": format_datetime(page.last_modified, usegmt=True),
             "Cache-Control": "private",
         }
-        if _not_modified(page, headers):
+        if js:
+            validators["ETag"] = page.etag[:-1] + '-js"'
+        if _not_modified(page, headers) and not js:
             return Response(304, b"", None, validators)
-        return Response(200, render.fill(page.parts), _HTML, validators)
+        parts = render.js_article_parts(page.parts) if js else page.parts
+        return Response(200, render.fill(parts), _HTML, validators)
 
     def _listing(
-        self, section: str, start: str | None, end: str | None, args: dict[str, str]
+        self,
+        section: str,
+        start: str | None,
+        end: str | None,
+        args: dict[str, str],
+        js: bool = False,
     ) -> Response:
         ids = self.state.by_section[section]
         base = site.SECTIONS[section].listing_path
@@ -179,8 +192,12 @@ class Replica:
             articles = self.state.articles
             ids = [i for i in ids if first <= articles[i]["published"][:10] <= last]
             base += f"StartDate/{first}/EndDate/{last}/"
-        page = _int(args.get("page"), 1)
-        html = render.listing_page(self.state, section, ids, max(1, page), base)
+        page = max(1, _int(args.get("page"), 1))
+        loader = None
+        if js and not start:
+            module = next(m for m, s in _MODULES.items() if s == section)
+            loader = f"/API/ArticleCS/Public/GetList?moduleID={module}&dpage={page}&TabId=944"
+        html = render.listing_page(self.state, section, ids, page, base, loader=loader)
         return Response(200, html)
 
     def _rss(self, args: dict[str, str]) -> Response:
@@ -208,6 +225,9 @@ class Replica:
                 return _json(200, self.state_json())
             if action == "state":
                 return _json(200, self.state_json())
+            if action == "js":
+                self.js_only = args.get("set", "1") == "1"
+                return _json(200, {**self.state_json(), "js": self.js_only})
             if action == "fault":
                 if args.get("clear"):
                     self.faults.clear()
@@ -231,6 +251,12 @@ def _int(value: str | None, default: int) -> int:
 
 def _json(status: int, data: Any) -> Response:
     return Response(status, json.dumps(data, indent=1), _JSON)
+
+
+def _is_browser(headers: dict[str, str]) -> bool:
+    """A request from a browser (Chromium, headless or not), not from a plain HTTP client."""
+    agent = headers.get("user-agent", "")
+    return "Chrome/" in agent and agent.startswith("Mozilla/")
 
 
 def _not_modified(page: render.ArticlePage, headers: dict[str, str]) -> bool:
@@ -282,6 +308,8 @@ class ReplicaResource(resource.Resource):
             if v
         }
         fault = self.replica.faults.take(request.uri.decode("latin-1"))
+        if fault is not None and fault.kind == "botwall" and _is_browser(headers):
+            fault = None  # like the real site's wall, it lets a real browser through
         delay = self.replica.latency + (fault.delay if fault and fault.kind == "slow" else 0.0)
         if fault is not None and fault.kind != "slow":
             return self._fault(request, fault, headers)

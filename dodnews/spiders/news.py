@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 
 from dodnews.extract import extract_listing, extract_rss, is_bot_wall
+from dodnews.rendering import renderer_for
 from dodnews.site import RSS_CONTENT_TYPES, listing_url, rss_url, to_real_url
 from dodnews.spiders.base import CaptureSpider
 from dodnews.spiders.options import CrawlOptions
@@ -40,6 +41,7 @@ class NewsSpider(CaptureSpider):
         spider.opts = opts
         spider.base_url = opts.base_url
         spider.related_depth = opts.related_depth
+        spider.renderer = renderer_for(spider, crawler, opts.render, opts.screenshots)
         return spider
 
     opts: CrawlOptions
@@ -83,6 +85,10 @@ class NewsSpider(CaptureSpider):
         section, page = response.meta["section"], response.meta["page"]
         entries = extract_listing(response.body, to_real_url(response.url, self.base_url))
         self.crawler.stats.inc_value("dodnews/listing/entries", len(entries))
+        retry = self.renderer.retry_listing(response, len(entries)) if self.renderer else None
+        if retry is not None:
+            yield retry
+            return
         if not entries:
             self.logger.info("Listing %s ends at page %d", section, page - 1)
             return

@@ -92,7 +92,8 @@ class CrawlOptions:
     rss: bool = False
     related_depth: int = 1
     base_url: str | None = None
-    render: str = "never"
+    render: str = "auto"
+    screenshots: bool = False
     rss_max: int = 100
 
     @classmethod
@@ -107,6 +108,7 @@ class CrawlOptions:
             "base_url",
             "render",
             "rss_max",
+            "screenshots",
         }
         unknown = sorted(set(args) - known - {"_job"})
         if unknown:
@@ -121,7 +123,8 @@ class CrawlOptions:
             rss=parse_bool("rss", args.get("rss", "0")),
             related_depth=parse_int("related_depth", args.get("related_depth", 1)),
             base_url=parse_base_url(args.get("base_url")),
-            render=str(args.get("render", "never")).strip().lower(),
+            render=str(args.get("render", "auto")).strip().lower(),
+            screenshots=parse_bool("screenshots", args.get("screenshots", "0")),
             rss_max=parse_int("rss_max", args.get("rss_max", 100), minimum=1),
         )
         if opts.render not in ("auto", "always", "never"):
