@@ -41,6 +41,7 @@ class CaptureSpider(scrapy.Spider):
 
     base_url: str | None = None
     related_depth: int = 0
+    renderer: Any = None  # dodnews.rendering.Renderer when the crawl may use the browser
 
     @classmethod
     def open_up_for_loopback(cls, crawler: Crawler, base_url: str | None) -> None:
@@ -95,6 +96,12 @@ class CaptureSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         capture = capture_from_response(response, self.base_url)
+        if self.renderer is not None:
+            retry = self.renderer.retry_article(response, capture)
+            if retry is not None:
+                yield retry
+                return
+            capture = self.renderer.finish_article(response, capture)
         yield from self.emit(capture)
         depth = response.meta.get("dodnews_depth", 0)
         if capture.article is not None and depth < self.related_depth:
@@ -114,6 +121,15 @@ class CaptureSpider(scrapy.Spider):
             self.base_url,
         )
         logger.warning("Capture of article %s failed: %s", capture.article_id, capture.error)
+        yield from self.emit(capture)
+
+    def render_failed(self, failure: Failure) -> Iterator[Capture]:
+        """The browser failed: keep the plain capture it was meant to improve on."""
+        capture = self.renderer.failed(failure.request)  # type: ignore[attr-defined]
+        if capture is None:
+            yield from self.article_failed(failure)
+            return
+        logger.warning("Rendering of article %s failed: %s", capture.article_id, failure.value)
         yield from self.emit(capture)
 
     def emit(self, capture: Capture) -> Iterator[Capture]:
