@@ -33,6 +33,7 @@ def archive_entries(archive: Any, replay_url: str | None = None) -> list[Any]:
     captures_by_article: dict[int, dict[int, Any]] = {}
     versions_by_article: dict[int, dict[int, Any]] = {}
     entries = []
+    shots = _screenshot_store(archive)
     for record in archive.changes():
         if record.article_id not in captures_by_article:
             captures_by_article[record.article_id] = {
@@ -61,7 +62,45 @@ def archive_entries(archive: Any, replay_url: str | None = None) -> list[Any]:
                 new_article=new.article.to_dict() if new else None,
             )
         )
+        entry = entries[-1]
+        entry.screenshots = _screenshots_of(
+            shots,
+            captures.get(record.old_capture_id),
+            captures.get(record.new_capture_id),
+            entry,
+        )
     return entries
+
+
+def _screenshot_store(archive: Any) -> Any:
+    from dodnews.screenshots import ScreenshotStore, screenshots_dir
+
+    url = getattr(archive, "url", None)
+    url_text = str(url) if url is not None else None  # only a SQLite file's folder is used
+    configured = os.environ.get("DODNEWS_SCREENSHOTS_DIR") or None
+    return ScreenshotStore(screenshots_dir(url_text, configured))
+
+
+def _screenshots_of(store: Any, old_capture: Any, new_capture: Any, entry: Any) -> Any:
+    """Before/after screenshots of a change (from the captures' headers), the change marked."""
+    from dodnews.rendering import H_SCREENSHOT
+    from dodnews.screenshots import report_screenshots
+
+    def digest(capture: Any) -> str | None:
+        return ((getattr(capture, "headers", None) or {}).get(H_SCREENSHOT)) or None
+
+    old, new = digest(old_capture), digest(new_capture)
+    if not old and not new:
+        return None
+    return report_screenshots(
+        store,
+        old,
+        new,
+        entry.report.changes,
+        entry.old_article,
+        entry.new_article,
+        (f"before (v{entry.from_version})", f"after (v{entry.to_version})"),
+    )
 
 
 def write_archive_reports(

@@ -116,3 +116,42 @@ def find_region(regions: dict[str, Any] | None, texts: list[str]) -> dict[str, f
                         "height": round(100 * box["height"] / height, 3),
                     }
     return None
+
+
+def changed_texts(changes: list[Any], article: dict[str, Any] | None, side: str) -> list[str]:
+    """The texts on one side ("old"/"new") of a change list, first change first, to mark."""
+    texts: list[str] = []
+    paragraphs = (article or {}).get("paragraphs") or []
+    for change in changes:
+        index = (change.location or {}).get(f"{side}_index")
+        if change.field == "paragraphs" and isinstance(index, int) and index < len(paragraphs):
+            texts.append(paragraphs[index])
+        value = change.before if side == "old" else change.after
+        if isinstance(value, str) and len(value) >= 3:
+            texts.append(value)
+    return texts
+
+
+def report_screenshots(
+    store: ScreenshotStore,
+    old_hash: str | None,
+    new_hash: str | None,
+    changes: list[Any],
+    old_article: dict[str, Any] | None = None,
+    new_article: dict[str, Any] | None = None,
+    labels: tuple[str, str] = ("before", "after"),
+) -> dict[str, Any] | None:
+    """`{label: {"src": data URI, "mark": box or None}}` for a report, or None without pictures."""
+    shots: dict[str, Any] = {}
+    for label, digest, side, article in (
+        (labels[0], old_hash, "old", old_article),
+        (labels[1], new_hash, "new", new_article),
+    ):
+        if not digest:
+            continue
+        src = store.data_uri(digest)
+        if src is None:
+            continue
+        mark = find_region(store.regions(digest), changed_texts(changes, article, side))
+        shots[label] = {"src": src, "mark": mark, "sha256": digest}
+    return shots or None

@@ -287,14 +287,35 @@ def _screenshots(entry: ReportEntry) -> str:
         return ""
     out = ['<section id="screenshots">\n<h2>Screenshots</h2>\n']
     for name, value in sorted(entry.screenshots.items(), key=lambda kv: str(kv[0])):
+        mark = value.get("mark") if isinstance(value, dict) else None
+        value = value.get("src") if isinstance(value, dict) else value
         source = data_image(value) or safe_url(value)
         if source:
             shown = f'<img class="shot" src="{esc(source)}" alt="{esc(name)}">'
+            if isinstance(mark, dict):
+                shown = _marked_shot(shown, mark)
         else:
             shown = f'<span class="url">{esc(value_text(value))}</span>'
         out.append(f"<figure>\n{shown}\n<figcaption>{esc(name)}</figcaption>\n</figure>\n")
     out.append("</section>\n")
     return "".join(out)
+
+
+def _marked_shot(image: str, mark: dict[str, Any]) -> str:
+    """The screenshot with an outline box over the changed region (box in percent of the page)."""
+    try:
+        box = {k: min(100.0, max(0.0, float(mark[k]))) for k in ("left", "top", "width", "height")}
+    except (KeyError, TypeError, ValueError):
+        return image
+    style = (
+        "position:absolute;outline:3px solid #d1242f;outline-offset:2px;"
+        f"left:{box['left']:.3f}%;top:{box['top']:.3f}%;"
+        f"width:{box['width']:.3f}%;height:{box['height']:.3f}%"
+    )
+    return (
+        '<div class="shot-frame" style="position:relative;display:inline-block;max-width:100%">'
+        f'{image}<span class="changed-region" title="changed region" style="{style}"></span></div>'
+    )
 
 
 def _provenance(entry: ReportEntry) -> str:
