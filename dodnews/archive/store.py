@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Text, cast, func, insert, select, update
@@ -46,7 +47,7 @@ from dodnews.archive.schema import (
     versions,
 )
 from dodnews.archive.urls import describe, resolve_archive_url
-from dodnews.archive.verify import find_problems
+from dodnews.archive.verify import find_problems, find_warc_problems
 from dodnews.diffing.model import ChangeReport
 from dodnews.errors import UserError
 from dodnews.items import (
@@ -656,10 +657,16 @@ class Archive:
         with self._reading() as conn:
             return migrate.current_revision(conn)
 
-    def verify(self) -> list[str]:
-        """Problems found: version hashes that do not match their stored article, dangling ids."""
+    def verify(self, warc_dir: str | Path | None = None) -> list[str]:
+        """Problems found: version hashes that do not match their stored article, dangling ids.
+
+        With `warc_dir`, also the WARC records the captures point at (exist, digests match).
+        """
         with self._reading() as conn:
-            return find_problems(conn, self.hasher)
+            problems = find_problems(conn, self.hasher)
+            if warc_dir is not None:
+                problems += find_warc_problems(conn, warc_dir)
+            return problems
 
 
 def _selected_headers(headers: dict[str, str]) -> dict[str, str]:

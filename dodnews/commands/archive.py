@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from dodnews.archive.cli_support import add_archive_option, archive_for
 from dodnews.archive.status import inspect_archive
@@ -24,9 +25,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_archive_option(status)
     status.set_defaults(func=run_status)
     verify = actions.add_parser(
-        "verify", help="re-hash every version and check references (exit 1 on problems)"
+        "verify",
+        help="re-hash every version and WARC record and check references (exit 1 on problems)",
     )
     add_archive_option(verify)
+    verify.add_argument(
+        "--warc",
+        metavar="DIR",
+        help="WARC folder whose records the captures point at (default: $DODNEWS_WARC_DIR, "
+        "else ./data/warc); `--warc ''` skips the WARC check",
+    )
     verify.set_defaults(func=run_verify)
 
 
@@ -63,8 +71,10 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Print every problem found; exit status 1 when there is any."""
+    warc_dir = args.warc if args.warc is not None else os.environ.get("DODNEWS_WARC_DIR")
+    warc_dir = "data/warc" if warc_dir is None else warc_dir
     with archive_for(args) as archive:
-        problems = archive.verify()
+        problems = archive.verify(warc_dir or None)
         counts = archive.stats()
     for problem in problems:
         print(problem)

@@ -1,6 +1,9 @@
 """Faults the replica injects on demand: bot wall, 5xx bursts, 429, slow, truncated, reset.
 
-Pure bookkeeping (which request gets which fault); server.py carries them out.
+Also damaged pages served as complete responses: `huge` (the page padded to 10 MB), `redirectloop`
+(a 302 back to the same URL), `charset` (Windows-1252 bytes sent as UTF-8), `malformed` (tag soup
+around intact text) and `cut` (half the page with a matching Content-Length). Pure bookkeeping
+(which request gets which fault) plus the page damage; server.py carries them out.
 """
 
 from __future__ import annotations
@@ -10,7 +13,22 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-KINDS = ("botwall", "5xx", "429", "slow", "truncate", "reset")
+KINDS = (
+    "botwall",
+    "5xx",
+    "429",
+    "slow",
+    "truncate",
+    "reset",
+    "huge",
+    "redirectloop",
+    "charset",
+    "malformed",
+    "cut",
+)
+# Faults that change the body of an otherwise normal response (see `damage`).
+BODY_KINDS = ("huge", "charset", "malformed", "cut")
+HUGE_SIZE = 10 * 1024 * 1024
 
 
 @dataclass
@@ -86,3 +104,28 @@ class FaultSet:
 
     def to_json(self) -> list[dict[str, Any]]:
         return [f.to_json() for f in self.faults]
+
+
+def damage(kind: str, body: bytes) -> tuple[bytes, str | None]:
+    """The damaged page for a body fault and the Content-Type it is sent with (None: unchanged)."""
+    if kind == "huge":
+        # Padding in a comment before </body>: the text of the page is unchanged.
+        pad = max(0, HUGE_SIZE - len(body) - 9)
+        cut = body.rfind(b"</body>")
+        cut = len(body) if cut < 0 else cut
+        return body[:cut] + b"<!--" + b" " * pad + b"-->" + body[cut:], None
+    if kind == "charset":
+        # The header (and the page's meta tag) say UTF-8; the bytes are Windows-1252.
+        text = body.decode("utf-8")
+        return text.encode("cp1252", "xmlcharrefreplace"), "text/html; charset=utf-8"
+    if kind == "malformed":
+        # Tag soup a careless CMS makes, parsed to the same text: no </p> before the next <p>,
+        # upper-case tags, stray end tags in the head, an unclosed comment after </html>.
+        text = body.decode("utf-8")
+        text = re.sub(r"</p>(\s*<p[\s>])", r"\1", text).replace("<p>", "<P>")
+        text = text.replace("<body", "</span></em><BODY", 1)
+        text = text.replace("</html>", "</td></tr></table></html><!-- unclosed")
+        return text.encode("utf-8"), None
+    if kind == "cut":
+        return body[: len(body) // 2], None
+    raise ValueError(f"{kind!r} is not a body fault")

@@ -21,7 +21,7 @@ from dodnews import site
 from dodnews.errors import UserError
 from dodnews.replica import render
 from dodnews.replica.content import EpochState, Timeline, slug_of
-from dodnews.replica.faults import Fault, FaultSet, parse_fault
+from dodnews.replica.faults import BODY_KINDS, Fault, FaultSet, damage, parse_fault
 
 ADMIN_PREFIX = "/__replica__/"
 _CACHE_LIMIT = 60_000
@@ -352,6 +352,23 @@ class ReplicaResource(resource.Resource):
                     headers={"Retry-After": str(fault.retry_after)},
                 ),
             )
+        if fault.kind == "redirectloop":
+            host = headers.get("host", "www.war.gov")
+            url = f"http://{host}{request.uri.decode('latin-1')}"
+            return self._send(request, Response(302, "", None, {"Location": url}))
+        if fault.kind in BODY_KINDS:
+            path = request.path.decode("latin-1")
+            args = {
+                k.decode("latin-1").lower(): v[-1].decode("utf-8", "replace")
+                for k, v in request.args.items()
+                if v
+            }
+            response = self.replica.route(path, args, {"host": headers.get("host", "")})
+            if response.status == 200:
+                response.body, content_type = damage(fault.kind, response.body)
+                if content_type:
+                    response.headers["Content-Type"] = content_type
+            return self._send(request, response)  # never gzipped: the damage is what is sent
         transport = request.channel.transport
         if fault.kind == "reset":
             transport.abortConnection()

@@ -85,6 +85,11 @@ def capture_from_response(response: Response, base_url: str | None) -> Capture:
     elif status >= 400:
         capture.outcome = OUTCOME_ERROR
         capture.error = f"HTTP {status}"
+    elif _cut_short(response.body):
+        # A complete response of half a page (a server or CDN fault) would read as an article
+        # that lost its second half: a false change. The site's pages always end in </html>.
+        capture.outcome = OUTCOME_ERROR
+        capture.error = "page truncated: it starts an HTML document but has no </html>"
     else:
         try:
             capture.article = extract_article(response.body, final_url)
@@ -95,6 +100,11 @@ def capture_from_response(response: Response, base_url: str | None) -> Capture:
             capture.outcome = OUTCOME_ERROR
             capture.error = f"not an article page: {exc}"
     return capture
+
+
+def _cut_short(body: bytes) -> bool:
+    """True when the body opens an <html> document that never closes (a cut-off page)."""
+    return b"<html" in body[:4096].lower() and b"</html" not in body[-2048:].lower()
 
 
 def capture_from_failure(
