@@ -164,6 +164,20 @@ def needs_js_article(body: bytes) -> bool:
     return b"data-slides=" in body
 
 
+# Per-download keys Scrapy sets itself; the plain fetch's redirects stay on its capture.
+_NOT_COPIED = frozenset(
+    {
+        "retry_times",
+        "download_latency",
+        "redirect_times",
+        "redirect_ttl",
+        "redirect_urls",
+        "redirect_reasons",
+        "depth",
+    }
+)
+
+
 def browser_request(
     request: scrapy.Request,
     reason: str,
@@ -187,8 +201,7 @@ def browser_request(
     new_meta = {
         key: value
         for key, value in request.meta.items()
-        if key not in ("retry_times", "download_latency", "redirect_times", "redirect_ttl")
-        and not key.startswith(("download_slot", "_"))
+        if key not in _NOT_COPIED and not key.startswith(("download_slot", "_"))
     }
     new_meta.update(
         playwright=True,
@@ -268,6 +281,11 @@ class Renderer:
         if not is_rendered(response):
             return capture
         capture.headers[H_RENDERED] = str(response.meta.get("dodnews_render", "yes"))
+        plain = response.meta.get("dodnews_plain_capture")
+        if plain is not None and not capture.redirects:
+            # the browser went straight to the final URL; the redirects are the plain fetch's
+            capture.redirects = list(plain.redirects)
+            capture.requested_url = plain.requested_url
         rendered = response.meta.get("warc_rendered")
         if rendered:
             capture.headers[H_RENDERED_WARC] = f"{rendered['file']}#{rendered['record_id']}"
@@ -336,11 +354,13 @@ def _lazy_handler_class() -> type:
             return None
 
         async def _download_request(self, request: Any, spider: Any = None) -> Any:
-            if getattr(self, "browser_provider", None) is None:
+            if not self.__dict__.get("_dodnews_started"):
                 lock = self.__dict__.setdefault("_dodnews_start_lock", asyncio.Lock())
                 async with lock:
-                    if getattr(self, "browser_provider", None) is None:
+                    # _launch sets browser_provider before it has started: keep a flag of our own
+                    if not self.__dict__.get("_dodnews_started"):
                         await self._launch()
+                        self.__dict__["_dodnews_started"] = True
             return await super()._download_request(request, spider)
 
     return LazyPlaywrightHandler

@@ -1,0 +1,167 @@
+"""Crawls through Chromium: JavaScript-only replica pages, the bot wall, WARC records, screenshots.
+
+Few crawls, shared by module fixtures: a static twin (plain fetches), the JavaScript-only replica
+behind a bot wall with `-a render=auto`, the same with `-a render=never`, and two screenshot crawls
+across an epoch switch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from dodnews.extract import extract_listing
+from dodnews.rendering import H_RENDERED, H_RENDERED_WARC, H_SCREENSHOT, chromium_executable
+from dodnews.replica.testing import ReplicaProcess
+from dodnews.screenshots import PNG_MAGIC, ScreenshotStore
+from tests.conftest import need_service
+from tests.crawl_support import CrawlWorkspace
+
+SECTIONS = "releases,news-stories"
+ARGS = {"sections": SECTIONS, "max_pages": 2, "related_depth": 0}
+
+
+def _need_chromium() -> str:
+    """The `chromium_path` rule for module fixtures (skip, or fail when services are required)."""
+    path = chromium_executable()
+    need_service("Chromium (/usr/bin/chromium)", path is not None)
+    return path  # type: ignore[return-value]
+
+
+def _current(work: CrawlWorkspace) -> dict[int, dict]:
+    """Per article id: the current version's article as a dict."""
+    with work.open() as archive:
+        return {
+            known.article_id: archive.versions(known.article_id)[-1].article.to_dict()
+            for known in archive.known_articles()
+        }
+
+
+def _captures(work: CrawlWorkspace) -> list:
+    with work.open() as archive:
+        return [c for known in archive.known_articles() for c in archive.captures(known.article_id)]
+
+
+@pytest.fixture(scope="module")
+def crawls(tmp_path_factory):
+    chromium = _need_chromium()
+    root = tmp_path_factory.mktemp("render")
+    settings_note = {"chromium": chromium}
+    with ReplicaProcess(epoch=0) as replica:
+        static = CrawlWorkspace(root / "static", replica.url)
+        (root / "static").mkdir()
+        assert static.crawl("news", render="never", **ARGS) == 0, static.logs[-1][-3000:]
+
+        replica.admin("js", set=1)
+        replica.fault("botwall", path="/Article/")
+        js_listing = replica.get("/News/Releases/")[2]
+        js_article_path = "/News/Releases/Release/Article/"
+        never = CrawlWorkspace(root / "never", replica.url)
+        (root / "never").mkdir()
+        never.crawl("news", render="never", **ARGS)
+        auto = CrawlWorkspace(root / "auto", replica.url)
+        (root / "auto").mkdir()
+        assert auto.crawl("news", render="auto", **ARGS) == 0, auto.logs[-1][-3000:]
+    return {
+        "static": static,
+        "never": never,
+        "auto": auto,
+        "js_listing": js_listing,
+        "js_article_path": js_article_path,
+        **settings_note,
+    }
+
+
+def test_plain_fetch_finds_nothing_on_the_javascript_only_site(crawls) -> None:
+    assert extract_listing(crawls["js_listing"], "https://www.war.gov/News/Releases/") == []
+    assert _current(crawls["never"]) == {}
+    assert "dodnews/render" not in crawls["never"].logs[-1]
+
+
+def test_rendered_javascript_pages_extract_like_their_static_twins(crawls) -> None:
+    static, rendered = _current(crawls["static"]), _current(crawls["auto"])
+    assert len(static) >= 5
+    assert rendered.keys() == static.keys()
+    captions = 0
+    for article_id, article in static.items():
+        assert rendered[article_id] == article, article_id
+        captions += sum(1 for image in article["images"] if image.get("caption"))
+    assert captions > 0  # the script-filled captions were read from the rendered page
+    log = crawls["auto"].logs[-1]
+    assert "'dodnews/render/listing/javascript'" in log
+    assert "'playwright/page_count/closed'" in log
+
+
+def test_bot_walled_articles_are_captured_through_the_browser(crawls) -> None:
+    captures = _captures(crawls["auto"])
+    assert captures and all(c.outcome == "ok" for c in captures)
+    assert {c.headers.get(H_RENDERED) for c in captures} == {"botwall"}
+    assert all(c.status == 200 for c in captures)
+
+
+def test_rendered_dom_is_a_conversion_record_tied_to_the_raw_response(crawls) -> None:
+    work = crawls["auto"]
+    records = {}
+    for path in Path(work.warc).glob("*.warc.gz"):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                headers = record.rec_headers
+                records[headers.get_header("WARC-Record-ID")] = (
+                    record.rec_type,
+                    headers.get_header("WARC-Refers-To"),
+                    record.content_stream().read(),
+                )
+    captures = _captures(work)
+    for capture in captures:
+        raw_type, _, raw_body = records[capture.warc_record_id]
+        assert raw_type in ("response", "revisit")
+        _file, record_id = capture.headers[H_RENDERED_WARC].split("#", 1)
+        kind, refers_to, dom = records[record_id]
+        assert kind == "conversion"
+        assert refers_to == capture.warc_record_id
+        assert b"Access Denied" in raw_body or raw_type == "revisit"
+        assert b"maintitle" in dom
+    # rendered listings (entries inserted, loader done) exist only as conversion records
+    done = {kind for kind, _, body in records.values() if b'data-loaded="1"' in body}
+    assert done == {"conversion"}
+
+
+@pytest.fixture(scope="module")
+def screenshot_crawls(tmp_path_factory):
+    _need_chromium()
+    root = tmp_path_factory.mktemp("shots")
+    with ReplicaProcess(epoch=0) as replica:
+        work = CrawlWorkspace(root, replica.url)
+        args = {"sections": "releases", "max_pages": 1, "related_depth": 0, "screenshots": 1}
+        assert work.crawl("news", render="auto", **args) == 0, work.logs[-1][-3000:]
+        replica.set_epoch(1)
+        assert work.crawl("news", render="auto", **args) == 0, work.logs[-1][-3000:]
+    return work
+
+
+def test_screenshots_of_two_versions_appear_in_the_report(screenshot_crawls) -> None:
+    from dodnews.reporting import archive_entries
+
+    work = screenshot_crawls
+    store = ScreenshotStore(work.root / "screenshots")
+    shots = [c.headers.get(H_SCREENSHOT) for c in _captures(work)]
+    assert shots and all(shots)
+    assert all(store.get(s).startswith(PNG_MAGIC) for s in set(shots))
+    with work.open() as archive:
+        entries = archive_entries(archive)
+    with_shots = [e for e in entries if e.screenshots]
+    assert with_shots, "a change between the two crawls should carry screenshots"
+    entry = with_shots[0]
+    before = entry.screenshots[f"before (v{entry.from_version})"]
+    after = entry.screenshots[f"after (v{entry.to_version})"]
+    assert before["sha256"] != after["sha256"]
+    assert before["src"].startswith("data:image/png;base64,")
+    marked = [
+        e for e in with_shots if (e.screenshots.get(f"after (v{e.to_version})") or {}).get("mark")
+    ]
+    assert marked, "the changed region is found on at least one screenshot"
+    report = (work.diffs / f"{marked[0].stem}.html").read_text("utf-8")
+    assert report.count('<img class="shot"') == 2
+    assert 'class="changed-region"' in report
