@@ -97,6 +97,9 @@ class Replica:
         self._pages = self._caches.setdefault(epoch, {})
         # JavaScript-only variant for every page (admin `js?set=1`); `?js=1` asks for it per page.
         self.js_only = False
+        # Admin `conditional?ignore=1`: answer every conditional GET with a full 200, as some
+        # servers and CDNs do (recheck must then recognize an unchanged page by its digest).
+        self.ignore_conditional = False
 
     def set_epoch(self, epoch: int) -> None:
         self.state = self.timeline.state(epoch)
@@ -168,7 +171,7 @@ class Replica:
         }
         if js:
             validators["ETag"] = page.etag[:-1] + '-js"'
-        if _not_modified(page, headers) and not js:
+        if _not_modified(page, headers) and not js and not self.ignore_conditional:
             return Response(304, b"", None, validators)
         parts = render.js_article_parts(page.parts) if js else page.parts
         return Response(200, render.fill(parts), _HTML, validators)
@@ -216,7 +219,7 @@ class Replica:
         return Response(200, render.getlist(self.state, section, _int(args.get("dpage"), 1)), _JSON)
 
     def admin(self, path: str, args: dict[str, str]) -> Response:
-        """The /__replica__/ endpoints: epoch, state, fault, manifest."""
+        """The /__replica__/ endpoints: epoch, state, js, conditional, fault, manifest."""
         action = path[len(ADMIN_PREFIX) :].strip("/").lower()
         try:
             if action == "epoch":
@@ -228,6 +231,9 @@ class Replica:
             if action == "js":
                 self.js_only = args.get("set", "1") == "1"
                 return _json(200, {**self.state_json(), "js": self.js_only})
+            if action == "conditional":
+                self.ignore_conditional = args.get("ignore", "1") == "1"
+                return _json(200, {**self.state_json(), "ignore": self.ignore_conditional})
             if action == "fault":
                 if args.get("clear"):
                     self.faults.clear()
