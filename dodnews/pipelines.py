@@ -93,7 +93,11 @@ class ArchivePipeline(_Stage):
             return
         from dodnews.runs import run_counts, run_verdict
 
-        stats = self.crawler.stats.get_stats()
+        stats = dict(self.crawler.stats.get_stats())
+        if not self.crawler.crawling:
+            # Stopped from outside (Ctrl-C, SIGTERM) before the spider_closed signal sets
+            # finish_reason: the run did not finish its job, whatever it captured.
+            stats.setdefault("finish_reason", "shutdown")
         verdict = run_verdict(stats, self.crawler.settings.getfloat("DODNEWS_MAX_FAILURE_RATIO"))
         self.archive.finish_run(
             self.run_id,

@@ -1,0 +1,379 @@
+"""Crash safety: kill -9 during a crawl, report writing and a migration; JOBDIR resume; verify.
+
+After every kill the archive verifies (versions and WARC records), and the next run finishes the
+job. `dodnews archive verify` finds a tampered WARC byte and a tampered version.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import select, update
+
+from dodnews.archive import Archive, migrate
+from dodnews.archive.schema import captures, versions
+from dodnews.crawling import crawl_command, crawl_env
+from dodnews.items import OUTCOME_OK, Article, Capture
+from dodnews.replica.testing import ReplicaProcess
+from tests.crawl_support import CrawlWorkspace
+from tests.test_archive_schema import make_rev1_archive
+
+
+def dodnews(*argv: str, **kwargs) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dodnews", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        **kwargs,
+    )
+
+
+def wait_for(predicate, timeout: float = 30.0, step: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(step)
+
+
+def count_rows(path: Path, table: str) -> int:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+# -- kill -9 during a crawl, then resume -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slow_replica():
+    # 40 ms a page: a crawl of the 33 articles takes long enough to be killed in the middle.
+    with ReplicaProcess(epoch=0, latency_ms=40) as replica:
+        yield replica
+
+
+def start_crawl(work: CrawlWorkspace, spider: str = "news", **settings) -> subprocess.Popen:
+    argv = crawl_command(
+        spider,
+        {"base_url": work.url},
+        {
+            "DODNEWS_WARC_DIR": str(work.warc),
+            "DODNEWS_PROGRESS_INTERVAL": 0,
+            "CONCURRENT_REQUESTS": 2,
+            **settings,
+        },
+    )
+    log = (work.root / f"killed-{len(work.logs)}.log").open("a")
+    work.logs.append(str(log.name))
+    return subprocess.Popen(
+        argv,
+        env=crawl_env(work.archive, str(work.diffs)),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def test_kill_9_during_a_crawl_then_the_next_run_completes(tmp_path: Path, slow_replica) -> None:
+    work = CrawlWorkspace(tmp_path, slow_replica.url)
+    db = tmp_path / "archive.sqlite"
+    proc = start_crawl(work)
+    wait_for(lambda: count_rows(db, "captures") >= 5 or proc.poll() is not None)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    with work.open() as archive:
+        partial = archive.stats()["captures"]
+        assert 5 <= partial < 33, "the kill did not land in the middle of the crawl"
+        # Every committed capture points at a WARC record that is on disk and hashes right.
+        assert archive.verify(work.warc) == []
+        assert archive.runs()[0].status == "running"  # the killed run says so
+    assert work.crawl("news") == 0, work.logs[-1][-3000:]
+    with work.open() as archive:
+        assert archive.verify(work.warc) == []
+        assert archive.stats()["articles"] == 33
+        assert all(len(archive.versions(a.article_id)) == 1 for a in archive.known_articles())
+
+
+def test_jobdir_crawl_stopped_with_sigint_resumes(tmp_path: Path, slow_replica) -> None:
+    work = CrawlWorkspace(tmp_path, slow_replica.url)
+    db = tmp_path / "archive.sqlite"
+    jobdir = tmp_path / "jobs" / "news"
+    proc = start_crawl(work, JOBDIR=str(jobdir))
+    wait_for(lambda: count_rows(db, "captures") >= 5 or proc.poll() is not None)
+    os.killpg(proc.pid, signal.SIGINT)  # once: a graceful stop that keeps the queue
+    assert proc.wait(60) == 1  # the run stopped early, so it is not a success
+    assert (jobdir / "requests.seen").exists()
+    with work.open() as archive:
+        first = archive.stats()["captures"]
+        assert first < 33 and archive.runs()[0].status == "failed"
+    proc = start_crawl(work, JOBDIR=str(jobdir))
+    assert proc.wait(120) == 0, Path(work.logs[-1]).read_text()[-3000:]
+    with work.open() as archive:
+        assert archive.verify(work.warc) == []
+        stats = archive.stats()
+        assert stats["articles"] == 33
+        # The resumed run fetched only what the first left: no article captured twice.
+        assert stats["captures"] == 33
+
+
+# -- kill -9 during report writing -------------------------------------------------------------
+
+
+def story(article_id: int, figure: int) -> Article:
+    """A made-up story whose only change between versions is one figure."""
+    return Article(
+        article_id=article_id,
+        url=f"https://www.war.gov/News/News-Stories/Article/Article/{article_id}/drill/",
+        section="news-stories",
+        title=f"Reserve Unit {article_id % 1000} Finishes Bridging Drill",
+        published="2025-09-01T10:00:00-04:00",
+        paragraphs=[
+            f"Engineers moved {figure} vehicles across a floating bridge in under an hour.",
+            "The exercise ran on the river near the training area for three days.",
+        ],
+    )
+
+
+ARTICLES = 200
+
+
+@pytest.fixture(scope="module")
+def big_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "archive.sqlite"
+    with Archive.open(f"sqlite:///{path}") as archive:
+        for n in range(ARTICLES):
+            article_id = 4200000 + n
+            for day, figure in ((1, 40 + n), (2, 45 + n)):
+                archive.record_capture(
+                    Capture(
+                        article_id=article_id,
+                        requested_url=story(article_id, figure).url,
+                        fetched_at=f"2025-09-0{day}T12:00:00Z",
+                        outcome=OUTCOME_OK,
+                        status=200,
+                        article=story(article_id, figure),
+                    )
+                )
+    return path
+
+
+def complete(path: Path) -> bool:
+    data = path.read_bytes()
+    if path.suffix == ".json":
+        json.loads(data)
+    elif path.suffix == ".xml":
+        ElementTree.fromstring(data)
+    elif path.suffix == ".html":
+        return data.rstrip().endswith(b"</html>")
+    return len(data) > 0
+
+
+def visible(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".")}
+
+
+def test_kill_9_during_report_writing(tmp_path: Path, big_archive: Path) -> None:
+    reference = tmp_path / "reference"
+    started = time.monotonic()
+    done = dodnews("report", "--archive", str(big_archive), "--diffs-dir", str(reference))
+    assert done.wait(120) == 0
+    took = time.monotonic() - started
+    expected = visible(reference)
+    assert len(expected) == 3 * ARTICLES + 2
+    diffs = tmp_path / "diffs"
+    kills = 0
+    for fraction in (0.6, 0.75, 0.9, 0.8):
+        proc = dodnews("report", "--archive", str(big_archive), "--diffs-dir", str(diffs))
+        time.sleep(took * fraction)
+        if proc.poll() is None:
+            proc.kill()
+            kills += 1
+        proc.wait(60)
+        if diffs.exists():
+            for path in diffs.iterdir():
+                if not path.name.startswith("."):  # hidden: temp files of an unfinished write
+                    assert complete(path), path
+        if fraction == 0.9:  # the last kill starts from an empty folder again
+            shutil.rmtree(diffs, ignore_errors=True)
+    assert kills >= 2, "no kill landed while reports were being written"
+    proc = dodnews("report", "--archive", str(big_archive), "--diffs-dir", str(diffs))
+    assert proc.wait(120) == 0
+    assert visible(diffs) == expected  # the next run put everything right
+
+
+# -- kill -9 during a migration ----------------------------------------------------------------
+
+
+ROWS = 100_000
+
+
+def big_rev1_archive(path: Path, extra_captures: int) -> None:
+    """A revision-0001 archive with many capture rows, so that its upgrade takes a while."""
+    make_rev1_archive(path)
+    with sqlite3.connect(path) as conn:
+        article_id, url = conn.execute("SELECT article_id, url FROM articles").fetchone()
+        conn.executemany(
+            "INSERT INTO captures (article_id, requested_url, fetched_at, outcome) "
+            "VALUES (?, ?, ?, 'error')",
+            (
+                (article_id, url, f"2025-10-{1 + n % 28:02d} {n % 24:02d}:00:00.{n:06d}")
+                for n in range(extra_captures)
+            ),
+        )
+
+
+def revision_of(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT version_num FROM schema_info").fetchone()[0]
+
+
+def test_kill_9_during_a_migration(tmp_path: Path) -> None:
+    template = tmp_path / "rev1.sqlite"
+    big_rev1_archive(template, ROWS)
+    head = migrate.head_revision()
+    timing = tmp_path / "timing.sqlite"
+    shutil.copy(template, timing)
+    started = time.monotonic()
+    assert dodnews("archive", "upgrade", "--archive", str(timing)).wait(60) == 0
+    took = time.monotonic() - started
+    seen: set[str] = set()
+    for n, fraction in enumerate((0.7, 0.85, 0.95)):
+        path = tmp_path / f"a{n}.sqlite"
+        shutil.copy(template, path)
+        proc = dodnews("archive", "upgrade", "--archive", str(path))
+        time.sleep(took * fraction)
+        proc.kill()
+        proc.wait(30)
+        revision = revision_of(path)
+        assert revision in ("0001", head)  # one or the other, never in between
+        seen.add(revision)
+        assert dodnews("archive", "upgrade", "--archive", str(path)).wait(60) == 0
+        with Archive.open(f"sqlite:///{path}", create=False) as archive:
+            assert archive.verify() == []
+            assert archive.stats()["captures"] == ROWS + 1
+    assert "0001" in seen, "no kill landed before the migration committed"
+
+
+def test_migration_that_fails_midway_leaves_the_old_revision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "rev1.sqlite"
+    make_rev1_archive(path)
+    before = path.read_bytes()
+    real = migrate.command.upgrade
+
+    def upgrade_then_die(config, target):  # the DDL ran, the process dies before COMMIT
+        real(config, target)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(migrate.command, "upgrade", upgrade_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        Archive.upgrade(f"sqlite:///{path}")
+    monkeypatch.undo()
+    assert revision_of(path) == "0001"
+    assert Archive.upgrade(f"sqlite:///{path}") == ("0001", migrate.head_revision())
+    with Archive.open(f"sqlite:///{path}", create=False) as archive:
+        assert archive.verify() == []
+    assert before  # the old file was a real archive
+
+
+# -- verify finds tampering --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def crawled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("crawled")
+    with ReplicaProcess(epoch=0) as replica:
+        work = CrawlWorkspace(root, replica.url)
+        assert work.crawl("news", sections="contracts", max_pages=1) == 0, work.logs[-1][-3000:]
+    return root
+
+
+@pytest.fixture
+def crawled(tmp_path: Path, crawled_once: Path) -> CrawlWorkspace:
+    """A copy of a small crawled archive and its WARC files, free to tamper with."""
+    shutil.copytree(crawled_once, tmp_path, dirs_exist_ok=True)
+    work = CrawlWorkspace(tmp_path, "http://127.0.0.1:9")
+    with work.open() as archive:
+        assert archive.verify(work.warc) == []
+    return work
+
+
+def verify_cli(work: CrawlWorkspace) -> subprocess.CompletedProcess[str]:
+    argv = ["archive", "verify", "--archive", work.archive, "--warc", str(work.warc)]
+    return subprocess.run(
+        [sys.executable, "-m", "dodnews", *argv], capture_output=True, text=True, check=False
+    )
+
+
+def test_verify_cli_is_clean_after_a_crawl(crawled: CrawlWorkspace) -> None:
+    done = verify_cli(crawled)
+    assert done.returncode == 0 and done.stdout.startswith("ok: "), done.stdout + done.stderr
+
+
+def gzip_members(data: bytes) -> list[bytes]:
+    """The decompressed members of a multi-member gzip file (a .warc.gz: one per record)."""
+    members = []
+    while data:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        members.append(inflater.decompress(data))
+        data = inflater.unused_data
+    return members
+
+
+def test_verify_finds_a_tampered_warc_payload(crawled: CrawlWorkspace) -> None:
+    with crawled.open() as archive, archive.engine.connect() as conn:
+        row = conn.execute(
+            select(captures.c.id, captures.c.warc_file, captures.c.warc_record_id).where(
+                captures.c.warc_record_id.is_not(None), captures.c.outcome == "ok"
+            )
+        ).first()
+    path = crawled.warc / row.warc_file
+    members = gzip_members(path.read_bytes())
+    header = f"WARC-Record-ID: {row.warc_record_id}".encode()
+    (index,) = [i for i, m in enumerate(members) if header in m[:800]]
+    record = bytearray(members[index])
+    record[-20] ^= 0x01  # one payload byte (the record ends with the payload and CRLF CRLF)
+    members[index] = bytes(record)
+    # Recompressed member by member: the gzip is sound, only the digest can tell.
+    path.write_bytes(b"".join(gzip.compress(m) for m in members))
+    done = verify_cli(crawled)
+    assert done.returncode == 1
+    assert f"capture {row.id}: WARC record in {row.warc_file}: payload digest" in done.stdout
+
+
+def test_verify_finds_a_damaged_or_missing_warc_file(crawled: CrawlWorkspace) -> None:
+    (path,) = [p for p in crawled.warc.glob("*.warc.gz")]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # a flipped bit inside a gzip member
+    path.write_bytes(bytes(data))
+    done = verify_cli(crawled)
+    assert done.returncode == 1 and "WARC" in done.stdout
+    path.unlink()
+    done = verify_cli(crawled)
+    assert done.returncode == 1 and "is missing from" in done.stdout
+
+
+def test_verify_finds_a_tampered_version(crawled: CrawlWorkspace) -> None:
+    with crawled.open() as archive, archive.engine.begin() as conn:
+        row = conn.execute(select(versions.c.id, versions.c.article)).first()
+        article = dict(row.article)
+        article["title"] = article["title"] + " (edited)"
+        conn.execute(update(versions).where(versions.c.id == row.id).values(article=article))
+    done = verify_cli(crawled)
+    assert done.returncode == 1 and "does not match the stored article" in done.stdout
