@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -167,7 +168,6 @@ class WarcCaptureMiddleware:
 
         if "cached" in response.flags:
             return response
-        parts = urlsplit(request.url)
         if "playwright" in response.flags:
             # A rendered DOM is not what the server sent: a conversion record of the raw one.
             from dodnews.rendering import write_rendered
@@ -175,8 +175,18 @@ class WarcCaptureMiddleware:
             write_rendered(self.writer, request, response, _base_url(self.crawler))
             self.crawler.stats.inc_value("dodnews/warc/conversion")
             return response
+        parts = urlsplit(request.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         base = _base_url(self.crawler)
+        response_headers = _header_pairs(response.headers)
+        content = None
+        if response.status == 200 and request.meta.get("dodnews_kind") == "article":
+            from dodnews.warc import content_digest, decoded_body
+
+            decoded = decoded_body(response_headers, response.body)
+            if decoded is not None:
+                body_sha = "sha256:" + hashlib.sha256(decoded).hexdigest()
+                content = (content_digest(decoded), body_sha)
         ref = self.writer.write(
             url=to_real_url(response.url, base),
             method=request.method,
@@ -184,13 +194,16 @@ class WarcCaptureMiddleware:
             request_headers=_header_pairs(request.headers),
             status_line=f"{response.status} {_reason(response.status)}",
             protocol=response.protocol or "HTTP/1.1",
-            response_headers=_header_pairs(response.headers),
+            response_headers=response_headers,
             body=response.body,
+            content=content,
         )
         request.meta["warc"] = {
             "file": ref.file,
             "record_id": ref.record_id,
             "revisit": ref.revisit,
+            # the body digest of an earlier page of this URL with the same content (tokens aside)
+            "same_content_as": ref.same_content_as,
         }
         self.crawler.stats.inc_value(
             "dodnews/warc/revisit" if ref.revisit else "dodnews/warc/response"

@@ -2,16 +2,25 @@
 
 Each file starts with a warcinfo record. A response whose payload is byte-identical to the last one
 archived for the same URL becomes a revisit record (identical-payload-digest profile) that points at
-the original, so unchanged re-captures cost a few hundred bytes, not a page.
+the original, and a 304 answer to a conditional request becomes a revisit record
+(server-not-modified profile) pointing at the last full response: unchanged re-captures cost a few
+hundred bytes.
+
+The per-URL index (`<prefix>-digests.json`) also keeps each page's content digest: the digest of
+the decoded page with its per-request WebForms tokens blanked, so that a re-capture from a server
+that ignores conditional requests can be recognized as unchanged before any parsing.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import json
 import os
+import re
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +40,11 @@ HOP_BY_HOP = {
     "trailer",
 }
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+# Hidden WebForms fields whose values change on every request of an unchanged page.
+_VOLATILE = re.compile(
+    rb'(<input[^>]*\bname="__(?:VIEWSTATE|EVENTVALIDATION)"[^>]*\bvalue=")[^"]*', re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -40,10 +54,33 @@ class WarcRef:
     file: str
     record_id: str
     revisit: bool = False
+    # The body digest of the last page archived for this URL when this one has the same content.
+    same_content_as: str | None = None
 
 
 def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def content_digest(body: bytes) -> str:
+    """sha256 of a decoded page with its per-request tokens blanked: stable while unchanged."""
+    return "sha256:" + hashlib.sha256(_VOLATILE.sub(rb"\1", body)).hexdigest()
+
+
+def decoded_body(headers: list[tuple[str, str]], body: bytes) -> bytes | None:
+    """The body with its Content-Encoding undone (None when it cannot be decoded)."""
+    encoding = next((v for k, v in headers if k.lower() == "content-encoding"), "").strip().lower()
+    try:
+        if encoding in ("gzip", "x-gzip"):
+            return gzip.decompress(body)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return body if encoding in ("", "identity") else None
 
 
 def warc_date() -> str:
@@ -70,7 +107,8 @@ class RotatingWarcWriter:
         self._name = ""
         self._serial = 0
         self._index_path = self.directory / f"{prefix}-digests.json"
-        # url -> [payload digest, record id, warc date] of the last full response record
+        # url -> [payload digest, record id, warc date, content digest, body digest] of the last
+        # full response; the last two stay those of the first page of an unchanged run of pages.
         self._last: dict[str, list[str]] = self._load_index()
 
     def _load_index(self) -> dict[str, list[str]]:
@@ -112,19 +150,28 @@ class RotatingWarcWriter:
         protocol: str,
         response_headers: list[tuple[str, str]],
         body: bytes,
+        content: tuple[str, str] | None = None,
     ) -> WarcRef:
-        """Write one request/response pair (or request/revisit) and return the response's ref."""
+        """Write one request/response pair (or request/revisit) and return the response's ref.
+
+        `content` is the page's (content digest, body digest) pair, kept for the next capture.
+        """
         writer = self._open()
         headers = [(k, v) for k, v in response_headers if k.lower() not in HOP_BY_HOP]
         http_headers = StatusAndHeaders(status_line, headers, protocol=protocol)
         digest = payload_digest(body)
         date = warc_date()
         last = self._last.get(url)
-        if last and last[0] == digest:
+        previous = (last[3], last[4]) if last and len(last) > 4 else ("", "")
+        same_as = previous[1] if content and previous[0] == content[0] else None
+        not_modified = status_line.startswith("304") and not body
+        if last and (last[0] == digest or not_modified):
+            # For a 304 the payload is the one of the response it confirms.
             record = writer.create_revisit_record(
-                url, digest, url, last[2], http_headers=http_headers
+                url, last[0], url, last[2], http_headers=http_headers
             )
-            record.rec_headers.replace_header("WARC-Profile", REVISIT_PROFILE)
+            profile = NOT_MODIFIED_PROFILE if not_modified else REVISIT_PROFILE
+            record.rec_headers.replace_header("WARC-Profile", profile)
             record.rec_headers.add_header("WARC-Refers-To", last[1])
             revisit = True
         else:
@@ -148,9 +195,10 @@ class RotatingWarcWriter:
         )
         writer.write_request_response_pair(request, record)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
-        if not revisit:
-            self._last[url] = [digest, record_id, date]
-        return WarcRef(self._name, record_id, revisit)
+        if not revisit and not not_modified:
+            kept = previous if same_as or not content else content
+            self._last[url] = [digest, record_id, date, *kept]
+        return WarcRef(self._name, record_id, revisit, same_as)
 
     def write_derived(
         self,

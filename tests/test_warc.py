@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import subprocess
 import sys
 
 from warcio.archiveiterator import ArchiveIterator
 
-from dodnews.warc import RotatingWarcWriter
+from dodnews.warc import RotatingWarcWriter, content_digest, decoded_body
 
 WARCIO_CLI = "import sys; from warcio.cli import main; sys.exit(main())"
 PAGE = b"<html><body><h1 class='maintitle'>Harbor Pilots Train on New Tugs</h1></body></html>"
@@ -74,3 +75,50 @@ def test_rotation_and_revisit_index_survive_restart(tmp_path):
     again = RotatingWarcWriter(tmp_path)
     assert _write(again, "https://www.war.gov/a/", PAGE).revisit
     again.close()
+
+
+def _page(token: str, text: str = "Harbor Pilots Train on New Tugs") -> bytes:
+    return (
+        '<html><body><form id="Form"><input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" '
+        f'value="{token}"><input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" '
+        f'value="{token[::-1]}"><h1 class="maintitle">{text}</h1></form></body></html>'
+    ).encode()
+
+
+def test_content_digest_ignores_view_state_and_304s_become_not_modified_revisits(tmp_path):
+    assert content_digest(_page("abc")) == content_digest(_page("xyz"))
+    assert content_digest(_page("abc")) != content_digest(_page("abc", "Tugs Delayed"))
+    assert decoded_body([("Content-Encoding", "gzip")], gzip.compress(b"x")) == b"x"
+    assert decoded_body([("Content-Encoding", "gzip")], b"not gzip") is None
+
+    def pair(body: bytes) -> tuple[str, str]:
+        return content_digest(body), "sha256:" + hashlib.sha256(body).hexdigest()
+
+    url = "https://www.war.gov/News/Article/7/"
+    writer = RotatingWarcWriter(tmp_path)
+    first_body = _page("t1")
+    first = writer.write(
+        url, "GET", "/", [], "200 OK", "HTTP/1.1", [], first_body, content=pair(first_body)
+    )
+    assert first.same_content_as is None
+    again = writer.write(
+        url, "GET", "/", [], "200 OK", "HTTP/1.1", [], _page("t2"), content=pair(_page("t2"))
+    )
+    # same content, other tokens: it points back at the first page's body digest
+    assert again.same_content_as == pair(first_body)[1] and not again.revisit
+    third = writer.write(
+        url, "GET", "/", [], "200 OK", "HTTP/1.1", [], _page("t3"), content=pair(_page("t3"))
+    )
+    assert third.same_content_as == pair(first_body)[1]
+    not_modified = writer.write(url, "GET", "/", [], "304 Not Modified", "HTTP/1.1", [], b"")
+    edited = _page("t4", "Tugs Delayed")
+    changed = writer.write(
+        url, "GET", "/", [], "200 OK", "HTTP/1.1", [], edited, content=pair(edited)
+    )
+    writer.close()
+    assert not_modified.revisit and changed.same_content_as is None
+    with open(next(tmp_path.glob("*.warc.gz")), "rb") as fh:
+        records = {r.rec_headers.get_header("WARC-Record-ID"): r for r in ArchiveIterator(fh)}
+        revisit = records[not_modified.record_id].rec_headers
+    assert revisit.get_header("WARC-Profile").endswith("/revisit/server-not-modified")
+    assert revisit.get_header("WARC-Refers-To") == third.record_id
