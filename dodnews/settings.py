@@ -10,7 +10,8 @@ BOT_NAME = "dodnews"
 SPIDER_MODULES = ["dodnews.spiders"]
 NEWSPIDER_MODULE = "dodnews.spiders"
 COMMANDS_MODULE = "dodnews.scrapy_commands"
-ADDONS: dict[str, int] = {}
+# Shared crawls over Redis when DODNEWS_REDIS_URL is set (dodnews.distributed); else no-op.
+ADDONS: dict[str, int] = {"dodnews.distributed.addon.DistributedAddon": 0}
 
 # -- dodnews ---------------------------------------------------------------------------------------
 # Database URL of the archive (SQLite file by default; postgresql+psycopg://... for a shared one).
