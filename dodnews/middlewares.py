@@ -179,8 +179,10 @@ class WarcCaptureMiddleware:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         base = _base_url(self.crawler)
         response_headers = _header_pairs(response.headers)
+        is_article = request.meta.get("dodnews_kind") == "article"
+        article_id = request.meta.get("article_id") if is_article else None
         content = None
-        if response.status == 200 and request.meta.get("dodnews_kind") == "article":
+        if response.status == 200 and is_article:
             from dodnews.warc import content_digest, decoded_body
 
             decoded = decoded_body(response_headers, response.body)
@@ -197,6 +199,7 @@ class WarcCaptureMiddleware:
             response_headers=response_headers,
             body=response.body,
             content=content,
+            key=f"article:{article_id}" if article_id else None,
         )
         request.meta["warc"] = {
             "file": ref.file,

@@ -107,8 +107,9 @@ class RotatingWarcWriter:
         self._name = ""
         self._serial = 0
         self._index_path = self.directory / f"{prefix}-digests.json"
-        # url -> [payload digest, record id, warc date, content digest, body digest] of the last
-        # full response; the last two stay those of the first page of an unchanged run of pages.
+        # key (article or URL) -> [payload digest, record id, warc date, content digest, body
+        # digest, URL] of the last full response; the content and body digests stay those of the
+        # first page of an unchanged run of pages.
         self._last: dict[str, list[str]] = self._load_index()
 
     def _load_index(self) -> dict[str, list[str]]:
@@ -151,24 +152,29 @@ class RotatingWarcWriter:
         response_headers: list[tuple[str, str]],
         body: bytes,
         content: tuple[str, str] | None = None,
+        key: str | None = None,
     ) -> WarcRef:
         """Write one request/response pair (or request/revisit) and return the response's ref.
 
         `content` is the page's (content digest, body digest) pair, kept for the next capture.
+        `key` names what is re-captured (default: the URL); an article keeps one key across the
+        URL variants that lead to it, so its revisits find their original.
         """
         writer = self._open()
         headers = [(k, v) for k, v in response_headers if k.lower() not in HOP_BY_HOP]
         http_headers = StatusAndHeaders(status_line, headers, protocol=protocol)
         digest = payload_digest(body)
         date = warc_date()
-        last = self._last.get(url)
+        key = key or url
+        last = self._last.get(key)
         previous = (last[3], last[4]) if last and len(last) > 4 else ("", "")
         same_as = previous[1] if content and previous[0] == content[0] else None
         not_modified = status_line.startswith("304") and not body
         if last and (last[0] == digest or not_modified):
             # For a 304 the payload is the one of the response it confirms.
+            original_url = last[5] if len(last) > 5 else url
             record = writer.create_revisit_record(
-                url, last[0], url, last[2], http_headers=http_headers
+                url, last[0], original_url, last[2], http_headers=http_headers
             )
             profile = NOT_MODIFIED_PROFILE if not_modified else REVISIT_PROFILE
             record.rec_headers.replace_header("WARC-Profile", profile)
@@ -197,7 +203,7 @@ class RotatingWarcWriter:
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         if not revisit and not not_modified:
             kept = previous if same_as or not content else content
-            self._last[url] = [digest, record_id, date, *kept]
+            self._last[key] = [digest, record_id, date, *kept, url]
         return WarcRef(self._name, record_id, revisit, same_as)
 
     def write_derived(
