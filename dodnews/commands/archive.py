@@ -6,6 +6,7 @@ import argparse
 import os
 
 from dodnews.archive.cli_support import add_archive_option, archive_for
+from dodnews.archive.migrate import known_revisions
 from dodnews.archive.status import inspect_archive
 from dodnews.archive.store import Archive
 
@@ -78,6 +79,9 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"file:     {status.path}")
     if status.revision is None:
         print(f"schema:   none (empty database; head is {status.head})")
+    elif status.revision not in known_revisions():
+        print(f"schema:   {status.revision} (newer than this dodnews knows, {status.head}: "
+              "upgrade dodnews)")  # fmt: skip
     elif status.needs_upgrade:
         print(
             f"schema:   {status.revision} (this dodnews needs {status.head}: "

@@ -13,6 +13,7 @@ from dodnews.archive.cli_support import (
     require_article,
 )
 from dodnews.archive.records import ChangeRecord
+from dodnews.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the matching changes."""
     since = parse_since(args.since) if args.since else None
     kind = parse_kind(args.kind) if args.kind else None
+    if args.limit is not None and args.limit < 1:
+        raise UserError("--limit must be at least 1")
     with archive_for(args) as archive:
         if args.article_id is not None:
             require_article(archive, args.article_id)

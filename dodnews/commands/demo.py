@@ -51,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
     if args.epochs < 1:
         raise UserError("--epochs must be at least 1")
     work = Path(args.workdir)
+    if work.exists() and not work.is_dir():
+        raise UserError(f"--workdir {work} is a file, not a folder")
+    if work.is_dir() and any(work.iterdir()) and not (work / "archive.sqlite").exists():
+        # Emptying it would delete whatever a mistyped path points at (a home folder...).
+        raise UserError(f"--workdir {work} is not empty and not a demo folder; not emptying it")
     if work.exists():
         shutil.rmtree(work)
     (work / "logs").mkdir(parents=True)

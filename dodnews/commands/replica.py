@@ -69,8 +69,12 @@ def _content_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _timeline(args: argparse.Namespace) -> Any:
+    from pathlib import Path
+
     from dodnews.replica.content import build_timeline
 
+    if args.data is not None and not (Path(args.data) / "articles.json").is_file():
+        raise UserError(f"--data {args.data}: not a folder with articles.json")
     return build_timeline(args.data, args.articles, args.seed)
 
 
