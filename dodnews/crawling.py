@@ -35,6 +35,33 @@ def crawl_env(
     return env
 
 
+def start_crawl(
+    spider: str,
+    args: Mapping[str, object] | None = None,
+    *,
+    settings: Mapping[str, object] | None = None,
+    archive: str | None = None,
+    diffs_dir: str | None = None,
+    log_file: str,
+    extra_env: Mapping[str, str] | None = None,
+    pass_fds: Sequence[int] = (),
+) -> subprocess.Popen[bytes]:
+    """Start one crawl in the background, its log appended to `log_file`.
+
+    `pass_fds` are inherited by the crawl: a lock held on one of them stays held until the crawl
+    ends too, even if the caller dies first.
+    """
+    with open(log_file, "ab") as log:
+        return subprocess.Popen(
+            crawl_command(spider, args, settings),
+            env=crawl_env(archive, diffs_dir, extra_env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            pass_fds=tuple(pass_fds),
+        )
+
+
 def run_crawl(
     spider: str,
     args: Mapping[str, object] | None = None,

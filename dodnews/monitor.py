@@ -1,7 +1,9 @@
 """The unattended loop: recheck and news crawls in turn, never two at once, alerts after each.
 
 Scheduling is APScheduler's (interval or crontab triggers); the "one at a time" lock is a filelock
-(an OS file lock, released by the kernel if the process dies, so a crash never leaves it stuck).
+(an flock, released by the kernel when the process dies, so a crash never leaves it stuck). Each
+crawl inherits the locked file descriptor, so a crawl that outlives a killed monitor still holds
+the lock until it ends: two crawls never run at once.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from dodnews.alerts import AlertConfig, send_alerts
-from dodnews.crawling import run_crawl
+from dodnews.crawling import start_crawl
 from dodnews.errors import UserError
 
 logger = logging.getLogger("dodnews.monitor")
@@ -85,15 +87,15 @@ class Monitor:
         self.stopping = False
         self.child: subprocess.Popen[str] | None = None
 
-    def run_cycle(self) -> list[CycleResult]:
-        """One pass: each spider in turn, under the lock; skipped if another pass holds it."""
+    def run_cycle(self) -> list[CycleResult] | None:
+        """One pass: each spider in turn, under the lock; None (skipped) if another holds it."""
         try:
             self.lock.acquire(timeout=0)
         except Timeout:
             logger.warning(
                 "Another dodnews crawl holds %s: skipping this cycle", self.config.lock_path
             )
-            return []
+            return None
         try:
             results = []
             for spider in self.config.spiders:
@@ -110,48 +112,79 @@ class Monitor:
             args["base_url"] = self.config.base_url
         log_file = str(self.config.log_dir / f"{spider}.log")
         logger.info("Starting %s crawl (log: %s)", spider, log_file)
-        done = run_crawl(
+        before = self._latest_run_id()
+        self.child = start_crawl(
             spider,
             args,
             archive=self.config.archive,
             diffs_dir=self.config.diffs_dir,
             log_file=log_file,
-            timeout=self.config.crawl_timeout,
+            pass_fds=self._lock_fds(),
         )
-        run, changes = self._last_run(spider)
-        status = "ok" if done.returncode == 0 else "failed"
+        try:
+            code = self.child.wait(timeout=self.config.crawl_timeout)
+        except subprocess.TimeoutExpired:
+            logger.error("%s crawl ran over %.0f s: stopping it", spider, self.config.crawl_timeout)
+            self.child.terminate()
+            code = self.child.wait()
+        self.child = None
+        run, changes = self._last_run(spider, after=before)
         logger.info(
             "%s crawl finished: exit %d (%s), %d changes",
             spider,
-            done.returncode,
-            status,
+            code,
+            "ok" if code == 0 else "failed",
             len(changes),
         )
-        if run is not None and done.returncode != 0 and run.get("status") != "failed":
+        if run is not None and code != 0 and run.get("status") != "failed":
             run = {
                 **run,
                 "status": "failed",
-                "errors": [*run.get("errors", []), f"scrapy exited {done.returncode}"],
+                "errors": [*run.get("errors", []), f"scrapy exited {code}"],
             }
         if run is None:
             run = {
                 "id": None,
                 "spider": spider,
                 "status": "failed",
-                "errors": [f"scrapy exited {done.returncode} before recording a run"],
+                "errors": [f"scrapy exited {code} before recording a run"],
             }
         problems = send_alerts(self.config.alerts, run, changes)
-        return CycleResult(spider, done.returncode, run, changes, problems)
+        return CycleResult(spider, code, run, changes, problems)
 
-    def _last_run(self, spider: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    def _lock_fds(self) -> tuple[int, ...]:
+        fd = getattr(getattr(self.lock, "_context", None), "lock_file_fd", None)
+        return (fd,) if isinstance(fd, int) else ()
+
+    def stop(self) -> None:
+        """Stop after the current crawl, which is asked to finish early (SIGTERM)."""
+        self.stopping = True
+        child = self.child
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    def _latest_run_id(self) -> int:
         from dodnews.archive import Archive
 
         archive = Archive.open(self.config.archive)
         try:
-            runs = [r for r in archive.runs(limit=20) if r.spider == spider]
+            runs = archive.runs(limit=1)
+            return runs[0].id if runs else 0
+        finally:
+            archive.close()
+
+    def _last_run(
+        self, spider: str, after: int = 0
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        from dodnews.archive import Archive
+
+        archive = Archive.open(self.config.archive)
+        try:
+            # Only a run this crawl started counts: an older one is not its result.
+            runs = [r for r in archive.runs(limit=20) if r.spider == spider and r.id > after]
             if not runs:
                 return None, []
-            run = runs[0]
+            run = runs[-1]
             changes = [_change_summary(c) for c in archive.changes(run_id=run.id)]
             return _run_dict(run), changes
         finally:
@@ -160,7 +193,14 @@ class Monitor:
     def serve(self, trigger: Any, once: bool = False) -> int:
         """Run now, then on the trigger until SIGTERM / Ctrl-C; returns the exit status."""
         if once:
-            results = self.run_cycle()
+            previous = {sig: signal.signal(sig, lambda *_: self.stop()) for sig in _STOP_SIGNALS}
+            try:
+                results = self.run_cycle()
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+            if results is None:
+                return 0  # another crawl is running: nothing to do, nothing failed
             return 0 if results and all(r.exit_code == 0 for r in results) else 1
         from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -175,14 +215,17 @@ class Monitor:
         )
 
         def stop(signum: int, _frame: Any) -> None:
-            logger.info("Signal %d: stopping after the current crawl", signum)
-            self.stopping = True
+            logger.info("Signal %d: stopping (the running crawl is asked to finish)", signum)
+            self.stop()
             scheduler.shutdown(wait=False)
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, stop)
         scheduler.start()
         return 0
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _now() -> Any:
