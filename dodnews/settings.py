@@ -10,8 +10,11 @@ BOT_NAME = "dodnews"
 SPIDER_MODULES = ["dodnews.spiders"]
 NEWSPIDER_MODULE = "dodnews.spiders"
 COMMANDS_MODULE = "dodnews.scrapy_commands"
-# Shared crawls over Redis when DODNEWS_REDIS_URL is set (dodnews.distributed); else no-op.
-ADDONS: dict[str, int] = {"dodnews.distributed.addon.DistributedAddon": 0}
+# Site profile (DODNEWS_SITE) and shared crawls over Redis (DODNEWS_REDIS_URL); no-ops unless set.
+ADDONS: dict[str, int] = {
+    "dodnews.profiles.SiteProfileAddon": 0,  # -s DODNEWS_SITE=af: crawl a sibling site
+    "dodnews.distributed.addon.DistributedAddon": 0,
+}
 
 # -- dodnews ---------------------------------------------------------------------------------------
 # Database URL of the archive (SQLite file by default; postgresql+psycopg://... for a shared one).
