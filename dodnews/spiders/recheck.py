@@ -8,6 +8,7 @@ before extraction. The first listing page of each section is fetched too, to fin
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +73,16 @@ class RecheckSpider(CaptureSpider):
         spider = super().from_crawler(crawler, *args)
         spider.opts = opts
         spider.base_url = opts["base_url"]
-        spider.policy = parse_policy(crawler.settings.get("DODNEWS_RECHECK_POLICY"))
+        policy = parse_policy(crawler.settings.get("DODNEWS_RECHECK_POLICY"))
+        spider.policy = replace(
+            policy,
+            changed_days=crawler.settings.getfloat(
+                "DODNEWS_RECHECK_CHANGED_DAYS", policy.changed_days
+            ),
+            changed_hours=crawler.settings.getfloat(
+                "DODNEWS_RECHECK_CHANGED_HOURS", policy.changed_hours
+            ),
+        )
         return spider
 
     opts: dict[str, Any]
