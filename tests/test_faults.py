@@ -183,13 +183,14 @@ def test_retried_bursts_get_through(recovering) -> None:
 
 
 def test_malformed_html_and_lying_charset_are_the_same_version(recovering) -> None:
-    # Served as 200 (the fault ignores If-None-Match): extracted, and equal to what was archived.
-    assert recovering[0]["malformed"].outcome == "ok"
-    assert recovering[0]["charset"].outcome == "ok"
+    # Served as 200 (the fault ignores If-None-Match): either extracted and equal to what was
+    # archived, or recognized as unchanged by its content digest before parsing.
+    assert recovering[0]["malformed"].outcome in ("ok", "not-modified")
+    assert recovering[0]["charset"].outcome in ("ok", "not-modified")
 
 
 def test_10mb_page_under_maxsize_is_the_same_version(recovering) -> None:
-    assert recovering[0]["huge"].outcome == "ok"
+    assert recovering[0]["huge"].outcome in ("ok", "not-modified")
 
 
 FLIP = 4300115  # epoch 1 raises a figure, epoch 2 puts it back
