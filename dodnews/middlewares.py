@@ -6,6 +6,7 @@ import email.utils
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
@@ -48,7 +49,8 @@ class BaseUrlMiddleware:
         from urllib.parse import urlsplit
 
         if is_site_host(urlsplit(request.url).hostname):
-            return request.replace(url=map_to_base(request.url, base))
+            # The original already passed the dupe filter; its mapped copy must not be dropped.
+            return request.replace(url=map_to_base(request.url, base), dont_filter=True)
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -125,9 +127,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self._paused_until = until
         logger.info("HTTP %s: pausing the crawl for %.1f s", status, seconds)
         engine.pause()
+        self._schedule(seconds, self._resume)
+
+    def _schedule(self, seconds: float, call: Callable[[], None]) -> None:
         from twisted.internet import reactor
 
-        reactor.callLater(seconds, self._resume)  # type: ignore[attr-defined]
+        reactor.callLater(seconds, call)  # type: ignore[attr-defined]
 
     def _resume(self) -> None:
         if time.monotonic() + 0.01 >= self._paused_until:

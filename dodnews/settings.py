@@ -20,7 +20,8 @@ ADDONS: dict[str, int] = {
 # Database URL of the archive (SQLite file by default; postgresql+psycopg://... for a shared one).
 DODNEWS_ARCHIVE = os.environ.get("DODNEWS_ARCHIVE", "")
 DODNEWS_DIFFS_DIR = os.environ.get("DODNEWS_DIFFS_DIR", "diffs")
-DODNEWS_CONTACT_URL = "https://github.com/dodnews/dodnews"
+# Where a site owner can reach the operator; part of USER_AGENT (which follows `-s` of this too).
+DODNEWS_CONTACT_URL = os.environ.get("DODNEWS_CONTACT_URL") or "https://github.com/dodnews/dodnews"
 # A run fails (non-zero exit) when more than this share of its fetches were blocked or errors.
 DODNEWS_MAX_FAILURE_RATIO = 0.5
 # Seconds between progress lines on long crawls (0 = off).
@@ -35,7 +36,7 @@ DODNEWS_WARC_MAX_SIZE = 1 << 30
 DODNEWS_WRITE_REPORTS = True
 
 # -- politeness (the real site) ------------------------------------------------------------------
-USER_AGENT = f"dodnews/0.1 (archival crawler; +{DODNEWS_CONTACT_URL})"
+USER_AGENT = f"dodnews/0.1.0 (archival crawler; +{DODNEWS_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # opened up on loopback

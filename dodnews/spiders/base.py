@@ -16,6 +16,7 @@ from dodnews.spiders.options import is_loopback_url
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,29 @@ LOOPBACK_SETTINGS = {
 }
 
 
+def user_agent(contact_url: str) -> str:
+    """The User-Agent dodnews sends: name, version, purpose and where to reach its operator."""
+    from dodnews import __version__
+
+    return f"dodnews/{__version__} (archival crawler; +{contact_url})"
+
+
 class CaptureSpider(scrapy.Spider):
     """Base class: turns article fetches into Capture items and follows related stories."""
 
     base_url: str | None = None
     related_depth: int = 0
     renderer: Any = None  # dodnews.rendering.Renderer when the crawl may use the browser
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """USER_AGENT follows DODNEWS_CONTACT_URL (`-s` or env), unless it is set explicitly."""
+        super().update_settings(settings)
+        from scrapy.settings import SETTINGS_PRIORITIES
+
+        contact = settings.get("DODNEWS_CONTACT_URL")
+        if contact and (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
+            settings.set("USER_AGENT", user_agent(contact), priority="spider")
 
     @classmethod
     def open_up_for_loopback(cls, crawler: Crawler, base_url: str | None) -> None:
