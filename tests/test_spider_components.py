@@ -37,9 +37,10 @@ def _article(url: str, **meta: object) -> Request:
 )
 def test_url_variants_of_one_article_share_a_fingerprint(variant):
     fp = ArticleIdFingerprinter()
-    assert fp.fingerprint(_article(variant)) == fp.fingerprint(_article("https://www.war.gov" + PATH))
+    canonical = fp.fingerprint(_article("https://www.war.gov" + PATH))
+    assert fp.fingerprint(_article(variant)) == canonical
     # without meta, the id comes from the URL itself
-    assert fp.fingerprint(Request(variant)) == fp.fingerprint(_article("https://www.war.gov" + PATH))
+    assert fp.fingerprint(Request(variant)) == canonical
 
 
 def test_other_ids_and_redirect_hops_differ():
@@ -98,11 +99,14 @@ def test_absolute_redirect_to_the_real_site_is_rewritten():
     response = Response(
         request.url,
         status=301,
-        headers={"Location": "https://www.defense.gov/News/News-Stories/Article/Article/4300101/x/"},
+        headers={
+            "Location": "https://www.defense.gov/News/News-Stories/Article/Article/4300101/x/"
+        },
         request=request,
     )
     out = mw.process_response(request, response)
-    assert out.headers[b"Location"] == (BASE + "/News/News-Stories/Article/Article/4300101/x/").encode()
+    target = BASE + "/News/News-Stories/Article/Article/4300101/x/"
+    assert out.headers[b"Location"] == target.encode()
 
 
 def test_relative_and_foreign_redirects_stay_off_the_real_site():
@@ -172,7 +176,7 @@ def test_429_with_retry_after_pauses_the_crawl_that_long_and_retries(backoff):
 
 
 def test_retry_after_is_capped_and_5xx_backs_off_exponentially(backoff):
-    mw, crawler, calls = backoff
+    mw, _, calls = backoff
     request = Request(BASE + PATH)
     mw.process_response(request, _resp(503, request, **{"Retry-After": "3600"}))
     assert calls == [60.0]
@@ -200,7 +204,7 @@ def test_non_retry_statuses_pass_through_without_a_pause(backoff):
 
 
 def test_resume_waits_for_the_latest_pause(backoff):
-    mw, crawler, calls = backoff
+    mw, crawler, _ = backoff
     request = Request(BASE + PATH)
     mw.process_response(request, _resp(429, request, **{"Retry-After": "5"}))
     mw._resume()  # an earlier timer firing while the pause still runs
@@ -210,7 +214,7 @@ def test_resume_waits_for_the_latest_pause(backoff):
     assert crawler.engine.unpaused == 1
 
 
-# -- settings ---------------------------------------------------------------------------------------
+# -- settings ------------------------------------------------------------------------------------
 
 
 def test_polite_defaults_for_the_real_site():
