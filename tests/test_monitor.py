@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -190,8 +191,9 @@ def _children(pid: int) -> list[int]:
 
 
 def _captures(db: Path) -> int:
+    # Closed at once: a connection left open here would outlive the crawls that change the file.
     try:
-        with sqlite3.connect(db, timeout=5) as conn:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
             return conn.execute("select count(*) from captures").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
