@@ -51,7 +51,8 @@ class CrawlProgress:
             captures,
             failed,
             pages / elapsed,
-            len(self.crawler.engine.slot.scheduler) if self.crawler.engine.slot else 0,
+            # from the stats: the engine's scheduler is private in recent Scrapy versions
+            int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0)),
         )
 
     def spider_closed(self, reason: str) -> None:

@@ -279,3 +279,23 @@ def test_command_line_settings_win_over_loopback_defaults():
     crawler = _news_crawler({"CONCURRENT_REQUESTS_PER_DOMAIN": 4}, base_url=BASE)
     assert crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 4
     assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 0
+
+
+def test_an_article_found_nearer_later_has_its_related_stories_followed_again():
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    crawler = _news_crawler({}, base_url=BASE, related_depth="1")
+    crawler.stats = MemoryStatsCollector(crawler)
+    spider = crawler.spider
+    url = "https://www.war.gov/News/Releases/Release/Article/{}/x/"
+    first = list(spider.article_requests(url.format(7), 1, source="related"))
+    assert len(first) == 1 and first[0].url.startswith(BASE)
+    # captured at depth 1: its related stories are beyond related_depth, so only remembered
+    spider._related[7] = [(url.format(8), 8)]
+    assert list(spider._follow_related(spider._related[7], 1)) == []
+    # then its listing entry turns up (depth 0): no second fetch, but its related story is due
+    again = list(spider.article_requests(url.format(7), 0, source="listing"))
+    assert [r.meta["article_id"] for r in again] == [8]
+    assert again[0].meta["dodnews_depth"] == 1
+    assert list(spider.article_requests(url.format(7), 0)) == []
+    assert crawler.stats.get_value("dodnews/duplicates_skipped") == 2

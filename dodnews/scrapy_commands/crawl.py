@@ -16,6 +16,26 @@ if TYPE_CHECKING:
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Check `-a` values before Scrapy starts (and logs), so a bad one is the only line."""
+        super().process_options(args, opts)
+        if len(args) != 1 or self.settings is None:
+            return
+        from scrapy.spiderloader import get_spider_loader
+
+        try:
+            spidercls = get_spider_loader(self.settings).load(args[0])
+        except KeyError:
+            print(f"scrapy crawl: error: no spider named {args[0]!r}", file=sys.stderr)
+            raise SystemExit(2) from None
+        check = getattr(spidercls, "check_arguments", None)
+        try:
+            if check is not None:
+                check(opts.spargs)
+        except UserError as exc:
+            print(f"scrapy crawl: error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError

@@ -74,7 +74,10 @@ class CaptureSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._requested: set[int] = set()
+        # article id -> the smallest related-story depth it was found at in this run
+        self._depth: dict[int, int] = {}
+        # related links of articles captured at depth > 0, in case they turn up nearer later
+        self._related: dict[int, list[tuple[str, int]]] = {}
 
     def site_url(self, url: str) -> str:
         """A real-site URL as this crawl fetches it (mapped onto base_url for the replica)."""
@@ -90,14 +93,39 @@ class CaptureSpider(scrapy.Spider):
         **meta: Any,
     ) -> scrapy.Request | None:
         """One request per article id per run; None when the id was already requested."""
+        return next(
+            self.article_requests(url, depth, source=source, article_id=article_id, **meta), None
+        )
+
+    def article_requests(
+        self,
+        url: str,
+        depth: int = 0,
+        *,
+        source: str = "listing",
+        article_id: int | None = None,
+        **meta: Any,
+    ) -> Iterator[scrapy.Request]:
+        """The request for an article not requested yet in this run.
+
+        An article already captured at a greater depth (reached through related stories before
+        its listing entry) has its own related stories followed again from the nearer depth, so
+        `related_depth` counts from the nearest way an article was found, whatever the order.
+        """
         article_id = article_id or article_id_from_url(url)
         if article_id is None or not is_site_host(_host(url)):
-            return None
-        if article_id in self._requested:
+            return
+        known = self._depth.get(article_id)
+        if known is not None:
             self.crawler.stats.inc_value("dodnews/duplicates_skipped")
-            return None
-        self._requested.add(article_id)
-        return scrapy.Request(
+            if depth < known:
+                self._depth[article_id] = depth
+                links = self._related.pop(article_id, None)
+                if links is not None:
+                    yield from self._follow_related(links, depth)
+            return
+        self._depth[article_id] = depth
+        yield scrapy.Request(
             self.site_url(url),
             callback=self.parse_article,
             errback=self.article_failed,
@@ -112,6 +140,14 @@ class CaptureSpider(scrapy.Spider):
             },
         )
 
+    def _follow_related(self, links: list[tuple[str, int]], depth: int) -> Iterator[scrapy.Request]:
+        if depth >= self.related_depth:
+            return
+        for url, article_id in links:
+            yield from self.article_requests(
+                url, depth + 1, source="related", article_id=article_id
+            )
+
     def parse_article(self, response: Response) -> Iterator[Any]:
         capture = capture_from_response(response, self.base_url)
         if self.renderer is not None:
@@ -121,14 +157,14 @@ class CaptureSpider(scrapy.Spider):
                 return
             capture = self.renderer.finish_article(response, capture)
         yield from self.emit(capture)
+        if capture.article is None or not capture.article.related:
+            return
         depth = response.meta.get("dodnews_depth", 0)
-        if capture.article is not None and depth < self.related_depth:
-            for link in capture.article.related:
-                request = self.article_request(
-                    link.url, depth + 1, source="related", article_id=link.article_id
-                )
-                if request is not None:
-                    yield request
+        depth = min(depth, self._depth.get(capture.article_id, depth))
+        links = [(link.url, link.article_id) for link in capture.article.related]
+        if depth > 0:
+            self._related[capture.article_id] = links
+        yield from self._follow_related(links, depth)
 
     def article_failed(self, failure: Failure) -> Iterator[Capture]:
         request = failure.request  # type: ignore[attr-defined]

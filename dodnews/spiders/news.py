@@ -100,11 +100,9 @@ class NewsSpider(CaptureSpider):
                 continue
             if self.opts.until and published and published > self.opts.until:
                 continue
-            request = self.article_request(
+            yield from self.article_requests(
                 entry.url, 0, source="listing", article_id=entry.article_id
             )
-            if request is not None:
-                yield request
         if older_than_since:
             self.logger.info(
                 "Listing %s: entries older than %s on page %d, stopping",
@@ -128,9 +126,9 @@ class NewsSpider(CaptureSpider):
                 continue
             if self.opts.until and published and published > self.opts.until:
                 continue
-            request = self.article_request(entry.url, 0, source="rss", article_id=entry.article_id)
-            if request is not None:
-                yield request
+            yield from self.article_requests(
+                entry.url, 0, source="rss", article_id=entry.article_id
+            )
 
 
 def _entry_date(entry: ListingEntry) -> date | None:
