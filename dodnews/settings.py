@@ -51,6 +51,9 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
+# Scrapy starts this many worker tasks for every callback's output; ours yield one capture and a
+# few requests, and the archive writes one at a time, so 100 (the default) is pure overhead.
+CONCURRENT_ITEMS = 8
 
 # -- components ----------------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_CLASS = "dodnews.fingerprint.ArticleIdFingerprinter"
