@@ -18,7 +18,8 @@ from dodnews.extract import (
 )
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
-REAL_HOME = Path("/work/shared/real/defense-gov-home-2020-11.html")
+# shared/ sits beside the repository (in development and in CI's clone alike).
+REAL_HOME = Path(__file__).resolve().parents[2] / "shared" / "real" / "defense-gov-home-2020-11.html"
 RSS_URL = "https://www.war.gov/DesktopModules/ArticleCS/RSS.ashx?ContentType=1&Site=945&max=10"
 
 
