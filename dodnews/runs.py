@@ -36,6 +36,8 @@ def run_verdict(stats: dict[str, Any], max_failure_ratio: float = 0.5) -> str | 
     if finish not in ("finished", None):
         return f"the crawl stopped early ({finish})"
     if fetches == 0:
+        if stats.get("dodnews/distributed/worker"):
+            return None  # one worker of a shared crawl may find the others did all the work
         return "nothing was fetched (robots.txt, the network or the arguments left no pages)"
     failed = blocked + errors
     if failed / fetches > max_failure_ratio:
