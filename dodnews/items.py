@@ -65,7 +65,9 @@ class Article:
     def from_dict(cls, data: dict[str, Any]) -> Article:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        values["images"] = [Image(**i) if isinstance(i, dict) else i for i in data.get("images", [])]
+        values["images"] = [
+            Image(**i) if isinstance(i, dict) else i for i in data.get("images", [])
+        ]
         values["related"] = [
             RelatedLink(**r) if isinstance(r, dict) else r for r in data.get("related", [])
         ]

@@ -32,19 +32,29 @@ class Section:
 SECTIONS: dict[str, Section] = {
     s.key: s
     for s in (
-        Section("news-stories", "/News/News-Stories/", "/News/News-Stories/Article/Article/", 1, "News"),
+        Section(
+            "news-stories", "/News/News-Stories/", "/News/News-Stories/Article/Article/", 1, "News"
+        ),
         Section("releases", "/News/Releases/", "/News/Releases/Release/Article/", 9, "Release"),
         Section(
-            "transcripts", "/News/Transcripts/", "/News/Transcripts/Transcript/Article/", 13,
+            "transcripts",
+            "/News/Transcripts/",
+            "/News/Transcripts/Transcript/Article/",
+            13,
             "Transcript",
         ),
         # The speeches content-type value is inferred (no source shows it).
         Section("speeches", "/News/Speeches/", "/News/Speeches/Speech/Article/", 2, "Speech"),
         Section(
-            "feature-stories", "/News/Feature-Stories/", "/News/Feature-Stories/Story/Article/", 800,
+            "feature-stories",
+            "/News/Feature-Stories/",
+            "/News/Feature-Stories/Story/Article/",
+            800,
             "Feature Story",
         ),
-        Section("contracts", "/News/Contracts/", "/News/Contracts/Contract/Article/", 400, "Contracts"),
+        Section(
+            "contracts", "/News/Contracts/", "/News/Contracts/Contract/Article/", 400, "Contracts"
+        ),
     )
 }
 SECTION_BY_CONTENT_TYPE: dict[int, Section] = {s.content_type_val: s for s in SECTIONS.values()}
@@ -147,8 +157,13 @@ def to_real_url(url: str, base_url: str | None) -> str:
     return urlunsplit(("https", CURRENT_HOST, parts.path, parts.query, ""))
 
 
-def listing_url(section: str, page: int = 1, origin: str = CURRENT_ORIGIN,
-                start_date: str | None = None, end_date: str | None = None) -> str:
+def listing_url(
+    section: str,
+    page: int = 1,
+    origin: str = CURRENT_ORIGIN,
+    start_date: str | None = None,
+    end_date: str | None = None,
+) -> str:
     """A section listing URL: `?Page=N` paging and the StartDate/EndDate path filter."""
     path = SECTIONS[section].listing_path
     if start_date and end_date:
@@ -158,13 +173,13 @@ def listing_url(section: str, page: int = 1, origin: str = CURRENT_ORIGIN,
 
 
 def rss_url(content_type: int, max_items: int = 100, origin: str = CURRENT_ORIGIN) -> str:
-    return (f"{origin.rstrip('/')}/DesktopModules/ArticleCS/RSS.ashx"
-            f"?ContentType={content_type}&Site={RSS_SITE_ID}&max={max_items}")
+    return (
+        f"{origin.rstrip('/')}/DesktopModules/ArticleCS/RSS.ashx"
+        f"?ContentType={content_type}&Site={RSS_SITE_ID}&max={max_items}"
+    )
 
 
-_SIZE_VARIANT_RE = re.compile(
-    r"^(/\d{4}/[A-Za-z]{3}/\d{1,2}/\d+/)(-?\d+/-?\d+/-?\d+/)(.+)$"
-)
+_SIZE_VARIANT_RE = re.compile(r"^(/\d{4}/[A-Za-z]{3}/\d{1,2}/\d+/)(-?\d+/-?\d+/-?\d+/)(.+)$")
 
 
 def full_size_image_url(url: str) -> str:
