@@ -19,9 +19,11 @@ from dodnews.extract import (
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 # shared/ sits beside the repository (in development and in CI's clone alike).
-REAL_HOME = (
-    Path(__file__).resolve().parents[2] / "shared" / "real" / "defense-gov-home-2020-11.html"
-)
+_CANDIDATES = [
+    Path(__file__).resolve().parents[2] / "shared" / "real" / "defense-gov-home-2020-11.html",
+    Path("/work/shared/real/defense-gov-home-2020-11.html"),
+]
+REAL_HOME = next((p for p in _CANDIDATES if p.exists()), _CANDIDATES[0])
 RSS_URL = "https://www.war.gov/DesktopModules/ArticleCS/RSS.ashx?ContentType=1&Site=945&max=10"
 
 
