@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from dodnews.commands._pages import read_page
 from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import ChangeReport
 from dodnews.diffing.render import FORMATS, render
@@ -56,26 +56,12 @@ def _from_files(args: argparse.Namespace) -> ChangeReport:
         raise UserError(f"{args.old} and {args.new} are {exc}") from None
 
 
-def _read(path: str) -> bytes:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not a page") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    if not data.strip():
-        raise UserError(f"{path}: the file is empty")
-    return data
-
-
 def _extract(path: str, url: str | None) -> Article:
     try:
         from dodnews.extract import ExtractionError, extract_article
     except ImportError:
         raise UserError("article extraction is not available in this installation") from None
-    data = _read(path)
+    data = read_page(path)
     try:
         # Without --url the extractor falls back to the page's og:url.
         return extract_article(data, url or "")

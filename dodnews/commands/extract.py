@@ -7,9 +7,9 @@ import dataclasses
 import json
 import re
 import sys
-from pathlib import Path
 
 from dodnews import site
+from dodnews.commands._pages import read_page
 from dodnews.errors import UserError
 
 _OG_URL_RE = re.compile(
@@ -37,22 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="print the listing entries (listing page, RSS feed or GetList JSON) instead",
     )
     parser.set_defaults(func=run)
-
-
-def _read(path: str) -> bytes:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not a page") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    if not data.strip():
-        raise UserError(f"{path}: the file is empty")
-    if b"\x00" in data[:8192]:
-        raise UserError(f"{path}: a binary file, not an HTML page")
-    return data
 
 
 def _og_url(data: bytes) -> str | None:
@@ -83,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the article (or entries) of one saved page; extraction problems exit with 2."""
     from dodnews.extract import ExtractionError, extract_article, is_bot_wall
 
-    data = _read(args.page)
+    data = read_page(args.page)
     if is_bot_wall(data):
         raise UserError(
             f"{args.page}: the page is the Akamai bot wall (Access Denied), not content"
