@@ -5,10 +5,8 @@ Skips only when PostgreSQL is unreachable and DODNEWS_REQUIRE_SERVICES is not "1
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -20,6 +18,7 @@ from dodnews.archive.db import make_engine
 from dodnews.archive.schema import articles, metadata
 from dodnews.errors import UserError
 from dodnews.items import OUTCOME_OK
+from tests.pg_support import throwaway_database
 from tests.test_archive import (
     ARTICLE_ID,
     article_v1,
@@ -35,16 +34,8 @@ pytestmark = pytest.mark.services
 @pytest.fixture
 def pg_archive_url(postgres_url: str) -> Iterator[str]:
     """A fresh database `dodnews_test_<random>` on the server; dropped after the test."""
-    server = make_url(postgres_url)
-    name = f"dodnews_test_{secrets.token_hex(6)}"
-    admin = f"postgresql://{server.username}@{server.host}:{server.port}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database(postgres_url) as url:
+        yield url
 
 
 def test_core_scenario_on_postgresql(pg_archive_url: str) -> None:

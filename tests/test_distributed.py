@@ -13,16 +13,13 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import redis
 from scrapy import Request
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from dodnews.archive import Archive
 from dodnews.archive.schema import captures, changes, runs
@@ -35,6 +32,7 @@ from dodnews.errors import UserError
 from dodnews.fingerprint import ArticleIdFingerprinter
 from dodnews.replica.testing import ReplicaProcess
 from tests.conftest import need_service, port_open
+from tests.pg_support import throwaway_database
 
 REDIS = "redis://127.0.0.1:6379/0"
 
@@ -157,18 +155,7 @@ def test_only_one_worker_seeds_and_the_last_live_one_cleans_up(server, crawl_key
 # -- worker processes against the replica ------------------------------------------------------
 
 
-@contextmanager
-def _database(postgres_url: str) -> Iterator[str]:
-    server = make_url(postgres_url)
-    name = f"dodnews_test_{secrets.token_hex(6)}"
-    admin = f"postgresql://{server.username}@{server.host}:{server.port}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+_database = throwaway_database
 
 
 class Workers:
