@@ -155,9 +155,6 @@ def test_only_one_worker_seeds_and_the_last_live_one_cleans_up(server, crawl_key
 # -- worker processes against the replica ------------------------------------------------------
 
 
-_database = throwaway_database
-
-
 class Workers:
     """N `scrapy crawl news` processes sharing crawl `crawl_id` into one archive."""
 
@@ -265,7 +262,10 @@ def two_epochs(services, tmp_path_factory) -> dict[str, Any]:
     single = f"sqlite:///{root / 'single.sqlite'}"
     out: dict[str, Any] = {}
     client = redis.Redis.from_url(REDIS)
-    with _database(services["postgres"]) as shared, ReplicaProcess(epoch=0, articles=60) as replica:
+    with (
+        throwaway_database(services["postgres"]) as shared,
+        ReplicaProcess(epoch=0, articles=60) as replica,
+    ):
         Archive.open(shared).close()  # schema once, before the workers race to create it
         for epoch in (0, 1):
             replica.set_epoch(epoch)
@@ -306,7 +306,7 @@ def test_the_last_worker_deleted_the_crawl_keys(two_epochs) -> None:
 @pytest.mark.services
 def test_a_killed_worker_loses_nothing(services, two_epochs, tmp_path) -> None:
     with (
-        _database(services["postgres"]) as shared,
+        throwaway_database(services["postgres"]) as shared,
         ReplicaProcess(epoch=0, articles=60, latency_ms=150) as replica,
     ):
         Archive.open(shared).close()
