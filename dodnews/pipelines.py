@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
+from dodnews import signals as dodnews_signals
 from dodnews.items import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.normalize import normalize_article, validation_problem
 
@@ -56,15 +57,28 @@ class ValidatePipeline(_Stage):
 
 
 class ArchivePipeline(_Stage):
-    """Writes each capture, and a version and change when the content is new, in one transaction."""
+    """Writes captures, and a version and change when the content is new, in batches.
+
+    Captures are buffered and written `DODNEWS_ARCHIVE_BATCH` at a time (default 100), and at
+    least every `DODNEWS_ARCHIVE_FLUSH_SECONDS` (default 2), each batch in one transaction; the
+    rest is written when the spider closes, however it closes. A batch that fails is retried
+    one capture at a time, so one bad capture costs only itself (counted, logged, and the run
+    marked failed). A crawl killed outright loses at most the unwritten buffer from the archive;
+    its WARC records are already on disk, and the next run captures those articles again.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.archive_url = crawler.settings.get("DODNEWS_ARCHIVE") or None
+        settings = crawler.settings
+        self.archive_url = settings.get("DODNEWS_ARCHIVE") or None
+        self.batch_size = max(1, settings.getint("DODNEWS_ARCHIVE_BATCH", 100))
+        self.flush_seconds = max(0.0, settings.getfloat("DODNEWS_ARCHIVE_FLUSH_SECONDS", 2.0))
         self.archive: Any = None
         self.run_id: int | None = None
         self.new_versions = 0
         self.change_ids: list[int] = []
+        self.buffer: list[Capture] = []
+        self._timer: Any = None  # strong reference: the periodic flush
 
     async def open_spider(self) -> None:
         from dodnews.archive import Archive
@@ -72,9 +86,57 @@ class ArchivePipeline(_Stage):
         self.archive = Archive.open(self.archive_url)
         self.run_id = self.archive.start_run(self.crawler.spider.name)
         self.crawler.stats.set_value("dodnews/run_id", self.run_id)
+        self.crawler.signals.send_catch_log(
+            signal=dodnews_signals.archive_opened, batch_size=self.batch_size
+        )
+        if self.flush_seconds > 0 and self.batch_size > 1:
+            from twisted.internet import task
+
+            self._timer = task.LoopingCall(self.flush)
+            self._timer.start(self.flush_seconds, now=False)
 
     def process_item(self, item: Capture) -> Capture:
-        result = self.archive.record_capture(item, run_id=self.run_id)
+        self.buffer.append(item)
+        if len(self.buffer) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        """Write the buffered captures (one transaction; one per capture if that fails)."""
+        batch, self.buffer = self.buffer, []
+        if self.archive is None:
+            return
+        if not batch:
+            # Nothing buffered: requests handled since the last flush (listing pages) are settled.
+            self.crawler.signals.send_catch_log(dodnews_signals.captures_archived, count=0)
+            return
+        try:
+            results = self.archive.record_captures(batch, run_id=self.run_id)
+        except Exception:
+            logger.warning(
+                "Archive write of %d captures failed; writing them one at a time",
+                len(batch),
+                exc_info=True,
+            )
+            results = []
+            for capture in batch:
+                try:
+                    results.append(self.archive.record_capture(capture, run_id=self.run_id))
+                except Exception as exc:
+                    self.crawler.stats.inc_value("dodnews/archive/failed")
+                    logger.error(
+                        "Capture of article %s (%s) could not be archived: %s",
+                        capture.article_id, capture.requested_url, exc,
+                    )  # fmt: skip
+                    results.append(None)
+        for capture, result in zip(batch, results, strict=True):
+            if result is not None:
+                self._count(capture, result)
+        self.crawler.signals.send_catch_log(
+            signal=dodnews_signals.captures_archived, count=len(batch)
+        )
+
+    def _count(self, item: Capture, result: Any) -> None:
         stats = self.crawler.stats
         if result.new_version:
             self.new_versions += 1
@@ -86,11 +148,13 @@ class ArchivePipeline(_Stage):
             logger.info("Change in article %s: %s", item.article_id, kinds)
         elif item.outcome == OUTCOME_OK and not result.new_version:
             stats.inc_value("dodnews/captures/unchanged")
-        return item
 
     async def close_spider(self) -> None:
         if self.archive is None:
             return
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self.flush()
         from dodnews.runs import run_counts, run_verdict
 
         stats = dict(self.crawler.stats.get_stats())

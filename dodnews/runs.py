@@ -39,6 +39,9 @@ def run_verdict(stats: dict[str, Any], max_failure_ratio: float = 0.5) -> str | 
         if stats.get("dodnews/distributed/worker"):
             return None  # one worker of a shared crawl may find the others did all the work
         return "nothing was fetched (robots.txt, the network or the arguments left no pages)"
+    unarchived = int(stats.get("dodnews/archive/failed", 0))
+    if unarchived:
+        return f"{unarchived} captures could not be written to the archive (see the log)"
     failed = blocked + errors
     if failed / fetches > max_failure_ratio:
         return (

@@ -24,6 +24,10 @@ DODNEWS_DIFFS_DIR = os.environ.get("DODNEWS_DIFFS_DIR", "diffs")
 DODNEWS_CONTACT_URL = os.environ.get("DODNEWS_CONTACT_URL") or "https://github.com/dodnews/dodnews"
 # A run fails (non-zero exit) when more than this share of its fetches were blocked or errors.
 DODNEWS_MAX_FAILURE_RATIO = 0.5
+# Captures are written to the archive this many at a time (one transaction each), and at least
+# every DODNEWS_ARCHIVE_FLUSH_SECONDS; a batch size of 1 writes each capture as it comes.
+DODNEWS_ARCHIVE_BATCH = 100
+DODNEWS_ARCHIVE_FLUSH_SECONDS = 2.0
 # Seconds between progress lines on long crawls (0 = off).
 DODNEWS_PROGRESS_INTERVAL = 30.0
 # Longest pause of the whole crawl after a 429/503 (Retry-After is honoured up to this).
@@ -55,7 +59,7 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
 # Scrapy starts this many worker tasks for every callback's output; ours yield one capture and a
-# few requests, and the archive writes one at a time, so 100 (the default) is pure overhead.
+# few requests, so 100 (the default) is pure overhead.
 CONCURRENT_ITEMS = 8
 
 # -- components ----------------------------------------------------------------------------------

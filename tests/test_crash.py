@@ -74,6 +74,8 @@ def start_crawl(work: CrawlWorkspace, spider: str = "news", **settings) -> subpr
             "DODNEWS_WARC_DIR": str(work.warc),
             "DODNEWS_PROGRESS_INTERVAL": 0,
             "CONCURRENT_REQUESTS": 2,
+            # small batches: captures reach the archive while the crawl is still running
+            "DODNEWS_ARCHIVE_BATCH": 2,
             **settings,
         },
     )

@@ -9,6 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
+from dodnews import signals as dodnews_signals
 from dodnews.distributed.coordinator import Coordinator
 from dodnews.distributed.scheduler import INFLIGHT_META
 
@@ -34,6 +35,12 @@ class SharedCrawl:
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.archive_opened, signal=dodnews_signals.archive_opened)
+        crawler.signals.connect(self.captures_archived, signal=dodnews_signals.captures_archived)
+        # With a batching archive pipeline, a handled request's capture may still sit in the
+        # pipeline's buffer: its token stays in flight until the batch is written.
+        self._batching = False
+        self._parked: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedCrawl:
@@ -62,7 +69,6 @@ class SharedCrawl:
         original = getattr(engine, "_remove_request", None)
         if original is None:
             raise RuntimeError("this Scrapy has no ExecutionEngine._remove_request; pin scrapy")
-        coordinator = self.coordinator
 
         def remove_request(result: Any, request: Request) -> Any:
             token = request.meta.get(INFLIGHT_META)
@@ -70,9 +76,24 @@ class SharedCrawl:
                 return original(result, request=request)
             finally:
                 if token is not None:
-                    coordinator.finished(token)
+                    self._handled(token)
 
         engine._remove_request = remove_request  # type: ignore[method-assign]
+
+    def _handled(self, token: str) -> None:
+        if self._batching:
+            self._parked.append(token)
+        else:
+            self.coordinator.finished(token)
+
+    def archive_opened(self, batch_size: int) -> None:
+        self._batching = batch_size > 1
+
+    def captures_archived(self, count: int) -> None:
+        # Flushes are synchronous: every parked request had its captures in the written batch.
+        parked, self._parked = self._parked, []
+        for token in parked:
+            self.coordinator.finished(token)
 
     def _poll(self) -> None:
         # Scrapy only looks at an idle scheduler on its 5-second heartbeat; other workers fill

@@ -1,0 +1,9 @@
+"""dodnews' own Scrapy signals (send with `crawler.signals.send_catch_log`)."""
+
+from __future__ import annotations
+
+# The archive pipeline opened; kwargs: batch_size (1 = every capture is written as it comes).
+archive_opened = object()
+# A batch of captures reached the archive (or failed for good, which fails the run): every
+# capture that entered the pipelines before this signal is settled. kwargs: count.
+captures_archived = object()
