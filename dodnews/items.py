@@ -57,6 +57,9 @@ class Article:
     banner: str | None = None
     corrections: list[str] = field(default_factory=list)
     extractor_version: str = ""
+    # True when the page named its own canonical URL (og:url); False when the slug in `url` is
+    # only the one it was fetched at, which says nothing about the article (slug variants).
+    canonical_known: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

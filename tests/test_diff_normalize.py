@@ -161,3 +161,35 @@ def test_align_wholesale_edit_of_long_contract_list():
     result = align(old, new)
     assert [(i, j) for i, j, _ in result.edited] == [(n, n) for n in range(300)]
     assert not (result.added or result.removed or result.moved)
+
+
+def test_a_slug_the_page_did_not_name_is_not_part_of_the_content() -> None:
+    # A page without og:url is known only by the URL it was fetched at: a listing's slug on one
+    # run, a related link's bare id on the next. Neither is an edit.
+    from dodnews.diffing.detect import detect_changes
+
+    listed = article(url=URL, canonical_known=False)
+    linked = article(url=URL.replace("budget-request/", ""), canonical_known=False)
+    assert url_key(listed) == url_key(linked)
+    assert content_hash(listed) == content_hash(linked)
+    assert not detect_changes(listed, linked).changed
+    # A page that names its canonical URL: a new slug there is a real url_changed.
+    renamed = article(url=URL.replace("budget-request", "budget-request-revised"))
+    assert content_hash(renamed) != content_hash(article())
+    kinds = detect_changes(article(), renamed).kinds
+    assert "url_changed" in kinds
+
+
+def test_extraction_says_whether_the_page_named_its_canonical_url() -> None:
+    from dodnews.extract import extract_article
+
+    page = (
+        "<html><head>{meta}</head><body><div class='adetail'><h1 class='maintitle'>Depot Work"
+        "</h1><div class='body'><p>Crews rebuilt nine engines.</p></div></div></body></html>"
+    )
+    og = '<meta property="og:url" content="https://www.war.gov/News/Releases/Release/Article/555/depot-work/">'
+    fetched_at = "https://www.war.gov/News/Releases/Release/Article/555/other-slug/"
+    named = extract_article(page.format(meta=og), fetched_at)
+    unnamed = extract_article(page.format(meta=""), fetched_at)
+    assert named.canonical_known and named.url.endswith("/555/depot-work/")
+    assert not unnamed.canonical_known and unnamed.url.endswith("/555/other-slug/")

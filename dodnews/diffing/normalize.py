@@ -97,12 +97,17 @@ def image_keys(images: list[Image]) -> list[str]:
 
 
 def url_key(article: Article) -> str:
-    """Section, id and slug of the article URL: host, scheme, query and case are not edits."""
+    """Section, id and slug of the article URL: host, scheme, query and case are not edits.
+
+    The slug counts only when the page named its canonical URL itself: otherwise it is the one
+    the page happened to be fetched at (a listing's, a related link's), a variant, not an edit.
+    """
     path = urlsplit(norm_text(article.url)).path
     section = section_from_path(path)
     section_key = section.key if section else norm_text(article.section)
     article_id = article_id_from_url(article.url) or article.article_id
-    return f"{section_key}/{article_id}/{slug_from_url(article.url).lower()}"
+    slug = slug_from_url(article.url).lower() if article.canonical_known else ""
+    return f"{section_key}/{article_id}/{slug}"
 
 
 def parse_published(value: str | None) -> date | datetime | None:

@@ -632,4 +632,5 @@ def extract_article(html: str | bytes, url: str) -> Article:
         banner=_banner(root, raw, adetail, body, maintitle),
         corrections=walker.corrections,
         extractor_version=EXTRACTOR_VERSION,
+        canonical_known=og_same is not None,
     )
