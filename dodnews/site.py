@@ -16,6 +16,9 @@ CURRENT_ORIGIN = f"https://{CURRENT_HOST}"
 MEDIA_HOST = "media.defense.gov"
 SITE_HOSTS = frozenset({"www.war.gov", "war.gov", "www.defense.gov", "defense.gov"})
 RSS_SITE_ID = 945
+# The newsroom's owner as its pages name it, and the active profile (dodnews.profiles.activate).
+SITE_NAME = "U.S. Department of War"
+ACTIVE_PROFILE = "war"
 
 
 @dataclass(frozen=True)

@@ -74,3 +74,43 @@ def test_unknown_and_broken_profiles_are_one_line_errors(tmp_path) -> None:
     del data["sections"]
     with pytest.raises(UserError, match="bad or missing field"):
         profiles.profile_from_dict(data)
+
+
+def test_a_site_argument_and_dodnews_site_choose_one_profile(
+    restore_war: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DODNEWS_SITE", raising=False)
+    assert profiles.choose_site(None) is None and profiles.choose_site("") is None
+    assert profiles.choose_site(" AF ").name == "af"
+    navy = {"DODNEWS_SITE": "navy"}  # Scrapy settings (only .get is used)
+    assert profiles.choose_site(None, navy).name == "navy"
+    assert profiles.choose_site("Navy", navy).name == "navy"
+    with pytest.raises(UserError, match=r"^-a site=af and DODNEWS_SITE=navy name different sites"):
+        profiles.choose_site("af", navy)
+    monkeypatch.setenv("DODNEWS_SITE", "af")
+    assert profiles.choose_site(None).name == "af"
+    assert profiles.choose_site(None, navy).name == "navy"  # -s wins over the environment
+    with pytest.raises(UserError, match=r"^DODNEWS_SITE: unknown site 'xx'; known sites: af, navy"):
+        profiles.choose_site(None, {"DODNEWS_SITE": "xx"})
+    with pytest.raises(UserError, match=r"^unknown site 'xx'; known sites: af, navy, war$"):
+        profiles.choose_site("xx", {"DODNEWS_SITE": "xx"})
+
+
+def test_the_site_argument_activates_its_profile_before_the_sections(
+    restore_war: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dodnews.spiders.options import CrawlOptions
+    from dodnews.spiders.recheck import parse_recheck_args
+
+    monkeypatch.delenv("DODNEWS_SITE", raising=False)
+    opts = CrawlOptions.parse({"site": "af"})
+    assert opts.site == "af" and site.CURRENT_HOST == "www.af.mil"
+    # every section, in af's order (news-stories, whose /News/ prefixes the others, comes last)
+    assert opts.sections == [s.key for s in profiles.load_profile("af").sections]
+    assert opts.sections[-1] == "news-stories"
+    assert CrawlOptions.parse({}).site is None and site.CURRENT_HOST == "www.af.mil"
+    args = parse_recheck_args({"site": "navy", "sections": "contracts"})
+    assert args["site"] == "navy" and args["sections"] == ["contracts"]
+    assert site.listing_url("contracts") == "https://www.navy.mil/Press-Office/Contracts/"
+    with pytest.raises(UserError, match="different sites"):
+        CrawlOptions.parse({"site": "war"}, {"DODNEWS_SITE": "navy"})

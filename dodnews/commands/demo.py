@@ -45,11 +45,13 @@ def run(args: argparse.Namespace) -> int:
     from dodnews.archive import Archive
     from dodnews.crawling import run_crawl
     from dodnews.errors import UserError
+    from dodnews.profiles import load_configured
     from dodnews.replica.testing import ReplicaError, ReplicaProcess
     from dodnews.reporting import write_archive_reports
 
     if args.epochs < 1:
         raise UserError("--epochs must be at least 1")
+    load_configured()  # replica and crawls inherit DODNEWS_SITE: a bad one fails here, once
     work = Path(args.workdir)
     if work.exists() and not work.is_dir():
         raise UserError(f"--workdir {work} is a file, not a folder")

@@ -66,7 +66,11 @@ def _listing(data: bytes, url: str) -> list[dict]:
 def run(args: argparse.Namespace) -> int:
     """Print the article (or entries) of one saved page; extraction problems exit with 2."""
     from dodnews.extract import ExtractionError, extract_article, is_bot_wall
+    from dodnews.profiles import activate, load_configured
 
+    profile = load_configured()  # DODNEWS_SITE=af: the page is read with af.mil's URL rules
+    if profile is not None:
+        activate(profile)
     data = read_page(args.page)
     if is_bot_wall(data):
         raise UserError(

@@ -46,8 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from dodnews.errors import UserError
     from dodnews.monitor import Monitor, MonitorConfig, build_trigger
+    from dodnews.profiles import load_configured
     from dodnews.spiders.options import parse_base_url
 
+    load_configured()  # the crawls inherit DODNEWS_SITE: a bad one fails here, not in each crawl
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     trigger = None if args.once else build_trigger(args.every, args.cron)
     spiders = [s.strip() for s in args.spiders.split(",") if s.strip()]

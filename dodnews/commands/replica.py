@@ -66,6 +66,25 @@ def _content_args(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="directory with articles.json and epochs.json (default: packaged)",
     )
+    parser.add_argument(
+        "--site",
+        default=None,
+        metavar="NAME",
+        help="site profile to serve the content as: war, af, navy... "
+        "(default: $DODNEWS_SITE, else war)",
+    )
+
+
+def _activate_site(args: argparse.Namespace) -> None:
+    """Serve (or describe) the content under the chosen profile's hosts, paths and ids."""
+    from dodnews import profiles
+
+    if args.site is not None:
+        profiles.activate_named(args.site)
+        return
+    configured = profiles.load_configured()
+    if configured is not None:
+        profiles.activate(configured)
 
 
 def _timeline(args: argparse.Namespace) -> Any:
@@ -73,6 +92,7 @@ def _timeline(args: argparse.Namespace) -> Any:
 
     from dodnews.replica.content import build_timeline
 
+    _activate_site(args)  # first: canonical URLs and section checks follow the profile
     if args.data is not None and not (Path(args.data) / "articles.json").is_file():
         raise UserError(f"--data {args.data}: not a folder with articles.json")
     return build_timeline(args.data, args.articles, args.seed)

@@ -82,9 +82,13 @@ def connect(url: str) -> redis.Redis:
     """A Redis client for `url`, checked with PING; UserError when it is unreachable."""
     try:
         client = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10)
+    except ValueError as exc:
+        raise UserError(f"DODNEWS_REDIS_URL {url!r} is not a Redis URL: {exc}") from exc
+    try:
         client.ping()
-    except (redis.RedisError, ValueError) as exc:
-        raise UserError(f"DODNEWS_REDIS_URL {url}: {exc}") from exc
+    except redis.RedisError as exc:
+        client.close()
+        raise UserError(f"cannot reach Redis at {url}: {exc}") from exc
     return client
 
 

@@ -8,6 +8,8 @@ profile equals the constants in `dodnews.site`, which stay the defaults.
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from dodnews.errors import UserError
 
 PROFILES_DIR = Path(__file__).resolve().parent
 DEFAULT = "war"
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class Profile:
     @property
     def origin(self) -> str:
         return f"https://{self.current_host}"
+
+    @property
+    def org_name(self) -> str:
+        """The newsroom's owner as pages name it: the title without its "(host)" remark."""
+        return self.title.split(" (", 1)[0].strip()
 
 
 def available_profiles() -> list[str]:
@@ -94,7 +102,7 @@ def load_profile(name: str | None = None) -> Profile:
     """The packaged profile `name` (default: war)."""
     name = (name or DEFAULT).strip().lower()
     path = PROFILES_DIR / f"{name}.json"
-    if not path.is_file():
+    if not _NAME_RE.match(name) or not path.is_file():
         raise UserError(f"unknown site {name!r}; known sites: {', '.join(available_profiles())}")
     return profile_from_dict(json.loads(path.read_text(encoding="utf-8")))
 
@@ -131,12 +139,8 @@ def activate(profile: Profile) -> None:
             profile.origin if isinstance(d, str) and d.startswith("https://") else d
             for d in defaults
         )
-    import sys
-
-    news = sys.modules.get("dodnews.spiders.news")
-    if news is not None:
-        news.RSS_CONTENT_TYPES = profile.rss_content_types  # type: ignore[attr-defined]
-    site.ACTIVE_PROFILE = profile.name  # type: ignore[attr-defined]
+    site.SITE_NAME = profile.org_name
+    site.ACTIVE_PROFILE = profile.name
 
 
 def activate_named(name: str | None) -> Profile:
@@ -146,12 +150,56 @@ def activate_named(name: str | None) -> Profile:
     return profile
 
 
+def _name(value: Any) -> str | None:
+    text = str(value or "").strip().lower()
+    return text or None
+
+
+def configured_site(settings: Any = None) -> str | None:
+    """DODNEWS_SITE from Scrapy settings (`-s`), else from the environment; None when unset."""
+    value = settings.get("DODNEWS_SITE") if settings is not None else None
+    return _name(value) or _name(os.environ.get("DODNEWS_SITE"))
+
+
+def load_configured(settings: Any = None) -> Profile | None:
+    """The profile DODNEWS_SITE names (None when unset); a UserError naming it when unknown."""
+    name = configured_site(settings)
+    if name is None:
+        return None
+    try:
+        return load_profile(name)
+    except UserError as exc:
+        raise UserError(f"DODNEWS_SITE: {exc}") from None
+
+
+def choose_site(argument: Any, settings: Any = None) -> Profile | None:
+    """The profile of a crawl: `-a site=NAME` and/or DODNEWS_SITE (None when neither is given).
+
+    Both given and different is a UserError, as is an unknown name.
+    """
+    name = _name(argument)
+    if name is None:
+        return load_configured(settings)
+    configured = configured_site(settings)
+    if configured is not None and configured != name:
+        raise UserError(
+            f"-a site={name} and DODNEWS_SITE={configured} name different sites; give one"
+        )
+    return load_profile(name)
+
+
+def activate_site(argument: Any = None, settings: Any = None) -> Profile | None:
+    """Activate the profile `choose_site` picks (nothing changes when none is given)."""
+    profile = choose_site(argument, settings)
+    if profile is not None:
+        activate(profile)
+    return profile
+
+
 class SiteProfileAddon:
     """Scrapy add-on: `-s DODNEWS_SITE=af` (or env DODNEWS_SITE) crawls that profile's site."""
 
     def update_settings(self, settings: Any) -> None:
-        import os
-
-        name = settings.get("DODNEWS_SITE") or os.environ.get("DODNEWS_SITE")
-        if name:
-            activate_named(name)
+        profile = load_configured(settings)
+        if profile is not None:
+            activate(profile)

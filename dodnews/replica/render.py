@@ -44,11 +44,13 @@ _AP_MONTHS = (
 _AP_SHORT = {6: "Jun.", 7: "Jul.", 9: "Sep."}
 _TYPE_NAMES = {"releases": "News Release"}
 _IMAGE_SIZES = ((825, 780), (1000, 563), (770, 513), (1200, 800))
-_HOSTS = {"defense.gov": "https://www.defense.gov", "war.gov": "https://www.war.gov"}
+# The replica serves the active site profile (dodnews.site); `links.host` of an article says
+# whether pages link to it on the site's old host ("defense.gov") or its current one ("war.gov").
+_OLD_LINK_HOST = "defense.gov"
 _HISTORICAL = (
-    'You have accessed part of a historical collection on <a href="https://www.defense.gov/">'
-    "defense.gov</a>. Some of the information contained within may be outdated and links may not "
-    'function. Please contact the <a href="https://www.war.gov/Contact/">DOD Webmaster</a> with '
+    'You have accessed part of a historical collection on <a href="{old}/">'
+    "{old_name}</a>. Some of the information contained within may be outdated and links may not "
+    'function. Please contact the <a href="{origin}/Contact/">DOD Webmaster</a> with '
     "any questions."
 )
 _ARCHIVE = (
@@ -71,15 +73,48 @@ _PROMOS = (
     "Read the latest stories from around the force.",
     "Find recruiting information for every military service.",
 )
-_JSON_LD = json.dumps(
-    {
-        "@context": "https://schema.org",
-        "@type": "Organization",
-        "name": "U.S. Department of War",
-        "url": "https://www.war.gov/",
-        "logo": "https://www.war.gov/Portals/1/logo.png",
-    }
-)
+
+
+def _origin() -> str:
+    """The served site's current origin (https://www.war.gov, https://www.af.mil, ...)."""
+    return site.CURRENT_ORIGIN
+
+
+def _old_host() -> str:
+    """The host old links use: the former host (www.defense.gov), else another of the site's
+    hosts (af.mil beside www.af.mil), so a crawl meets every host name a site has."""
+    if site.OLD_HOST != site.CURRENT_HOST:
+        return site.OLD_HOST
+    others = sorted(h for h in site.SITE_HOSTS if h != site.CURRENT_HOST)
+    return others[0] if others else site.CURRENT_HOST
+
+
+def _old_origin() -> str:
+    return f"https://{_old_host()}"
+
+
+def _short_host(host: str) -> str:
+    """`www.war.gov` -> `war.gov`, as the site writes its own name in text."""
+    return host.removeprefix("www.")
+
+
+def _json_ld() -> str:
+    return json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "Organization",
+            "name": site.SITE_NAME,
+            "url": f"{_origin()}/",
+            "logo": f"{_origin()}/Portals/1/logo.png",
+        }
+    )
+
+
+def _old_link_path() -> str | None:
+    """An older article path the site still redirects (title-cased), or None if it has none."""
+    for prefix in site._OLD_PREFIXES:
+        return "/".join(part.capitalize() for part in prefix.split("/"))
+    return None
 
 
 def esc(text: str | None) -> str:
@@ -109,11 +144,12 @@ def _stale_slug(article: dict[str, Any]) -> str:
 def link_url(article: dict[str, Any]) -> str:
     """How other pages link to the article: its real host and its link variant."""
     links = article.get("links") or {}
-    origin = _HOSTS.get(links.get("host", "war.gov"), "https://www.war.gov")
+    origin = _old_origin() if links.get("host") == _OLD_LINK_HOST else _origin()
     variant = links.get("variant", "plain")
     article_id, section, slug = article["id"], article["section"], slug_of(article)
-    if variant == "oldpath":
-        return f"{origin}/Explore/News/Article/Article/{article_id}/{slug}/"
+    old_path = _old_link_path() if variant == "oldpath" else None
+    if old_path:
+        return f"{origin}{old_path}{article_id}/{slug}/"
     if variant == "oldslug":
         slug = _stale_slug(article)
     path = site.article_path(article_id, section, slug)
@@ -173,7 +209,7 @@ def listing_titles_only(article: dict[str, Any]) -> str:
     attrs = listing_attrs(article)
     if article["id"] % 2 == 0:
         attrs = attrs.replace(f'article-title="{esc(article["title"])}"', 'article-title=""', 1)
-        url = "http://www.defense.gov" + site.article_path(article["id"], article["section"], "")
+        url = f"http://{_old_host()}" + site.article_path(article["id"], article["section"], "")
         url = url[:-1]  # ".../Article/<id>/" without the empty slug segment
         attrs = attrs.replace(f'article-url="{esc(link_url(article))}"', f'article-url="{url}"', 1)
     return f"<listing-titles-only {attrs}></listing-titles-only>"
@@ -217,7 +253,7 @@ def div_item(article: dict[str, Any], now: datetime) -> str:
     return (
         f'<div class="dgov-col-sm-4"><div class="item item-{article["id"]}"><figure>{img}'
         f'<figcaption><span class="category"><a class="content-type-text" '
-        f'href="https://www.defense.gov{section.listing_path}"><span>'
+        f'href="{_old_origin()}{section.listing_path}"><span>'
         f"{esc(section.content_type_name)}</span></a>"
         f'<span class="separator">|</span> <time data-dateago="{article["published"]}" '
         f'data-dateap="{ap_date(article)}">{relative_age(published_dt(article), now)}</time></span>'
@@ -232,21 +268,22 @@ def div_item(article: dict[str, Any], now: datetime) -> str:
 def _head(title: str, section_name: str, extra: str = "") -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en-US">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>\n\t{esc(title)} &gt; U.S. Department of War &gt; {esc(section_name)} | "
-        "U.S. Department of War\n</title>\n"
+        f"<title>\n\t{esc(title)} &gt; {esc(site.SITE_NAME)} &gt; {esc(section_name)} | "
+        f"{esc(site.SITE_NAME)}\n</title>\n"
         '<meta name="host" content="DMA Public Web">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"{extra}"
-        f'<script type="application/ld+json">{_JSON_LD}</script>\n'
+        f'<script type="application/ld+json">{_json_ld()}</script>\n'
         '<link rel="stylesheet" href="/Portals/_default/skins/dgov/dist/css/main.css?cdv=2026">\n'
         "</head>\n"
     )
 
 
 def _form_open(action: str, chrome: int, state_variant: int = 0) -> str:
-    nav = "".join(f'<li><a href="https://www.war.gov{href}">{name}</a></li>' for name, href in _NAV)
+    origin = _origin()
+    nav = "".join(f'<li><a href="{origin}{href}">{name}</a></li>' for name, href in _NAV)
     if chrome % 2:
-        nav += '<li><a href="https://www.war.gov/Spotlights/Americas-250th/">America 250</a></li>'
+        nav += f'<li><a href="{origin}/Spotlights/Americas-250th/">America 250</a></li>'
     return (
         '<body>\n<form method="post" action="' + esc(action) + '" id="Form" '
         'enctype="multipart/form-data">\n'
@@ -262,14 +299,15 @@ def _form_open(action: str, chrome: int, state_variant: int = 0) -> str:
 
 
 def _footer(chrome: int) -> str:
+    origin, name = _origin(), _short_host(site.CURRENT_HOST).capitalize()
     return (
-        '<footer class="footer"><div class="subscribe"><p>Choose which War.gov products you want '
-        'delivered to your inbox.</p><a class="btn" href="https://www.war.gov/Subscribe/">'
+        f'<footer class="footer"><div class="subscribe"><p>Choose which {name} products you want '
+        f'delivered to your inbox.</p><a class="btn" href="{origin}/Subscribe/">'
         f'Subscribe</a></div><p class="promo">{_PROMOS[chrome % len(_PROMOS)]}</p>'
-        '<ul class="footer-links"><li><a href="https://www.war.gov/Resources/Privacy/">Privacy '
-        'Policy</a></li><li><a href="https://www.war.gov/Resources/FOIA/">FOIA</a></li>'
-        '<li><a href="https://www.war.gov/Contact/">Contact</a></li></ul>'
-        "<p>U.S. Department of War, 1000 Defense Pentagon, Washington, DC 20301</p></footer>\n"
+        f'<ul class="footer-links"><li><a href="{origin}/Resources/Privacy/">Privacy '
+        f'Policy</a></li><li><a href="{origin}/Resources/FOIA/">FOIA</a></li>'
+        f'<li><a href="{origin}/Contact/">Contact</a></li></ul>'
+        f"<p>{esc(site.SITE_NAME)}</p></footer>\n"
         "</form>\n</body>\n</html>\n"
     )
 
@@ -379,8 +417,7 @@ def article_page(state: EpochState, article: dict[str, Any]) -> ArticlePage:
     out.append("</div>\n")
     if article.get("tags"):
         tags = " ".join(
-            f'<a class="tag" href="https://www.war.gov/Spotlights/{esc(site.slugify(t))}/">'
-            f"{esc(t)}</a>"
+            f'<a class="tag" href="{_origin()}/Spotlights/{esc(site.slugify(t))}/">{esc(t)}</a>'
             for t in article["tags"]
         )
         out.append(f'<div class="atags">Tags: {tags}</div>\n')
@@ -407,7 +444,10 @@ def _banner(article: dict[str, Any]) -> str:
     kind = article.get("banner")
     if not kind:
         return ""
-    text = _HISTORICAL if kind == "historical" else _ARCHIVE
+    text = _ARCHIVE
+    if kind == "historical":
+        old = _old_origin()
+        text = _HISTORICAL.format(old=old, old_name=_short_host(_old_host()), origin=_origin())
     # VARIANT (docs/markup.md): some pages carry the notice without the historical-notice class.
     cls = "alert" if article["id"] % 4 == 1 else "historical-notice alert alert-info"
     return f'<div class="{cls}" role="alert">\n  <p>{text}</p>\n</div>\n'
@@ -510,13 +550,10 @@ def listing_page(
         links = []
         if page > 1:
             links.append(
-                f'<a class="prev" href="https://www.war.gov{base_path}?Page={page - 1}">'
-                "Previous</a>"
+                f'<a class="prev" href="{_origin()}{base_path}?Page={page - 1}">Previous</a>'
             )
         if page < pages:
-            links.append(
-                f'<a class="next" href="https://www.war.gov{base_path}?Page={page + 1}">Next</a>'
-            )
+            links.append(f'<a class="next" href="{_origin()}{base_path}?Page={page + 1}">Next</a>')
         pager = f'<div class="pagination" data-pages="{pages}">{" ".join(links)}</div>\n'
     name = site.SECTIONS[section].content_type_name if section else "Home"
     title = section.replace("-", " ").title() if section else "Home"
@@ -608,9 +645,9 @@ def rss(state: EpochState, section: str, max_items: int) -> str:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
-        f"<title>U.S. Department of War - {esc(info.content_type_name)}</title>"
-        f"<link>https://www.war.gov{info.listing_path}</link>"
-        "<description>The latest from the U.S. Department of War.</description>"
+        f"<title>{esc(site.SITE_NAME)} - {esc(info.content_type_name)}</title>"
+        f"<link>{_origin()}{info.listing_path}</link>"
+        f"<description>The latest from the {esc(site.SITE_NAME)}.</description>"
         "<language>en-us</language>" + "".join(items) + "</channel></rss>\n"
     )
 
@@ -625,10 +662,14 @@ def getlist(state: EpochState, section: str | None, dpage: int) -> str:
 
 
 def robots_txt() -> str:
+    # The top folders of the site's listings (/News/ on war.gov and af.mil, /Press-Office/ ...).
+    tops = dict.fromkeys(
+        "/" + s.listing_path.strip("/").split("/")[0] + "/" for s in site.SECTIONS.values()
+    )
     return (
         "User-agent: *\n"
-        "Allow: /News/\n"
-        "Allow: /DesktopModules/ArticleCS/RSS.ashx\n"
+        + "".join(f"Allow: {top}\n" for top in tops)
+        + "Allow: /DesktopModules/ArticleCS/RSS.ashx\n"
         "Disallow: /DesktopModules/Admin/\n"
         "Disallow: /Admin/\n"
         "Disallow: /App_Browsers/\n"

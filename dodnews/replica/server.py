@@ -11,6 +11,7 @@ import json
 import re
 import sys
 import traceback
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -25,34 +26,46 @@ from dodnews.replica.faults import BODY_KINDS, Fault, FaultSet, damage, parse_fa
 
 ADMIN_PREFIX = "/__replica__/"
 _CACHE_LIMIT = 60_000
-_LISTING_RE = re.compile(
-    r"^/news/([a-z-]+)/?(?:startdate/(\d{4}-\d\d-\d\d)/enddate/(\d{4}-\d\d-\d\d)/?)?$"
-)
+# A listing path with its optional date filter (lower case): the part before it names the section.
+_LISTING_RE = re.compile(r"^(.*?)/?(?:startdate/(\d{4}-\d\d-\d\d)/enddate/(\d{4}-\d\d-\d\d)/?)?$")
 _ARTICLE_RE = re.compile(r"/article/(\d+)(?:/|$)")
-_LISTING_SECTIONS = {
-    s.listing_path.lower().strip("/").split("/")[-1]: k for k, s in site.SECTIONS.items()
-}
-# Path prefixes (lower case) that lead to an article id: every section's and the older ones.
-_ARTICLE_PREFIXES = tuple(
-    [s.article_prefix.lower() for s in site.SECTIONS.values()]
-    + [
-        "/explore/news/article/article/",
-        "/newsroom/releases/release/article/",
-        "/newsroom/transcripts/transcript/article/",
-        "/newsroom/speeches/speech/article/",
-        "/explore/feature-story/story/article/",
-        "/newsroom/contracts/contract/article/",
-        "/news/archive/article/article/",
-    ]
-)
-_MODULES = {
-    1: "news-stories",
-    9: "releases",
-    13: "transcripts",
-    2: "speeches",
-    800: "feature-stories",
-    400: "contracts",
-}
+# ArticleCS's archive path; old links may use it on any site of the platform.
+_ARCHIVE_PREFIX = "/news/archive/article/article/"
+
+
+@dataclass(frozen=True)
+class Routes:
+    """The served site's paths, from the active profile (`dodnews.site`) when the replica starts.
+
+    One replica process serves one site (`dodnews replica serve --site af`).
+    """
+
+    listings: dict[str, str]  # listing path, lower case, no trailing slash -> section key
+    article_prefixes: tuple[str, ...]  # lower-case prefixes that lead to an article id
+    modules: dict[int, str]  # GetList moduleID (the section's content-type id) -> section key
+
+    @classmethod
+    def from_site(cls) -> Routes:
+        sections = site.SECTIONS.values()
+        return cls(
+            listings={s.listing_path.lower().rstrip("/"): s.key for s in sections},
+            article_prefixes=tuple(
+                [s.article_prefix.lower() for s in sections]
+                + list(site._OLD_PREFIXES)
+                + [_ARCHIVE_PREFIX]
+            ),
+            modules={s.content_type_val: s.key for s in sections},
+        )
+
+    def listing(self, low: str) -> tuple[str, str | None, str | None] | None:
+        """(section, start date, end date) of a lower-case listing path, or None."""
+        match = _LISTING_RE.match(low)
+        if match is None:
+            return None
+        section = self.listings.get(match.group(1))
+        return (section, match.group(2), match.group(3)) if section else None
+
+
 _HTML = "text/html; charset=utf-8"
 _JSON = "application/json; charset=utf-8"
 
@@ -87,6 +100,8 @@ class Replica:
         faults: list[Fault] | None = None,
     ) -> None:
         self.timeline = timeline
+        self.routes = Routes.from_site()
+        self.site = getattr(site, "ACTIVE_PROFILE", "war")
         self.state: EpochState = timeline.state(epoch)
         self.latency = max(0.0, latency_ms) / 1000.0
         self.faults = FaultSet()
@@ -117,6 +132,7 @@ class Replica:
 
     def state_json(self) -> dict[str, Any]:
         return {
+            "site": self.site,
             "epoch": self.state.epoch,
             "max_epoch": self.timeline.max_epoch,
             "articles": len(self.state.articles),
@@ -141,11 +157,9 @@ class Replica:
         match = _ARTICLE_RE.search(low)
         if match:
             return self._article(int(match.group(1)), low, headers, js)
-        match = _LISTING_RE.match(low)
-        if match and match.group(1) in _LISTING_SECTIONS:
-            return self._listing(
-                _LISTING_SECTIONS[match.group(1)], match.group(2), match.group(3), args, js
-            )
+        listing = self.routes.listing(low)
+        if listing is not None:
+            return self._listing(*listing, args, js)
         return self._not_found()
 
     def _not_found(self) -> Response:
@@ -155,7 +169,7 @@ class Replica:
         self, article_id: int, low: str, headers: dict[str, str], js: bool = False
     ) -> Response:
         article = self.state.articles.get(article_id)
-        if article is None or not low.startswith(_ARTICLE_PREFIXES):
+        if article is None or not low.startswith(self.routes.article_prefixes):
             return self._not_found()
         prefix = site.SECTIONS[article["section"]].article_prefix
         if not low.startswith(prefix.lower()):
@@ -198,15 +212,15 @@ class Replica:
         page = max(1, _int(args.get("page"), 1))
         loader = None
         if js and not start:
-            module = next(m for m, s in _MODULES.items() if s == section)
+            module = site.SECTIONS[section].content_type_val
             loader = f"/API/ArticleCS/Public/GetList?moduleID={module}&dpage={page}&TabId=944"
         html = render.listing_page(self.state, section, ids, page, base, loader=loader)
         return Response(200, html)
 
     def _rss(self, args: dict[str, str]) -> Response:
         section = site.SECTION_BY_CONTENT_TYPE.get(_int(args.get("contenttype"), 1))
-        if section is None:
-            return self._not_found()
+        if section is None or _int(args.get("site"), site.RSS_SITE_ID) != site.RSS_SITE_ID:
+            return self._not_found()  # an unknown content type, or another site's feed id
         max_items = max(0, _int(args.get("max"), 10))
         return Response(
             200,
@@ -215,7 +229,7 @@ class Replica:
         )
 
     def _getlist(self, args: dict[str, str]) -> Response:
-        section = _MODULES.get(_int(args.get("moduleid"), -1))
+        section = self.routes.modules.get(_int(args.get("moduleid"), -1))
         return Response(200, render.getlist(self.state, section, _int(args.get("dpage"), 1)), _JSON)
 
     def admin(self, path: str, args: dict[str, str]) -> Response:
@@ -340,7 +354,7 @@ class ReplicaResource(resource.Resource):
 
     def _fault(self, request: server.Request, fault: Fault, headers: dict[str, str]) -> bytes | int:
         if fault.kind == "botwall":
-            host = headers.get("host", "www.war.gov")
+            host = headers.get("host", site.CURRENT_HOST)
             url = f"http://{host}{request.uri.decode('latin-1')}"
             return self._send(request, Response(403, render.bot_wall(url)))
         if fault.kind == "5xx":
@@ -359,7 +373,7 @@ class ReplicaResource(resource.Resource):
                 ),
             )
         if fault.kind == "redirectloop":
-            host = headers.get("host", "www.war.gov")
+            host = headers.get("host", site.CURRENT_HOST)
             url = f"http://{host}{request.uri.decode('latin-1')}"
             return self._send(request, Response(302, "", None, {"Location": url}))
         if fault.kind in BODY_KINDS:

@@ -39,7 +39,9 @@ class ReplicaProcess:
         faults: list[str] | None = None,
         extra_args: list[str] | None = None,
         start_timeout: float = 60.0,
+        site: str | None = None,
     ) -> None:
+        """`site`: serve under that site profile (`--site af`); None: $DODNEWS_SITE, else war."""
         self.args = [sys.executable, "-m", "dodnews", "replica", "serve", "--host", "127.0.0.1"]
         self.args += ["--port", "0", "--epoch", str(epoch), "--articles", str(articles)]
         self.args += ["--seed", str(seed)]
@@ -49,6 +51,8 @@ class ReplicaProcess:
             self.args += ["--latency", str(latency_ms)]
         for spec in faults or []:
             self.args += ["--fault", spec]
+        if site is not None:
+            self.args += ["--site", site]
         self.args += extra_args or []
         self.start_timeout = start_timeout
         self.url = ""

@@ -1,10 +1,11 @@
-"""`scrapy crawl` as Scrapy has it, plus: bad -a arguments are one line and exit 2, and a run
-whose fetches mostly failed (bot wall, errors) exits 1 and says why."""
+"""`scrapy crawl` as Scrapy has it, plus: bad -a arguments, a bad DODNEWS_SITE or an unreachable
+Redis are one line and exit 2 before anything starts, and a run whose fetches mostly failed (bot
+wall, errors) exits 1 and says why."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
@@ -14,10 +15,39 @@ from dodnews.errors import UserError
 if TYPE_CHECKING:
     import argparse
 
+    from scrapy.settings import BaseSettings
+
+
+def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) -> None:
+    """Every check that can fail on user input, before a crawler (or its log) exists.
+
+    The site profile (DODNEWS_SITE and `-a site=`) is checked and activated first, so that
+    `-a sections=` is checked against the chosen site's sections. Then the spider's own `-a`
+    checks, then the shared crawl's Redis (reachable, crawl id well-formed).
+    """
+    from dodnews.profiles import load_configured
+
+    load_configured(settings)  # a bad DODNEWS_SITE, whatever the spider
+    check = getattr(spidercls, "check_arguments", None)
+    if check is not None:
+        check(spargs, settings)
+    redis_url = settings.get("DODNEWS_REDIS_URL")
+    if redis_url:
+        from dodnews.distributed.coordinator import connect
+        from dodnews.distributed.keys import CrawlKeys
+
+        CrawlKeys.for_crawl(spidercls.name, settings.get("DODNEWS_CRAWL_ID") or "default")
+        connect(redis_url).close()
+
+
+def _fail(exc: UserError) -> None:
+    message = " ".join(str(exc).split())  # one line, whatever the exception text holds
+    print(f"scrapy crawl: error: {message}", file=sys.stderr)
+
 
 class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        """Check `-a` values before Scrapy starts (and logs), so a bad one is the only line."""
+        """Check everything before Scrapy starts (and logs), so a bad value is the only line."""
         super().process_options(args, opts)
         if len(args) != 1 or self.settings is None:
             return
@@ -28,12 +58,10 @@ class Command(ScrapyCrawlCommand):
         except KeyError:
             print(f"scrapy crawl: error: no spider named {args[0]!r}", file=sys.stderr)
             raise SystemExit(2) from None
-        check = getattr(spidercls, "check_arguments", None)
         try:
-            if check is not None:
-                check(opts.spargs)
+            preflight(spidercls, opts.spargs, self.settings)
         except UserError as exc:
-            print(f"scrapy crawl: error: {exc}", file=sys.stderr)
+            _fail(exc)
             raise SystemExit(2) from None
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -49,9 +77,9 @@ class Command(ScrapyCrawlCommand):
         check = getattr(spidercls, "check_arguments", None)
         try:
             if check is not None:
-                check(opts.spargs)
+                check(opts.spargs, self.settings)
         except UserError as exc:
-            print(f"scrapy crawl: error: {exc}", file=sys.stderr)
+            _fail(exc)
             self.exitcode = 2
             return
         crawler = self._create_crawler(args[0])

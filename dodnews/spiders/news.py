@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
+from dodnews import site
 from dodnews.extract import extract_listing, extract_rss, is_bot_wall
 from dodnews.rendering import renderer_for
-from dodnews.site import RSS_CONTENT_TYPES, listing_url, rss_url, to_real_url
+from dodnews.site import listing_url, rss_url, to_real_url
 from dodnews.spiders.base import CaptureSpider
 from dodnews.spiders.options import CrawlOptions
 
@@ -29,13 +30,13 @@ class NewsSpider(CaptureSpider):
     name = "news"
 
     @staticmethod
-    def check_arguments(args: dict[str, Any]) -> None:
-        """Raise UserError for bad `-a` values before anything starts."""
-        CrawlOptions.parse(args)
+    def check_arguments(args: dict[str, Any], settings: Any = None) -> None:
+        """Raise UserError for bad `-a` values (or DODNEWS_SITE) before anything starts."""
+        CrawlOptions.parse(args, settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
-        opts = CrawlOptions.parse(kwargs)
+        opts = CrawlOptions.parse(kwargs, crawler.settings)
         cls.open_up_for_loopback(crawler, opts.base_url)
         spider = super().from_crawler(crawler, *args)
         spider.opts = opts
@@ -50,7 +51,7 @@ class NewsSpider(CaptureSpider):
         for section in self.opts.sections:
             yield self.listing_request(section, 1)
         if self.opts.rss:
-            for content_type in RSS_CONTENT_TYPES:
+            for content_type in site.RSS_CONTENT_TYPES:  # the active profile's
                 yield scrapy.Request(
                     self.site_url(rss_url(content_type, self.opts.rss_max)),
                     callback=self.parse_rss,

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dodnews.errors import UserError
+from dodnews.profiles import activate_site
 from dodnews.site import SECTIONS
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -55,6 +56,15 @@ def parse_sections(value: Any) -> list[str]:
     return keys
 
 
+def parse_site(value: Any, settings: Any = None) -> str | None:
+    """`-a site=NAME` (or DODNEWS_SITE): activate that site profile; its name, None for neither.
+
+    Call it before `parse_sections`: the sections are the chosen site's.
+    """
+    profile = activate_site(value, settings)
+    return profile.name if profile is not None else None
+
+
 def parse_base_url(value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -95,9 +105,11 @@ class CrawlOptions:
     render: str = "auto"
     screenshots: bool = False
     rss_max: int = 100
+    site: str | None = None  # the site profile (-a site= or DODNEWS_SITE); None = the default
 
     @classmethod
-    def parse(cls, args: dict[str, Any]) -> CrawlOptions:
+    def parse(cls, args: dict[str, Any], settings: Any = None) -> CrawlOptions:
+        """Checked options; `settings` (Scrapy's) may carry DODNEWS_SITE."""
         known = {
             "sections",
             "max_pages",
@@ -109,13 +121,16 @@ class CrawlOptions:
             "render",
             "rss_max",
             "screenshots",
+            "site",
         }
         unknown = sorted(set(args) - known - {"_job"})
         if unknown:
             raise UserError(
                 f"unknown spider argument -a {unknown[0]}=...; known: {', '.join(sorted(known))}"
             )
+        site = parse_site(args.get("site"), settings)  # before the sections: they are the site's
         opts = cls(
+            site=site,
             sections=parse_sections(args.get("sections")),
             max_pages=parse_int("max_pages", args.get("max_pages", 0)),
             since=parse_date("since", args.get("since")),

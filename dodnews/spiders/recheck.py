@@ -26,6 +26,7 @@ from dodnews.spiders.options import (
     parse_bool,
     parse_int,
     parse_sections,
+    parse_site,
 )
 
 if TYPE_CHECKING:
@@ -33,15 +34,17 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 LISTING_STATUSES = [403, 404, 429, 500, 502, 503, 504]
-KNOWN_ARGS = {"ids", "all", "limit", "base_url", "sections", "listings"}
+KNOWN_ARGS = {"ids", "all", "limit", "base_url", "sections", "listings", "site"}
 
 
-def parse_recheck_args(args: dict[str, Any]) -> dict[str, Any]:
+def parse_recheck_args(args: dict[str, Any], settings: Any = None) -> dict[str, Any]:
+    """Checked `-a` values; `settings` (Scrapy's) may carry DODNEWS_SITE."""
     unknown = sorted(set(args) - KNOWN_ARGS)
     if unknown:
         raise UserError(
             f"unknown spider argument -a {unknown[0]}=...; known: {', '.join(sorted(KNOWN_ARGS))}"
         )
+    site = parse_site(args.get("site"), settings)  # before the sections: they are the site's
     ids: list[int] = []
     for part in str(args.get("ids", "") or "").split(","):
         if part.strip():
@@ -53,6 +56,7 @@ def parse_recheck_args(args: dict[str, Any]) -> dict[str, Any]:
         "base_url": parse_base_url(args.get("base_url")),
         "sections": parse_sections(args.get("sections")),
         "listings": parse_bool("listings", args.get("listings", "1")),
+        "site": site,
     }
 
 
@@ -63,12 +67,12 @@ class RecheckSpider(CaptureSpider):
     related_depth = 0
 
     @staticmethod
-    def check_arguments(args: dict[str, Any]) -> None:
-        parse_recheck_args(args)
+    def check_arguments(args: dict[str, Any], settings: Any = None) -> None:
+        parse_recheck_args(args, settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RecheckSpider:
-        opts = parse_recheck_args(kwargs)
+        opts = parse_recheck_args(kwargs, crawler.settings)
         cls.open_up_for_loopback(crawler, opts["base_url"])
         spider = super().from_crawler(crawler, *args)
         spider.opts = opts
