@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -84,7 +86,7 @@ def test_migrations_build_exactly_the_schema_module(tmp_path: Path) -> None:
                 conn, opts={"version_table": migrate.VERSION_TABLE, "compare_type": True}
             )
             assert compare_metadata(context, metadata) == []
-            assert migrate.current_revision(conn) == migrate.head_revision() == "0002"
+            assert migrate.current_revision(conn) == migrate.head_revision() == "0003"
     finally:
         archive.close()
 
@@ -96,7 +98,7 @@ def test_migrations_ship_as_package_data() -> None:
     assert (root / "script.py.mako").is_file()
     for path in root.rglob("*.py"):
         assert (path.parent / "__init__.py").is_file(), path
-    assert migrate.known_revisions() == ["0001", "0002"]
+    assert migrate.known_revisions() == ["0001", "0002", "0003"]
 
 
 def test_old_schema_is_refused_then_upgraded_in_place(
@@ -111,10 +113,10 @@ def test_old_schema_is_refused_then_upgraded_in_place(
 
     assert main(["archive", "status", "--archive", sqlite_url(path)]) == 0
     out = capsys.readouterr().out
-    assert "schema:   0001 (this dodnews needs 0002" in out and "versions:" in out
+    assert "schema:   0001 (this dodnews needs 0003" in out and "versions:" in out
 
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0001 to 0002"
+    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0001 to 0003"
     archive = Archive.open(sqlite_url(path))
     try:
         indexes = {i["name"] for i in inspect(archive.engine).get_indexes("captures")}
@@ -128,7 +130,56 @@ def test_old_schema_is_refused_then_upgraded_in_place(
     finally:
         archive.close()
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema already at 0002"
+    assert capsys.readouterr().out.strip() == "archive schema already at 0003"
+
+
+def make_rev2_archive(path: Path) -> None:
+    """An archive at revision 0002 (runs without host and pid), with a finished run and one
+    that was left running."""
+    make_rev1_archive(path)
+    engine = make_engine(resolve_archive_url(sqlite_url(path)))
+    with engine.begin() as conn:
+        migrate.upgrade(conn, "0002")
+    engine.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO runs (id, spider, started_at, finished_at, status, counts, errors) "
+            "VALUES (?, ?, ?, ?, ?, '{}', '[]')",
+            [
+                (1, "news", "2025-10-06 19:00:00", "2025-10-06 19:05:00", "ok"),
+                (2, "recheck", "2025-10-07 19:00:00", None, "running"),
+            ],
+        )
+    conn.close()
+
+
+def test_rev2_archive_upgrades_to_rev3_keeping_its_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "rev2.sqlite"
+    make_rev2_archive(path)
+    before = digest(path)
+    # A crawl does not upgrade by itself: opening the archive asks for the upgrade.
+    with pytest.raises(UserError, match=r"schema 0002, this dodnews needs 0003: run `dodnews"):
+        Archive.open(sqlite_url(path))
+    assert digest(path) == before
+
+    assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
+    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0002 to 0003"
+    with Archive.open(sqlite_url(path), create=False) as archive:
+        columns = {c["name"]: c for c in inspect(archive.engine).get_columns("runs")}
+        assert columns["host"]["nullable"] and columns["pid"]["nullable"]
+        old = {r.id: r for r in archive.runs()}
+        assert [(old[i].status, old[i].host, old[i].pid) for i in (1, 2)] == [
+            ("ok", None, None),
+            ("running", None, None),
+        ]
+        new_id = archive.start_run("news")
+        runs_now = {r.id: r for r in archive.runs()}
+        # The new run knows its process; the old unfinished one has no pid: left as it was.
+        assert (runs_now[new_id].host, runs_now[new_id].pid) == (socket.gethostname(), os.getpid())
+        assert runs_now[2].status == "running" and runs_now[2].finished_at is None
+        assert archive.verify() == []
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -180,7 +231,7 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
     # Opening to write makes an archive of a new path or an empty file.
     for target in (missing, empty):
         archive = Archive.open(sqlite_url(target))
-        assert archive.revision() == "0002"
+        assert archive.revision() == "0003"
         archive.close()
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select, update
 
-from dodnews.archive import Archive, migrate
+from dodnews.archive import Archive, inspect_archive, migrate
 from dodnews.archive.schema import captures, versions
 from dodnews.crawling import crawl_command, crawl_env
 from dodnews.items import OUTCOME_OK, Article, Capture
@@ -103,12 +104,24 @@ def test_kill_9_during_a_crawl_then_the_next_run_completes(tmp_path: Path, slow_
         assert 5 <= partial < 33, "the kill did not land in the middle of the crawl"
         # Every committed capture points at a WARC record that is on disk and hashes right.
         assert archive.verify(work.warc) == []
-        assert archive.runs()[0].status == "running"  # the killed run says so
+        (killed,) = archive.runs()
+        assert killed.status == "running"  # nobody could close it...
+        assert killed.pid == proc.pid and killed.host == socket.gethostname()
+    # ... but `dodnews archive status` sees that its process is gone,
+    assert inspect_archive(work.archive).orphaned_runs == [killed.id]
     assert work.crawl("news") == 0, work.logs[-1][-3000:]
     with work.open() as archive:
         assert archive.verify(work.warc) == []
         assert archive.stats()["articles"] == 33
         assert all(len(archive.versions(a.article_id)) == 1 for a in archive.known_articles())
+        # ... and the next run marked it interrupted.
+        next_run, before = archive.runs()
+        assert before.id == killed.id and before.status == "interrupted"
+        assert before.errors == [
+            "the crawl process ended without closing its run (killed or crashed)"
+        ]
+        assert before.finished_at is not None and before.finished_at <= next_run.started_at
+        assert next_run.status == "ok" and next_run.pid not in (None, proc.pid)
 
 
 def test_jobdir_crawl_stopped_with_sigint_resumes(tmp_path: Path, slow_replica) -> None:

@@ -140,3 +140,5 @@ class RunRecord:
     counts: dict[str, Any] = field(default_factory=dict)
     changes_found: int | None = None
     errors: list[Any] = field(default_factory=list)
+    host: str | None = None  # the crawl process (NULL for runs recorded before revision 0003)
+    pid: int | None = None

@@ -112,6 +112,9 @@ runs = Table(
     Column("counts", JSON),
     Column("changes_found", Integer),
     Column("errors", JSON),
+    # Revision 0003: the crawl process (socket.gethostname(), os.getpid()); NULL for older runs.
+    Column("host", String(255)),
+    Column("pid", Integer),
 )
 
 versions = Table(

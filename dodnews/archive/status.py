@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dodnews.archive import migrate
 from dodnews.archive.db import check_sqlite_file, make_engine, user_errors
+from dodnews.archive.liveness import orphaned_runs, this_process
 from dodnews.archive.rows import count_rows
 from dodnews.archive.urls import describe, resolve_archive_url, sqlite_path
 from dodnews.errors import UserError
@@ -21,6 +22,8 @@ class ArchiveStatus:
     revision: str | None
     head: str
     counts: dict[str, int] | None
+    # Runs of this host marked running whose process is gone (known at the newest schema only).
+    orphaned_runs: list[int] = field(default_factory=list)
 
     @property
     def needs_upgrade(self) -> bool:
@@ -40,6 +43,10 @@ def inspect_archive(url: str | None = None) -> ArchiveStatus:
             if revision is None and tables:
                 raise UserError(f"{describe(parsed)} is a database but not a dodnews archive")
             counts = count_rows(engine) if revision is not None else None
+            orphans: list[int] = []
+            if revision == migrate.head_revision():
+                with engine.connect() as conn, conn.begin():
+                    orphans = orphaned_runs(conn, this_process()[0])
     finally:
         engine.dispose()
     path = sqlite_path(parsed)
@@ -50,4 +57,5 @@ def inspect_archive(url: str | None = None) -> ArchiveStatus:
         revision=revision,
         head=migrate.head_revision(),
         counts=counts,
+        orphaned_runs=orphans,
     )

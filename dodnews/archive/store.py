@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from dodnews.archive import migrate
 from dodnews.archive.batch import BatchWriter
 from dodnews.archive.db import WRITE, check_sqlite_file, enable_wal, make_engine, user_errors
+from dodnews.archive.liveness import RUNNING, close_orphaned_runs, this_process
 from dodnews.archive.records import (
     ArticleRecord,
     CaptureRecord,
@@ -253,13 +254,31 @@ class Archive:
         raise AssertionError("unreachable")
 
     def start_run(self, spider: str) -> int:
-        """Record the start of a crawl run; returns its id."""
+        """Record the start of a crawl run by this process (host name, pid); returns its id.
+
+        In the same transaction, the runs of this host still marked running whose process is
+        gone (killed, crashed, power cut) are marked interrupted.
+        """
+        host, pid = this_process()
+        now = _now()
         with self._writing() as conn:
-            return conn.execute(
+            gone = close_orphaned_runs(conn, host, now)
+            run_id: int = conn.execute(
                 insert(runs)
-                .values(spider=spider, started_at=_now(), status="running", counts={}, errors=[])
+                .values(
+                    spider=spider,
+                    started_at=now,
+                    status=RUNNING,
+                    counts={},
+                    errors=[],
+                    host=host,
+                    pid=pid,
+                )
                 .returning(runs.c.id)
             ).scalar_one()
+        for gone_id in gone:
+            logger.warning("Run %d: its process is gone, the run is marked interrupted", gone_id)
+        return run_id
 
     def finish_run(
         self,
@@ -417,6 +436,8 @@ class Archive:
                 counts=r.counts or {},
                 changes_found=r.changes_found,
                 errors=r.errors or [],
+                host=r.host,
+                pid=r.pid,
             )
             for r in rows
         ]

@@ -91,6 +91,12 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"schema:   {status.revision} (current)")
     for name, count in (status.counts or {}).items():
         print(f"{name + ':':<26}{count}")
+    if status.orphaned_runs:
+        ids = ", ".join(str(i) for i in status.orphaned_runs)
+        print(
+            f"runs {ids}: marked running, but their process on this host is gone "
+            "(the next crawl here marks them interrupted)"
+        )
     return 0
 
 

@@ -15,7 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "runs",
         help="list recorded crawl runs",
-        description="List the crawl runs recorded in the archive, newest first.",
+        description="List the crawl runs recorded in the archive, newest first. Status: ok, "
+        "failed, running (still going), or interrupted (its process was killed or crashed; "
+        "marked by the next crawl on the same host).",
     )
     parser.add_argument("--limit", type=int, default=20, metavar="N", help="at most N (20)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         print("no runs")
         return 0
     print(
-        f"{'ID':>5}  {'SPIDER':<10} {'STARTED':<20}  {'FINISHED':<20}  {'STATUS':<8} "
+        f"{'ID':>5}  {'SPIDER':<10} {'STARTED':<20}  {'FINISHED':<20}  {'STATUS':<11} "
         f"{'CAPTURES':>8} {'CHANGES':>7}  ERRORS"
     )
     for r in records:
@@ -45,6 +47,6 @@ def run(args: argparse.Namespace) -> int:
         errors = "; ".join(str(e) for e in r.errors)[:80]
         print(
             f"{r.id:>5}  {r.spider:<10} {r.started_at:<20}  {r.finished_at or '-':<20}  "
-            f"{r.status:<8} {captures!s:>8} {changes!s:>7}  {errors}".rstrip()
+            f"{r.status:<11} {captures!s:>8} {changes!s:>7}  {errors}".rstrip()
         )
     return 0
