@@ -30,6 +30,7 @@ from dodnews.distributed.keys import CrawlKeys
 from dodnews.distributed.scheduler import SharedDupeFilter
 from dodnews.errors import UserError
 from dodnews.fingerprint import ArticleIdFingerprinter
+from dodnews.replica.content import build_timeline
 from dodnews.replica.testing import ReplicaProcess
 from tests.conftest import need_service, port_open
 from tests.pg_support import throwaway_database
@@ -150,6 +151,24 @@ def test_only_one_worker_seeds_and_the_last_live_one_cleans_up(server, crawl_key
     assert one.may_stop() is True  # another worker said so
     assert one.leave() is False and _keys(server, crawl_keys.prefix) != []
     assert two.leave() is True and _keys(server, crawl_keys.prefix) == []
+
+
+def test_the_seed_lock_of_a_dead_seeder_is_taken_over_once(server, crawl_keys) -> None:
+    ghost = Coordinator(server, crawl_keys, worker="ghost", heartbeat_ttl=0.3, grace=0)
+    heir = Coordinator(server, crawl_keys, worker="heir", heartbeat_ttl=5, grace=0)
+    other = Coordinator(server, crawl_keys, worker="other", heartbeat_ttl=5, grace=0)
+    assert ghost.claim_seeding() is True
+    assert heir.claim_seeding() is False and other.claim_seeding() is False
+    assert heir.take_over_seeding() is False  # the holder is alive: wait for it
+    time.sleep(0.4)  # the holder died before it marked the crawl seeded
+    assert heir.take_over_seeding() is True
+    assert other.take_over_seeding() is False  # the new holder beats
+    assert server.get(crawl_keys.seed) == b"heir"
+    heir.mark_seeded()
+    assert other.is_seeded() and other.take_over_seeding() is False
+    assert other.all_idle() is True  # the dead holder had nothing in flight
+    assert heir.leave() is False and other.leave() is True
+    assert _keys(server, crawl_keys.prefix) == []
 
 
 # -- worker processes against the replica ------------------------------------------------------
@@ -342,3 +361,51 @@ def test_a_killed_worker_loses_nothing(services, two_epochs, tmp_path) -> None:
     # Every article a single worker finds on the same site was captured (some maybe twice: the
     # victim may have archived a capture whose request it had not yet marked done).
     assert set(captured) == set(two_epochs["single0"])
+
+
+@pytest.mark.services
+def test_a_worker_seeds_when_the_seed_lock_holder_died_before_seeding(services, tmp_path) -> None:
+    """The worker that won `SET seed NX` died at once: the next worker must not wait forever."""
+    crawl_id = f"test-{secrets.token_hex(4)}"
+    keys = CrawlKeys.for_crawl("news", crawl_id)
+    client = redis.Redis.from_url(REDIS)
+    # What a seeder killed before queuing anything leaves: the lock and its membership, no
+    # heartbeat (it expired), no "seeded" mark.
+    client.set(keys.seed, b"ghost")
+    client.sadd(keys.workers, b"ghost")
+    archive = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    sections = "releases,contracts"
+    settings = {
+        "DODNEWS_REDIS_URL": REDIS,
+        "DODNEWS_CRAWL_ID": crawl_id,
+        "DODNEWS_WARC_DIR": str(tmp_path / "warc"),
+        "DODNEWS_PROGRESS_INTERVAL": 0,
+        "DODNEWS_WRITE_REPORTS": 0,
+        "DODNEWS_REDIS_IDLE_GRACE": 0.5,
+        "DODNEWS_ARCHIVE_FLUSH_SECONDS": 0.2,  # requests settle when their batch is written
+    }
+    try:
+        with ReplicaProcess(epoch=0, articles=20) as replica:
+            args = {"base_url": replica.url, "sections": sections, "related_depth": 0}
+            done = subprocess.run(
+                crawl_command("news", {**args, "render": "never"}, settings),
+                env=crawl_env(archive),
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                timeout=90,
+                check=False,
+            )
+        log = done.stdout + done.stderr
+        assert done.returncode == 0, log[-3000:]
+        assert "this worker queues them" in log
+        state = build_timeline(articles=20, seed=1).state(0)
+        want = {i for s in sections.split(",") for i in state.by_section[s]}
+        captured = _run_captures(archive, 0)
+        assert set(captured) == want and set(captured.values()) == {1}
+        assert _keys(client, keys.prefix) == []
+    finally:
+        leftovers = _keys(client, keys.prefix)
+        if leftovers:
+            client.delete(*leftovers)
+        client.close()

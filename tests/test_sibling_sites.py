@@ -234,16 +234,8 @@ def test_navy_smoke_with_dodnews_site_and_rss(tmp_path: Path, timeline: Any) -> 
 
 CRAWL_ERRORS = [
     ("news", {"site": "xx"}, {}, {}, "unknown site 'xx'; known sites: af, navy, war"),
-    ("recheck", {"site": "xx"}, {}, {}, "unknown site 'xx'; known sites: af, navy, war"),
     ("news", {}, {"DODNEWS_SITE": "xx"}, {}, "DODNEWS_SITE: unknown site 'xx'"),
     ("recheck", {}, {}, {"DODNEWS_SITE": "../war"}, "DODNEWS_SITE: unknown site '../war'"),
-    (
-        "news",
-        {"site": "af"},
-        {"DODNEWS_SITE": "navy"},
-        {},
-        "-a site=af and DODNEWS_SITE=navy name different sites",
-    ),
     (
         "recheck",
         {"site": "navy"},

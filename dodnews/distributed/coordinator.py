@@ -61,6 +61,16 @@ end
 return 1
 """
 
+# KEYS: seed, seeded. ARGV: this worker, heartbeat key prefix. Takes the seed lock over from a
+# holder whose heartbeat expired before it marked the crawl seeded (it died while seeding).
+_TAKE_SEED = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local holder = redis.call('GET', KEYS[1])
+if holder and redis.call('EXISTS', ARGV[2] .. holder) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+"""
+
 # KEYS: workers, then the crawl's fixed keys. ARGV: prefix, this worker.
 # Removes this worker; the last live worker deletes every key of the crawl.
 _LEAVE = """
@@ -113,6 +123,7 @@ class Coordinator:
         self._reap = server.register_script(_REAP)
         self._idle = server.register_script(_IDLE)
         self._leave = server.register_script(_LEAVE)
+        self._take_seed = server.register_script(_TAKE_SEED)
         self._counter = 0
         self._quiet_since: float | None = None
         self.reaped = 0
@@ -205,8 +216,27 @@ class Coordinator:
     # -- start requests ----------------------------------------------------------------------
 
     def claim_seeding(self) -> bool:
-        """True for exactly one worker of the crawl: it queues the start requests."""
+        """True for exactly one worker of the crawl: it queues the start requests.
+
+        The seed lock names its holder; while the holder's heartbeat lives, nobody else seeds.
+        """
+        self.beat()  # a live heartbeat first, so no other worker takes the lock over from us
         return bool(self.server.set(self.keys.seed, self.worker.encode(), nx=True))
+
+    def is_seeded(self) -> bool:
+        return bool(self.server.exists(self.keys.seeded))
+
+    def take_over_seeding(self) -> bool:
+        """True when the seed lock's holder died before it finished: this worker seeds now.
+
+        False while the crawl is seeded or the holder's heartbeat lives (one atomic look).
+        """
+        heartbeat_prefix = self.keys.heartbeat("")
+        return bool(
+            self._take_seed(
+                keys=[self.keys.seed, self.keys.seeded], args=[self.worker, heartbeat_prefix]
+            )
+        )
 
     def mark_seeded(self) -> None:
         self.server.set(self.keys.seeded, self.worker.encode())
