@@ -213,6 +213,7 @@ def test_kill_9_during_report_writing(tmp_path: Path, big_archive: Path) -> None
     diffs = tmp_path / "diffs"
     kills = 0
     for fraction in (0.6, 0.75, 0.9, 0.8):
+        leftovers: set[str] = set()
         proc = dodnews("report", "--archive", str(big_archive), "--diffs-dir", str(diffs))
         time.sleep(took * fraction)
         if proc.poll() is None:
@@ -223,12 +224,19 @@ def test_kill_9_during_report_writing(tmp_path: Path, big_archive: Path) -> None
             for path in diffs.iterdir():
                 if not path.name.startswith("."):  # hidden: temp files of an unfinished write
                     assert complete(path), path
+            leftovers = {p.name for p in diffs.iterdir() if p.name.startswith(".")}
         if fraction == 0.9:  # the last kill starts from an empty folder again
             shutil.rmtree(diffs, ignore_errors=True)
     assert kills >= 2, "no kill landed while reports were being written"
     proc = dodnews("report", "--archive", str(big_archive), "--diffs-dir", str(diffs))
-    assert proc.wait(120) == 0
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0
     assert visible(diffs) == expected  # the next run put everything right
+    # ... and removed the temp files of the killed writes: the folder holds nothing else.
+    assert sorted(p.name for p in diffs.iterdir()) == sorted(expected)
+    left = [name for name in leftovers if name.endswith(".tmp")]
+    if left:
+        assert f"{len(left)} temp files of an interrupted run removed" in out.decode()
 
 
 # -- kill -9 during a migration ----------------------------------------------------------------

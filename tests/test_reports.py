@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import struct
 import subprocess
@@ -23,6 +25,7 @@ from dodnews.reports import (
     render_json,
     render_markdown,
     write_reports,
+    writer,
 )
 from dodnews.reports.text import clean, md, safe_url
 
@@ -578,6 +581,72 @@ def test_write_reports_empty_set(tmp_path: Path) -> None:
     root = ET.fromstring((tmp_path / "atom.xml").read_text())
     assert root.findall(f"{ATOM}entry") == []
     assert "No changes recorded yet." in (tmp_path / "index.html").read_text()
+
+
+def killed_mid_write(monkeypatch: pytest.MonkeyPatch, entries: list, diffs: Path) -> Path:
+    """Run write_reports until its first temp file is written, and "die" before the rename."""
+
+    def die(src: str, dst: str) -> None:
+        raise KeyboardInterrupt  # like a kill: no except clause runs, nothing is tidied
+
+    monkeypatch.setattr(writer.os, "replace", die)
+    with pytest.raises(KeyboardInterrupt):
+        write_reports(entries, diffs)
+    monkeypatch.undo()
+    (left,) = [p for p in diffs.iterdir() if p.name.endswith(".tmp")]
+    return left
+
+
+def test_write_reports_removes_temp_files_a_killed_writer_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    diffs = tmp_path / "diffs"
+    entries = [entry(), _small(9, 700, "2025-08-01T00:00:00Z")]
+    left = killed_mid_write(monkeypatch, entries, diffs)
+    assert re.fullmatch(r"\.[^/]+\.(json|md|html|xml)\.[a-z0-9_]{8}\.tmp", left.name)
+    # Hidden and temp-like files that are not a report writer's temp file are left alone.
+    others = [
+        ".notes.tmp",
+        ".index.html.tmp",
+        ".index.html.ABCDEFGH.tmp",
+        ".index.html.abcdefgh.tmp.bak",
+        ".photo.png.abcdefgh.tmp",
+        "index.html.abcdefgh.tmp",
+        ".index.html.abcdefghi.tmp",
+    ]
+    for name in others:
+        (diffs / name).write_text("not ours")
+    (diffs / ".atom.xml.dir_0000.tmp").mkdir()  # the right name, but a folder
+    (diffs / ".atom.xml.link_000.tmp").symlink_to(tmp_path / "elsewhere")
+    (diffs / "sub").mkdir()  # the writer makes no subfolders: not its tree
+    (diffs / "sub" / ".atom.xml.abcd_123.tmp").write_text("not ours")
+    result = write_reports(entries, diffs)
+    assert result.removed == [left] and not left.exists()
+    for name in others:
+        assert (diffs / name).read_text() == "not ours", name
+    assert (diffs / ".atom.xml.dir_0000.tmp").is_dir()
+    assert (diffs / ".atom.xml.link_000.tmp").is_symlink()
+    assert (diffs / "sub" / ".atom.xml.abcd_123.tmp").exists()
+    assert len(result.written) == 8 and "</html>" in (diffs / "index.html").read_text()
+    assert write_reports(entries, diffs).removed == []
+
+
+def test_a_writer_at_work_keeps_its_temp_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    diffs = tmp_path / "diffs"
+    entries = [entry()]
+    left = killed_mid_write(monkeypatch, entries, diffs)
+    # Another writer holds the folder (shared, as while it writes): its temp file may be live.
+    other = os.open(diffs, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(other, fcntl.LOCK_SH)
+        result = write_reports(entries, diffs)
+        assert result.removed == [] and left.exists()
+        assert len(result.written) == 5  # and it still writes
+    finally:
+        os.close(other)
+    assert write_reports(entries, diffs).removed == [left] and not left.exists()
 
 
 # --- Chromium ---

@@ -36,9 +36,11 @@ def run(args: argparse.Namespace) -> int:
     with archive_for(args) as archive:
         entries = archive_entries(archive, args.replay_url)
     result = write_reports(entries, Path(args.diffs_dir), feed_url=args.feed_url)
+    removed = len(result.removed)
+    leftovers = f", {removed} temp files of an interrupted run removed" if removed else ""
     print(
         f"{len(entries)} changes, {len(result.events)} events: "
-        f"{len(result.written)} files written, {len(result.unchanged)} unchanged"
+        f"{len(result.written)} files written, {len(result.unchanged)} unchanged{leftovers}"
     )
     print(Path(args.diffs_dir, "index.html").resolve())
     return 0

@@ -1,7 +1,8 @@
 """Write the reports into diffs/: per-change .md/.html/.json, index.html and atom.xml.
 
 Every file is written atomically (temp file in the same directory, then os.replace) and only when
-its bytes differ, so readers never see half a file and unchanged reports keep their mtime.
+its bytes differ, so readers never see half a file and unchanged reports keep their mtime. Temp
+files a killed writer left behind are removed at the start (see reports.tempfiles).
 Output depends only on the entries (and generated_at if given): same input, same bytes.
 """
 
@@ -20,16 +21,19 @@ from dodnews.reports.grouping import Event, group_entries, unique_entries
 from dodnews.reports.html import render_html
 from dodnews.reports.index import render_index
 from dodnews.reports.markdown import render_markdown
+from dodnews.reports.tempfiles import TEMP_SUFFIX, temp_prefix, writing_folder
 from dodnews.reports.text import json_text
 
 
 @dataclass
 class WriteResult:
-    """What write_reports did: files rewritten, files already up to date, and the events."""
+    """What write_reports did: files rewritten, files already up to date, the events, and the
+    temp files of an earlier, killed writer that it removed."""
 
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
 
     @property
     def paths(self) -> list[Path]:
@@ -66,12 +70,15 @@ def write_reports(
     except OSError as exc:
         raise UserError(f"cannot create diffs directory {directory}: {exc.strerror}") from None
     result = WriteResult(events=events)
-    for name in sorted(files):
-        path = directory / name
-        if write_atomic(path, files[name].encode("utf-8")):
-            result.written.append(path)
-        else:
-            result.unchanged.append(path)
+    with writing_folder(directory) as removed:
+        # (temp files a killed writer left behind are removed on entry)
+        result.removed = removed
+        for name in sorted(files):
+            path = directory / name
+            if write_atomic(path, files[name].encode("utf-8")):
+                result.written.append(path)
+            else:
+                result.unchanged.append(path)
     return result
 
 
@@ -84,7 +91,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
         pass
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             # No fsync: os.replace already keeps readers from half files, reports can be
