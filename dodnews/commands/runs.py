@@ -37,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
     if not records:
         print("no runs")
         return 0
+    # Times carry microseconds when they have some: size the columns to the longest.
+    when = max(20, *(len(t) for r in records for t in (r.started_at, r.finished_at or "")))
     print(
-        f"{'ID':>5}  {'SPIDER':<10} {'STARTED':<20}  {'FINISHED':<20}  {'STATUS':<11} "
+        f"{'ID':>5}  {'SPIDER':<10} {'STARTED':<{when}}  {'FINISHED':<{when}}  {'STATUS':<11} "
         f"{'CAPTURES':>8} {'CHANGES':>7}  ERRORS"
     )
     for r in records:
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         changes = "-" if r.changes_found is None else r.changes_found
         errors = "; ".join(str(e) for e in r.errors)[:80]
         print(
-            f"{r.id:>5}  {r.spider:<10} {r.started_at:<20}  {r.finished_at or '-':<20}  "
+            f"{r.id:>5}  {r.spider:<10} {r.started_at:<{when}}  {r.finished_at or '-':<{when}}  "
             f"{r.status:<11} {captures!s:>8} {changes!s:>7}  {errors}".rstrip()
         )
     return 0
