@@ -205,6 +205,7 @@ def test_wrong_values(
         (["monitor", "--once", "--base-url", "ftp://x"], ""),
         (["replica", "serve", "--epoch", "99"], ""),
         (["replica", "serve", "--latency", "-1"], ""),
+        (["replica", "serve", "--page-kb", "-5"], "page-kb"),
         (["replica", "serve", "--fault", "kind=meteor"], "meteor"),
         (["replica", "serve", "--data", "BINARY"], "articles.json"),
         (["replica", "manifest", "--epoch", "x"], ""),

@@ -33,6 +33,14 @@ def register(subparsers: Any) -> None:
         help="added delay for every request, in milliseconds",
     )
     serve.add_argument(
+        "--page-kb",
+        type=int,
+        default=0,
+        metavar="KB",
+        help="add about KB kilobytes of site chrome (menus, footer, scripts) to every HTML page, "
+        "as heavy as the real site's pages (about 100); default 0",
+    )
+    serve.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -106,6 +114,11 @@ def _serve(args: argparse.Namespace) -> int:
         raise UserError(f"port {args.port} out of range")
     if args.latency < 0:
         raise UserError("--latency must be 0 or more")
+    if not 0 <= args.page_kb <= 4096:
+        raise UserError("--page-kb must be between 0 and 4096")
+    from dodnews.replica import render
+
+    render.PAGE_KB = args.page_kb
     try:
         faults = [parse_fault_spec(spec) for spec in args.fault]
     except ValueError as exc:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from dodnews import site
 from dodnews.replica.content import EpochState, slug_of
+from dodnews.replica.weight import heavy_chrome
 
 NEW_YORK = ZoneInfo("America/New_York")
 PAGE_SIZE = 10
@@ -264,6 +265,9 @@ def div_item(article: dict[str, Any], now: datetime) -> str:
 
 # --- page chrome -------------------------------------------------------------------------------
 
+# Kilobytes of extra site chrome per HTML page (`replica serve --page-kb`; 0 = the lean pages).
+PAGE_KB = 0
+
 
 def _head(title: str, section_name: str, extra: str = "") -> str:
     return (
@@ -294,7 +298,7 @@ def _form_open(action: str, chrome: int, state_variant: int = 0) -> str:
         '<header class="gov-banner">An official website of the United States government. '
         "Here's how you know: official websites use .gov and secure .gov websites use HTTPS."
         "</header>\n"
-        f'<nav class="navbar"><ul class="nav">{nav}</ul></nav>\n'
+        f'<nav class="navbar"><ul class="nav">{nav}</ul></nav>\n' + heavy_chrome(PAGE_KB, origin)
     )
 
 
