@@ -101,7 +101,7 @@ class Replica:
     ) -> None:
         self.timeline = timeline
         self.routes = Routes.from_site()
-        self.site = getattr(site, "ACTIVE_PROFILE", "war")
+        self.site = site.ACTIVE_PROFILE  # the profile active when the replica was made
         self.state: EpochState = timeline.state(epoch)
         self.latency = max(0.0, latency_ms) / 1000.0
         self.faults = FaultSet()
