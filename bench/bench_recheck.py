@@ -1,6 +1,7 @@
 """A not-modified recheck vs a plain re-download: `python bench/bench_recheck.py [--articles N]`.
 
-Starts the replica with N generated articles (default 10,000), fills a fresh archive with
+Starts the replica with N generated articles (default 10,000) whose pages carry about 100 KB of
+site chrome like the real site's (`--page-kb`, 0 for the lean pages), fills a fresh archive with
 `scrapy crawl news` (untimed), then times, in the same run and against the same pages:
 
   (a) `scrapy crawl recheck -a all=1 -a listings=0`: conditional requests, 304s, no parsing;
@@ -97,6 +98,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--page-kb",
+        type=int,
+        default=100,
+        help="site chrome added to every replica page (replica serve --page-kb): 100 (default) "
+        "makes pages as heavy as the real site's; 0 serves the lean 2-7 KB pages",
+    )
     parser.add_argument("--keep", help="keep the archive, WARC files and logs in this folder")
     args = parser.parse_args()
 
@@ -107,8 +115,17 @@ def main() -> int:
     archive_url = f"sqlite:///{db}"
     settings = {"DODNEWS_WARC_DIR": str(warc), "DODNEWS_PROGRESS_INTERVAL": 60}
     env = crawl_env(archive_url, str(root / "diffs"), {"DODNEWS_WRITE_REPORTS": "0"})
-    with ReplicaProcess(articles=args.articles, seed=args.seed, start_timeout=300) as replica:
-        print(f"replica: {args.articles} generated articles at {replica.url}", flush=True)
+    with ReplicaProcess(
+        articles=args.articles,
+        seed=args.seed,
+        start_timeout=300,
+        extra_args=["--page-kb", str(args.page_kb)],
+    ) as replica:
+        print(
+            f"replica: {args.articles} generated articles at {replica.url}, "
+            f"pages + {args.page_kb} KB of site chrome",
+            flush=True,
+        )
         fill = timed(
             crawl_command("news", {"base_url": replica.url, "related_depth": 0}, settings),
             env,
