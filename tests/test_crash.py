@@ -265,6 +265,13 @@ def revision_of(path: Path) -> str:
         return conn.execute("SELECT version_num FROM schema_info").fetchone()[0]
 
 
+def wal_has_data(path: Path) -> bool:
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
 def test_kill_9_during_a_migration(tmp_path: Path) -> None:
     template = tmp_path / "rev1.sqlite"
     big_rev1_archive(template, ROWS)
@@ -275,15 +282,24 @@ def test_kill_9_during_a_migration(tmp_path: Path) -> None:
     assert dodnews("archive", "upgrade", "--archive", str(timing)).wait(60) == 0
     took = time.monotonic() - started
     seen: set[str] = set()
-    for n, fraction in enumerate((0.7, 0.85, 0.95)):
+    # Killed at fractions of a clean upgrade's time (anywhere: before, inside or after the
+    # transaction, as the timing of each run falls), and once surely inside the transaction: the
+    # upgrade has begun writing the new index to the WAL (a window of some 40 ms, which the
+    # timed kills alone hit only now and then).
+    for n, fraction in enumerate((None, 0.7, 0.85, 0.95)):
         path = tmp_path / f"a{n}.sqlite"
         shutil.copy(template, path)
         proc = dodnews("archive", "upgrade", "--archive", str(path))
-        time.sleep(took * fraction)
+        if fraction is None:
+            wait_for(lambda p=path, c=proc: wal_has_data(p) or c.poll() is not None, step=0.001)
+        else:
+            time.sleep(took * fraction)
         proc.kill()
         proc.wait(30)
         revision = revision_of(path)
         assert revision in ("0001", head)  # one or the other, never in between
+        if fraction is None:
+            assert (proc.returncode, revision) == (-signal.SIGKILL, "0001"), "missed the window"
         seen.add(revision)
         assert dodnews("archive", "upgrade", "--archive", str(path)).wait(60) == 0
         with Archive.open(f"sqlite:///{path}", create=False) as archive:
