@@ -29,6 +29,7 @@ class MonitorConfig:
     archive: str | None = None
     diffs_dir: str = "diffs"
     base_url: str | None = None
+    site: str | None = None  # a site profile (-a site=NAME for every crawl); None: DODNEWS_SITE
     spiders: list[str] = field(default_factory=lambda: ["recheck", "news"])
     news_args: dict[str, str] = field(default_factory=lambda: {"max_pages": "2"})
     lock_path: Path = Path("data/monitor.lock")
@@ -110,6 +111,8 @@ class Monitor:
         args: dict[str, str] = dict(self.config.news_args) if spider == "news" else {}
         if self.config.base_url:
             args["base_url"] = self.config.base_url
+        if self.config.site:
+            args["site"] = self.config.site
         log_file = str(self.config.log_dir / f"{spider}.log")
         logger.info("Starting %s crawl (log: %s)", spider, log_file)
         before = self._latest_run_id()

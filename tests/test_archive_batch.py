@@ -127,22 +127,27 @@ SCENARIO = [
 ]
 
 
-@pytest.mark.parametrize("batch", [len(SCENARIO), 5, 2])
-def test_a_batch_records_what_one_at_a_time_records(tmp_path: Path, batch: int) -> None:
-    steps = [make_capture(s) for s in SCENARIO]
-    one, one_results = record(tmp_path, "one.sqlite", steps, 1)
-    many, many_results = record(tmp_path, "many.sqlite", steps, batch)
+def same_both_ways(where: Path, steps: list[Capture], batch: int) -> tuple[list, Archive]:
+    """Record `steps` one at a time and in batches; assert identical results and rows."""
+    one, one_results = record(where, "one.sqlite", steps, 1)
+    many, many_results = record(where, "many.sqlite", steps, batch)
     try:
         assert [comparable(r) for r in many_results] == [comparable(r) for r in one_results]
         assert dump(many) == dump(one)
-        assert many.verify() == []
-        # The scenario did what it says: changes, one revert, a stale capture without a change.
-        assert [r.revert for r in one_results if r.change_id] == [False, True, False, False]
-        assert one_results[9].new_version and one_results[9].change_id is None
-        assert many.stats()["changes"] == 4
+        return one_results, many
     finally:
         one.close()
-        many.close()
+
+
+@pytest.mark.parametrize("batch", [len(SCENARIO), 5, 2])
+def test_a_batch_records_what_one_at_a_time_records(tmp_path: Path, batch: int) -> None:
+    results, many = same_both_ways(tmp_path, [make_capture(s) for s in SCENARIO], batch)
+    with many:
+        assert many.verify() == []
+        # The scenario did what it says: changes, one revert, a stale capture without a change.
+        assert [r.revert for r in results if r.change_id] == [False, True, False, False]
+        assert results[9].new_version and results[9].change_id is None
+        assert many.stats()["changes"] == 4
 
 
 outcomes = st.sampled_from(
@@ -156,16 +161,10 @@ step = st.tuples(st.integers(0, 2), outcomes, st.integers(0, 2), st.integers(0, 
 )
 @given(steps=st.lists(step, min_size=1, max_size=14), batch=st.integers(2, 6))
 def test_any_sequence_batched_equals_one_at_a_time(tmp_path_factory, steps, batch) -> None:
-    where = tmp_path_factory.mktemp("prop")
-    captures_ = [make_capture(s) for s in steps]
-    one, one_results = record(where, "one.sqlite", captures_, 1)
-    many, many_results = record(where, "many.sqlite", captures_, batch)
-    try:
-        assert [comparable(r) for r in many_results] == [comparable(r) for r in one_results]
-        assert dump(many) == dump(one)
-    finally:
-        one.close()
-        many.close()
+    _, many = same_both_ways(
+        tmp_path_factory.mktemp("prop"), [make_capture(s) for s in steps], batch
+    )
+    many.close()
 
 
 class Boom(Exception):

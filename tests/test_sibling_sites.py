@@ -7,8 +7,10 @@ serves is known from the same data and seed; URLs are expected from the profile 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -290,6 +292,7 @@ def test_bad_site_or_redis_is_one_line_exit_2_and_the_archive_is_untouched(
         ["replica", "manifest", "--epoch", "1", "--site", "x/y"],
         ["replica", "epochs", "ENV"],
         ["monitor", "--once", "ENV"],
+        ["monitor", "--once", "--site", "marines"],
         ["demo", "--workdir", "DEMO", "ENV"],
         ["extract", "PAGE", "ENV"],
     ],
@@ -318,3 +321,47 @@ def test_dodnews_commands_refuse_an_unknown_site(
     assert "unknown site" in err and "known sites: af, navy, war" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]  # nothing made
     assert site.ACTIVE_PROFILE == "war" and site.CURRENT_HOST == "www.war.gov"  # not switched
+
+
+def test_monitor_site_contradicting_dodnews_site_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DODNEWS_SITE", "navy")
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = main(
+            ["monitor", "--once", "--site", "af", "--archive", str(tmp_path / "a.sqlite")]
+        )
+    except SystemExit as exc:
+        status = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "--site af and DODNEWS_SITE=navy name different sites" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_monitor_watches_a_sibling_site(tmp_path: Path, timeline: Any) -> None:
+    state = timeline.state(0)
+    archive_url = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    with ReplicaProcess(site="af", articles=GENERATED, seed=SEED) as replica:
+        done = subprocess.run(
+            [
+                *(sys.executable, "-m", "dodnews", "monitor", "--once", "--spiders", "news"),
+                *("--site", "af", "--base-url", replica.url, "--max-pages", "1"),
+                *("--archive", archive_url, "--data-dir", str(tmp_path / "data")),
+                *("--diffs-dir", str(tmp_path / "diffs")),
+            ],
+            env={k: v for k, v in os.environ.items() if k != "DODNEWS_SITE"},
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=tmp_path,
+        )
+    assert done.returncode == 0, (done.stderr + (tmp_path / "data/logs/news.log").read_text())[
+        -3000:
+    ]
+    with Archive.open(archive_url) as archive:
+        records = archive.known_articles()
+    assert len(records) >= 10
+    for record in records:
+        assert record.url.startswith(article_base(AF, state.articles[record.article_id]))

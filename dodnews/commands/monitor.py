@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--diffs-dir", default=os.environ.get("DODNEWS_DIFFS_DIR", "diffs"))
     parser.add_argument("--base-url", help="crawl this copy of the site (e.g. the replica)")
     parser.add_argument(
+        "--site",
+        help="site profile to watch: war (default), af, navy... (or set DODNEWS_SITE)",
+    )
+    parser.add_argument(
         "--max-pages", default="2", help="listing pages per section for the news crawl (default 2)"
     )
     parser.add_argument(
@@ -46,10 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from dodnews.errors import UserError
     from dodnews.monitor import Monitor, MonitorConfig, build_trigger
-    from dodnews.profiles import load_configured
+    from dodnews.profiles import choose_site
     from dodnews.spiders.options import parse_base_url
 
-    load_configured()  # the crawls inherit DODNEWS_SITE: a bad one fails here, not in each crawl
+    # The crawls inherit DODNEWS_SITE: a bad one, or one --site contradicts, fails here.
+    try:
+        profile = choose_site(args.site)
+    except UserError as exc:
+        raise UserError(str(exc).replace("-a site=", "--site ")) from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     trigger = None if args.once else build_trigger(args.every, args.cron)
     spiders = [s.strip() for s in args.spiders.split(",") if s.strip()]
@@ -72,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         archive=args.archive,
         diffs_dir=args.diffs_dir,
         base_url=parse_base_url(args.base_url),
+        site=profile.name if profile is not None and args.site else None,
         spiders=spiders,
         news_args={"max_pages": args.max_pages},
         lock_path=data / "monitor.lock",
