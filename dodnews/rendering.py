@@ -230,10 +230,19 @@ def screenshot_result(meta: dict[str, Any]) -> tuple[bytes, dict[str, Any] | Non
 class Renderer:
     """A spider's rendering policy: which responses go to the browser, and what comes back."""
 
-    def __init__(self, spider: Any, mode: str, enabled: bool, screenshots: Any = None) -> None:
+    def __init__(
+        self,
+        spider: Any,
+        mode: str,
+        enabled: bool,
+        screenshots: Any = None,
+        known: dict[int, str] | None = None,
+    ) -> None:
         self.spider = spider
         self.mode = mode if enabled else "never"
         self.screenshots = screenshots if enabled else None  # a ScreenshotStore, or None
+        # With `-a screenshots=new`: article id -> content hash the archive already holds.
+        self.known = known
 
     @property
     def stats(self) -> Any:
@@ -263,7 +272,7 @@ class Renderer:
                 reason = "always"
             elif self.mode == "auto" and needs_js_article(response.body):
                 reason = "javascript"
-            elif self.screenshots is not None:
+            elif self.screenshots is not None and self._content_is_new(capture):
                 reason = "screenshot"
         if reason is None:
             return None
@@ -275,6 +284,20 @@ class Renderer:
             screenshot=self.screenshots is not None,
             dodnews_plain_capture=capture,
         ).replace(errback=self.spider.render_failed)
+
+    def _content_is_new(self, capture: Capture) -> bool:
+        """True unless the archive already holds this content (then no screenshot is needed)."""
+        if self.known is None or capture.article is None:
+            return True
+        from dodnews.diffing.normalize import content_hash
+        from dodnews.normalize import normalize_article
+
+        digest = content_hash(normalize_article(capture.article))
+        if self.known.get(capture.article_id) == digest:
+            self.stats.inc_value("dodnews/render/screenshot_unchanged")
+            return False
+        self.known[capture.article_id] = digest
+        return True
 
     def finish_article(self, response: Response, capture: Capture) -> Capture:
         """Evidence of a rendered capture into its headers: reason, WARC record, screenshot."""
@@ -302,11 +325,17 @@ class Renderer:
         return request.meta.get("dodnews_plain_capture")
 
 
-def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: bool = False) -> Renderer:
-    """Configure the crawl for `-a render=` / `-a screenshots=` and return the spider's policy."""
-    enabled = configure(crawler, mode, screenshots)
+def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "off") -> Renderer:
+    """Configure the crawl for `-a render=` / `-a screenshots=` and return the spider's policy.
+
+    `screenshots`: off, new (only captures whose content the archive does not hold yet: new
+    articles and new versions) or all (every successful capture).
+    """
+    wanted = screenshots in ("new", "all")
+    enabled = configure(crawler, mode, wanted)
     store = None
-    if screenshots and enabled:
+    known: dict[int, str] | None = None
+    if wanted and enabled:
         from dodnews.screenshots import ScreenshotStore, screenshots_dir
 
         settings = crawler.settings
@@ -316,7 +345,24 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: bool = F
                 settings.get("DODNEWS_SCREENSHOTS_DIR") or None,
             )
         )
-    return Renderer(spider, mode, enabled, store)
+        if screenshots == "new":
+            known = _archived_hashes(settings.get("DODNEWS_ARCHIVE") or None)
+    return Renderer(spider, mode, enabled, store, known)
+
+
+def _archived_hashes(url: str | None) -> dict[int, str]:
+    """Content hash of every article's current version (empty for a missing archive)."""
+    from dodnews.archive import Archive
+    from dodnews.errors import UserError
+
+    try:
+        archive = Archive.open(url, create=False)
+    except UserError:
+        return {}
+    try:
+        return archive.current_hashes()
+    finally:
+        archive.close()
 
 
 def write_rendered(writer: Any, request: Any, response: Response, base_url: str | None) -> None:

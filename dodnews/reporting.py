@@ -65,11 +65,30 @@ def archive_entries(archive: Any, replay_url: str | None = None) -> list[Any]:
         entry = entries[-1]
         entry.screenshots = _screenshots_of(
             shots,
-            captures.get(record.old_capture_id),
-            captures.get(record.new_capture_id),
+            _with_screenshot(captures, record.old_capture_id, record.from_version_id),
+            _with_screenshot(captures, record.new_capture_id, record.to_version_id),
             entry,
         )
     return entries
+
+
+def _with_screenshot(captures: dict[int, Any], capture_id: Any, version_id: Any) -> Any:
+    """The capture, or (when it has no screenshot) the latest one of the same version that has.
+
+    With `-a screenshots=new` only the capture that first saw a version is rendered; a change's
+    "before" side is usually a later, unrendered confirmation of the same content.
+    """
+    from dodnews.rendering import H_SCREENSHOT
+
+    capture = captures.get(capture_id)
+    if capture is not None and (capture.headers or {}).get(H_SCREENSHOT):
+        return capture
+    same = [
+        c
+        for c in captures.values()
+        if c.version_id == version_id and (c.headers or {}).get(H_SCREENSHOT)
+    ]
+    return max(same, key=lambda c: (c.fetched_at, c.id), default=capture)
 
 
 def _screenshot_store(archive: Any) -> Any:

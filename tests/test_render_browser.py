@@ -136,19 +136,42 @@ def screenshot_crawls(tmp_path_factory):
         work = CrawlWorkspace(root, replica.url)
         args = {"sections": "releases", "max_pages": 1, "related_depth": 0, "screenshots": 1}
         assert work.crawl("news", render="auto", **args) == 0, work.logs[-1][-3000:]
+        # unchanged: -a screenshots=1 (= new) renders nothing the archive already holds
+        assert work.crawl("news", render="auto", **args) == 0, work.logs[-1][-3000:]
         replica.set_epoch(1)
         assert work.crawl("news", render="auto", **args) == 0, work.logs[-1][-3000:]
     return work
+
+
+def test_screenshots_of_new_content_only(screenshot_crawls) -> None:
+    work = screenshot_crawls
+    store = ScreenshotStore(work.root / "screenshots")
+    with work.open() as archive:
+        runs = sorted(r.id for r in archive.runs())
+        captures = _captures(work)
+        first_of_version = {}
+        for capture in sorted(captures, key=lambda c: (c.fetched_at, c.id)):
+            if capture.outcome == "ok":
+                first_of_version.setdefault(capture.version_id, capture.id)
+    assert len(runs) == 3
+    shot = {c.id for c in captures if c.headers.get(H_SCREENSHOT)}
+    by_run = {run: {c.id for c in captures if c.run_id == run} for run in runs}
+    ok_first = {c.id for c in captures if c.run_id == runs[0] and c.outcome == "ok"}
+    assert ok_first and ok_first <= shot  # every new article
+    assert not by_run[runs[1]] & shot  # nothing new: no browser
+    assert "dodnews/render/screenshot_unchanged" in work.logs[1]
+    # epoch 1: exactly the captures that brought a version the archive did not hold
+    assert by_run[runs[2]] & shot == by_run[runs[2]] & set(first_of_version.values())
+    assert by_run[runs[2]] & shot, "epoch 1 edits some release"
+    assert all(
+        store.get(c.headers[H_SCREENSHOT]).startswith(PNG_MAGIC) for c in captures if c.id in shot
+    )
 
 
 def test_screenshots_of_two_versions_appear_in_the_report(screenshot_crawls) -> None:
     from dodnews.reporting import archive_entries
 
     work = screenshot_crawls
-    store = ScreenshotStore(work.root / "screenshots")
-    shots = [c.headers.get(H_SCREENSHOT) for c in _captures(work)]
-    assert shots and all(shots)
-    assert all(store.get(s).startswith(PNG_MAGIC) for s in set(shots))
     with work.open() as archive:
         entries = archive_entries(archive)
     with_shots = [e for e in entries if e.screenshots]

@@ -6,6 +6,7 @@ import base64
 import html
 import json
 import re
+from dataclasses import replace
 
 import pytest
 import scrapy
@@ -48,7 +49,9 @@ def _capture(outcome: str) -> Capture:
 
 def test_options_default_to_auto_and_check_values() -> None:
     assert CrawlOptions.parse({}).render == "auto"
-    assert CrawlOptions.parse({"screenshots": "1"}).screenshots is True
+    assert CrawlOptions.parse({"screenshots": "1"}).screenshots == "new"
+    assert CrawlOptions.parse({"screenshots": "all"}).screenshots == "all"
+    assert CrawlOptions.parse({"screenshots": "0"}).screenshots == "off"
     with pytest.raises(UserError, match="render"):
         CrawlOptions.parse({"render": "sometimes"})
     with pytest.raises(UserError, match="screenshots"):
@@ -178,3 +181,29 @@ def test_admin_js_switch_and_botwall_lets_browsers_through(replica: Replica) -> 
     assert _is_browser({"user-agent": chrome})
     assert not _is_browser({"user-agent": "dodnews/0.1 (archival crawler)"})
     assert not _is_browser({})
+
+
+def test_screenshots_new_renders_only_content_the_archive_lacks() -> None:
+    from dodnews.diffing.normalize import content_hash
+    from dodnews.items import Article
+    from dodnews.normalize import normalize_article
+
+    story = Article(
+        article_id=1,
+        url="https://www.war.gov/News/Releases/Release/Article/1/x/",
+        section="releases",
+        title="Depot Reopens",
+        paragraphs=["The depot reopened on Monday after a week of repairs."],
+    )
+    edited = Article(**{**story.to_dict(), "paragraphs": ["The depot reopened on Tuesday."]})
+    archived = {1: content_hash(normalize_article(story))}
+    renderer = Renderer(_Spider(), "never", enabled=True, screenshots=object(), known=archived)
+    page = _response(b"<html><body><h1 class='maintitle'>x</h1></body></html>")
+    same = replace(_capture(OUTCOME_OK), article=story)
+    assert renderer.retry_article(page, same) is None  # the archive holds it: no browser
+    assert renderer.stats.get_value("dodnews/render/screenshot_unchanged") == 1
+    changed = replace(_capture(OUTCOME_OK), article=edited)
+    assert renderer.retry_article(page, changed).meta["dodnews_render"] == "screenshot"
+    # `all` (no archive hashes): every ok capture is rendered
+    every = Renderer(_Spider(), "never", enabled=True, screenshots=object())
+    assert every.retry_article(page, same) is not None

@@ -16,7 +16,7 @@ def test_defaults_crawl_every_section_to_related_depth_one():
     assert opts.sections == list(SECTIONS)
     assert (opts.max_pages, opts.since, opts.until) == (0, None, None)
     assert (opts.rss, opts.related_depth, opts.base_url) == (False, 1, None)
-    assert (opts.render, opts.screenshots, opts.rss_max) == ("auto", False, 100)
+    assert (opts.render, opts.screenshots, opts.rss_max) == ("auto", "off", 100)
 
 
 def test_every_argument_is_parsed():
@@ -64,7 +64,7 @@ def test_empty_or_all_sections_mean_every_section(value):
         ({"render": "sometimes"}, "-a render: expected auto, always or never"),
         ({"rss_max": "0"}, "-a rss_max: must be at least 1"),
         ({"rss_max": "501"}, "at most 500"),
-        ({"screenshots": "2"}, "-a screenshots: expected 1 or 0"),
+        ({"screenshots": "2"}, "-a screenshots: expected 0, 1 (= new), new or all"),
         ({"secions": "contracts"}, "unknown spider argument -a secions"),
     ],
 )

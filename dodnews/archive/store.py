@@ -356,6 +356,16 @@ class Archive:
             row = conn.execute(select(articles).where(articles.c.article_id == article_id)).first()
         return article_record(row) if row is not None else None
 
+    def current_hashes(self) -> dict[int, str]:
+        """The content hash of every article's current version, by article id."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                select(articles.c.article_id, versions.c.content_hash).join(
+                    versions, versions.c.id == articles.c.current_version_id
+                )
+            ).all()
+        return {row.article_id: row.content_hash for row in rows}
+
     def known_articles(self) -> list[ArticleRecord]:
         """Every article id the archive has a capture of, by id."""
         with self._reading() as conn:

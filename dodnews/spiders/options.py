@@ -44,6 +44,19 @@ def parse_date(name: str, value: Any) -> date | None:
         raise UserError(f"-a {name}: expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
+def parse_screenshots(value: Any) -> str:
+    """`-a screenshots=`: 0 (off), 1 or new (content the archive does not hold yet), all."""
+    text = str(value).strip().lower()
+    if text in ("new", "all"):
+        return text
+    try:
+        return "new" if parse_bool("screenshots", text) else "off"
+    except UserError:
+        raise UserError(
+            f"-a screenshots: expected 0, 1 (= new), new or all, got {value!r}"
+        ) from None
+
+
 def parse_sections(value: Any) -> list[str]:
     if value in (None, "", "all"):
         return list(SECTIONS)
@@ -103,7 +116,7 @@ class CrawlOptions:
     related_depth: int = 1
     base_url: str | None = None
     render: str = "auto"
-    screenshots: bool = False
+    screenshots: str = "off"  # off | new (content the archive lacks) | all
     rss_max: int = 100
     site: str | None = None  # the site profile (-a site= or DODNEWS_SITE); None = the default
 
@@ -139,7 +152,7 @@ class CrawlOptions:
             related_depth=parse_int("related_depth", args.get("related_depth", 1)),
             base_url=parse_base_url(args.get("base_url")),
             render=str(args.get("render", "auto")).strip().lower(),
-            screenshots=parse_bool("screenshots", args.get("screenshots", "0")),
+            screenshots=parse_screenshots(args.get("screenshots", "0")),
             rss_max=parse_int("rss_max", args.get("rss_max", 100), minimum=1),
         )
         if opts.render not in ("auto", "always", "never"):
