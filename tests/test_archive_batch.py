@@ -212,7 +212,7 @@ def open_pipeline(tmp_path: Path, **extra: Any) -> ArchivePipeline:
             **extra,
         },
     )
-    crawler.spider = crawler._create_spider()
+    crawler.spider = crawler._create_spider(render="never")  # no browser: none is needed
     return ArchivePipeline.from_crawler(crawler)
 
 
