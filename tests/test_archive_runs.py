@@ -18,6 +18,7 @@ from dodnews.archive import Archive, inspect_archive, liveness
 from dodnews.archive.liveness import INTERRUPTED_ERROR, process_alive, process_start_time
 from dodnews.archive.schema import format_utc, runs
 from dodnews.cli import main
+from dodnews.items import OUTCOMES
 from tests.pg_support import throwaway_database
 
 HOST = socket.gethostname()
@@ -89,7 +90,9 @@ def test_next_run_marks_only_this_hosts_runs_whose_process_is_gone(archive: Arch
     assert by_id[dead].status == "interrupted"
     assert by_id[dead].errors == [INTERRUPTED_ERROR]
     assert by_id[dead].finished_at is not None and by_id[dead].finished_at >= started
-    assert by_id[dead].counts == {}
+    # counts from the rows it committed (none here)
+    assert by_id[dead].counts == dict.fromkeys([*OUTCOMES, "captures", "changes"], 0)
+    assert by_id[dead].changes_found == 0
     for kept in (alive, elsewhere, unknown, no_pid):
         assert (by_id[kept].status, by_id[kept].finished_at) == ("running", None), kept
     assert (by_id[new].status, by_id[new].host, by_id[new].pid) == ("running", HOST, os.getpid())

@@ -121,6 +121,9 @@ def test_kill_9_during_a_crawl_then_the_next_run_completes(tmp_path: Path, slow_
             "the crawl process ended without closing its run (killed or crashed)"
         ]
         assert before.finished_at is not None and before.finished_at <= next_run.started_at
+        # its counts are what it committed before it died
+        assert before.counts["captures"] == partial == before.counts["ok"]
+        assert before.changes_found == before.counts["changes"] == 0
         assert next_run.status == "ok" and next_run.pid not in (None, proc.pid)
 
 

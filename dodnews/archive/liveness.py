@@ -13,10 +13,11 @@ import os
 import socket
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
-from dodnews.archive.schema import parse_utc, runs
+from dodnews.archive.schema import captures, changes, parse_utc, runs
+from dodnews.items import OUTCOMES
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
@@ -83,10 +84,31 @@ def orphaned_runs(conn: Connection, host: str) -> list[int]:
 def close_orphaned_runs(conn: Connection, host: str, now: str) -> list[int]:
     """Mark interrupted (finished now) the runs `orphaned_runs` finds; returns their ids."""
     gone = orphaned_runs(conn, host)
-    if gone:
+    for run_id in gone:
+        # What the run committed before it died (captures by outcome, changes), from the rows
+        # it left: the crawl's own counters died with it.
+        by_outcome = dict(
+            conn.execute(
+                select(captures.c.outcome, func.count())
+                .where(captures.c.run_id == run_id)
+                .group_by(captures.c.outcome)
+            ).all()
+        )
+        found = conn.execute(
+            select(func.count()).select_from(changes).where(changes.c.run_id == run_id)
+        ).scalar_one()
+        counts = {outcome: int(by_outcome.get(outcome, 0)) for outcome in OUTCOMES}
+        counts["captures"] = sum(counts.values())
+        counts["changes"] = int(found)
         conn.execute(
             update(runs)
-            .where(runs.c.id.in_(gone), runs.c.status == RUNNING)
-            .values(status=INTERRUPTED, finished_at=now, errors=[INTERRUPTED_ERROR])
+            .where(runs.c.id == run_id, runs.c.status == RUNNING)
+            .values(
+                status=INTERRUPTED,
+                finished_at=now,
+                errors=[INTERRUPTED_ERROR],
+                counts=counts,
+                changes_found=int(found),
+            )
         )
     return gone
