@@ -329,7 +329,16 @@ def test_a_killed_worker_loses_nothing(services, two_epochs, tmp_path) -> None:
         ReplicaProcess(epoch=0, articles=60, latency_ms=150) as replica,
     ):
         Archive.open(shared).close()
-        workers = Workers(tmp_path, replica.url, shared, CONCURRENT_REQUESTS=8)
+        # Small, frequent archive batches: captures show up while the short crawl runs, and the
+        # victim dies with some written and some still buffered (their requests still in flight).
+        workers = Workers(
+            tmp_path,
+            replica.url,
+            shared,
+            CONCURRENT_REQUESTS=8,
+            DODNEWS_ARCHIVE_BATCH=4,
+            DODNEWS_ARCHIVE_FLUSH_SECONDS=0.2,
+        )
         workers.start(3)
         victim = workers.procs[0]
         deadline = time.monotonic() + 60
@@ -337,15 +346,19 @@ def test_a_killed_worker_loses_nothing(services, two_epochs, tmp_path) -> None:
         client = redis.Redis.from_url(REDIS)
         prefix = f"dodnews:news:{workers.crawl_id}"
         while time.monotonic() < deadline:
-            hashes = list(client.scan_iter(match=f"{prefix}:inflight:*"))
-            busy = [h for h in hashes if f"-{victim.pid}-".encode() in h and client.hlen(h)]
-            if busy and sum(_run_captures(shared, 0).values()) >= 10:
-                break
+            if sum(_run_captures(shared, 0).values()) >= 10:
+                hashes = list(client.scan_iter(match=f"{prefix}:inflight:*"))
+                busy = [h for h in hashes if f"-{victim.pid}-".encode() in h and client.hlen(h)]
+                if busy:
+                    # At once: a written batch settles all its requests together, so the hash
+                    # can empty within milliseconds of being looked at.
+                    os.kill(victim.pid, signal.SIGKILL)
+                    break
             time.sleep(0.05)
         else:
             pytest.fail("worker 0 never had requests in flight")
+        # Read after the kill: the dead worker's hash stays until its heartbeat expires.
         in_flight = client.hlen(busy[0])
-        os.kill(victim.pid, signal.SIGKILL)
         codes = workers.wait()
         assert codes[0] == -signal.SIGKILL and codes[1:] == [0, 0], workers.log(1)[-2000:]
         requeued = sum(
