@@ -231,7 +231,8 @@ class Workers:
         return self.logs[i].read_text()
 
 
-def _crawl(root: Path, replica_url: str, archive: str, n: int) -> None:
+def _crawl(root: Path, replica_url: str, archive: str, n: int) -> str:
+    """Run `n` workers of one crawl to the end; returns the crawl id."""
     root.mkdir(parents=True, exist_ok=True)
     workers = Workers(root, replica_url, archive)
     workers.start(n, redis=n > 1)
@@ -240,6 +241,7 @@ def _crawl(root: Path, replica_url: str, archive: str, n: int) -> None:
         log = workers.log(i)
         assert code == 0, log[-3000:]
         assert "Warning" not in log, [ln for ln in log.splitlines() if "Warning" in ln][:5]
+    return workers.crawl_id
 
 
 def _run_captures(archive_url: str, after_run: int) -> Counter[int]:
@@ -280,6 +282,7 @@ def two_epochs(services, tmp_path_factory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("distributed")
     single = f"sqlite:///{root / 'single.sqlite'}"
     out: dict[str, Any] = {}
+    crawl_ids: list[str] = []
     client = redis.Redis.from_url(REDIS)
     with (
         throwaway_database(services["postgres"]) as shared,
@@ -290,13 +293,14 @@ def two_epochs(services, tmp_path_factory) -> dict[str, Any]:
             replica.set_epoch(epoch)
             before_single, before_shared = _max_run(single) if epoch else 0, _max_run(shared)
             _crawl(root / f"single-{epoch}", replica.url, single, 1)
-            _crawl(root / f"shared-{epoch}", replica.url, shared, 3)
+            crawl_ids.append(_crawl(root / f"shared-{epoch}", replica.url, shared, 3))
             out[f"single{epoch}"] = _run_captures(single, before_single)
             out[f"shared{epoch}"] = _run_captures(shared, before_shared)
             out[f"runs{epoch}"] = _max_run(shared) - before_shared
         out["single_changes"] = _change_kinds(single)
         out["shared_changes"] = _change_kinds(shared)
-        out["leftover_keys"] = _keys(client, "dodnews:news:test-")
+        # this fixture's own crawls only: a failed earlier test run may have left its keys
+        out["leftover_keys"] = [k for c in crawl_ids for k in _keys(client, f"dodnews:news:{c}:")]
     client.close()
     return out
 
