@@ -54,10 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from dodnews.spiders.options import parse_base_url
 
     # The crawls inherit DODNEWS_SITE: a bad one, or one --site contradicts, fails here.
-    try:
-        profile = choose_site(args.site)
-    except UserError as exc:
-        raise UserError(str(exc).replace("-a site=", "--site ")) from None
+    profile = choose_site(args.site, option="--site ")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     trigger = None if args.once else build_trigger(args.every, args.cron)
     spiders = [s.strip() for s in args.spiders.split(",") if s.strip()]

@@ -172,10 +172,11 @@ def load_configured(settings: Any = None) -> Profile | None:
         raise UserError(f"DODNEWS_SITE: {exc}") from None
 
 
-def choose_site(argument: Any, settings: Any = None) -> Profile | None:
+def choose_site(argument: Any, settings: Any = None, option: str = "-a site=") -> Profile | None:
     """The profile of a crawl: `-a site=NAME` and/or DODNEWS_SITE (None when neither is given).
 
-    Both given and different is a UserError, as is an unknown name.
+    Both given and different is a UserError (naming the argument as `option`), as is an unknown
+    name.
     """
     name = _name(argument)
     if name is None:
@@ -183,7 +184,7 @@ def choose_site(argument: Any, settings: Any = None) -> Profile | None:
     configured = configured_site(settings)
     if configured is not None and configured != name:
         raise UserError(
-            f"-a site={name} and DODNEWS_SITE={configured} name different sites; give one"
+            f"{option}{name} and DODNEWS_SITE={configured} name different sites; give one"
         )
     return load_profile(name)
 
