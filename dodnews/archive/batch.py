@@ -168,21 +168,12 @@ class BatchWriter:
             )
         ids = sorted(first)
         dialect = self.conn.dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            module = sqlite if dialect == "sqlite" else postgresql
-            self.conn.execute(
-                module.insert(articles).on_conflict_do_nothing(index_elements=["article_id"]),
-                [first[i] for i in ids],
-            )
-        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-            known = set(
-                self.conn.scalars(
-                    select(articles.c.article_id).where(articles.c.article_id.in_(ids))
-                )
-            )
-            missing = [first[i] for i in ids if i not in known]
-            if missing:
-                self.conn.execute(insert(articles), missing)
+        # The archive runs on SQLite or PostgreSQL (dodnews.archive.urls refuses anything else).
+        module = sqlite if dialect == "sqlite" else postgresql
+        self.conn.execute(
+            module.insert(articles).on_conflict_do_nothing(index_elements=["article_id"]),
+            [first[i] for i in ids],
+        )
         if dialect != "sqlite":
             # Lock first, read after: under READ COMMITTED a statement that waited for a lock
             # still joins the rows of its own (older) snapshot, so the read must come later.
