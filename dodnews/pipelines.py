@@ -75,7 +75,6 @@ class ArchivePipeline(_Stage):
         self.flush_seconds = max(0.0, settings.getfloat("DODNEWS_ARCHIVE_FLUSH_SECONDS", 2.0))
         self.archive: Any = None
         self.run_id: int | None = None
-        self.new_versions = 0
         self.change_ids: list[int] = []
         self.buffer: list[Capture] = []
         self._timer: Any = None  # strong reference: the periodic flush
@@ -139,7 +138,6 @@ class ArchivePipeline(_Stage):
     def _count(self, item: Capture, result: Any) -> None:
         stats = self.crawler.stats
         if result.new_version:
-            self.new_versions += 1
             stats.inc_value("dodnews/versions/new")
         if result.change_id is not None:
             self.change_ids.append(result.change_id)
