@@ -1,19 +1,23 @@
 """Benchmark: `scrapy crawl news` with the full pipeline beside a bare Scrapy spider, same replica.
 
-Starts the replica with N generated articles (default 5,000) on 127.0.0.1 and runs, in one go:
+Starts the replica with N generated articles (default 5,000) on 127.0.0.1, each page carrying about
+100 KB of site chrome as the real site's pages do (`--page-kb`; 0 serves the lean 2-7 KB pages),
+and runs, in one go:
 
 0. a warm-up pass of the bare spider (fills the replica's page cache; not counted),
 a. the bare spider: the same listing and article URLs the news spider fetches, the same
    concurrency settings (the loopback ones), robots.txt obeyed, and only `<title>` parsed,
 b. `scrapy crawl news` into a fresh SQLite archive with WARC on (extraction, normalization,
-   validation, archive writes, WARC records),
+   validation, archive writes, WARC records), with its loopback defaults: article pages are
+   parsed by one extraction worker process beside the crawl (DODNEWS_EXTRACT_WORKERS=1),
 c. `scrapy crawl news` again on the unchanged replica into the same archive: captures/s and the
    bytes each unchanged capture adds to the SQLite file and to the WARC files.
 
 Rates are responses received / the crawl's own elapsed time (Scrapy's `elapsed_time_seconds`),
 so process start-up is left out of both. Every crawl is a child process.
 
-Usage: python bench/bench_crawl.py [--articles 5000] [--seed 1] [--latency MS] [--keep DIR]
+Usage: python bench/bench_crawl.py [--articles 5000] [--seed 1] [--latency MS] [--page-kb 100]
+                                  [--keep DIR]
 """
 
 from __future__ import annotations
@@ -169,6 +173,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--latency", type=float, default=0.0, help="replica latency per response in ms"
     )
+    parser.add_argument(
+        "--page-kb",
+        type=int,
+        default=100,
+        help="site chrome added to every replica page (replica serve --page-kb): 100 (default) "
+        "makes pages as heavy as the real site's; 0 serves the lean 2-7 KB pages",
+    )
     parser.add_argument("--keep", help="keep the archive, WARC files and logs in this directory")
     args = parser.parse_args(argv)
 
@@ -180,10 +191,17 @@ def main(argv: list[str] | None = None) -> None:
     archive, warc = f"sqlite:///{db}", work / "warc"
     try:
         with ReplicaProcess(
-            articles=args.articles, seed=args.seed, latency_ms=args.latency, start_timeout=120
+            articles=args.articles,
+            seed=args.seed,
+            latency_ms=args.latency,
+            start_timeout=120,
+            extra_args=["--page-kb", str(args.page_kb)],
         ) as replica:
             urls = site_urls(replica.url, args.articles, args.seed)
-            print(f"replica: {replica.state()['articles']} articles, {len(urls)} pages to fetch")
+            print(
+                f"replica: {replica.state()['articles']} articles, {len(urls)} pages to fetch, "
+                f"pages + {args.page_kb} KB of site chrome, {args.latency:g} ms latency"
+            )
             bare_crawl(urls, work)  # warm-up: the replica renders each page once
             bare = bare_crawl(urls, work)
             first = news_crawl(replica.url, work, archive, warc, "first")

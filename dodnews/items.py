@@ -62,7 +62,13 @@ class Article:
     canonical_known: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # what dataclasses.asdict gives, built directly (asdict's generic deep copy is ~20x slower)
+        data = {name: getattr(self, name) for name in _ARTICLE_FIELDS}
+        for name in ("paragraphs", "headings", "tags", "corrections"):
+            data[name] = list(data[name])
+        data["images"] = [{k: getattr(i, k) for k in _IMAGE_FIELDS} for i in self.images]
+        data["related"] = [{k: getattr(r, k) for k in _RELATED_FIELDS} for r in self.related]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
@@ -75,6 +81,11 @@ class Article:
             RelatedLink(**r) if isinstance(r, dict) else r for r in data.get("related", [])
         ]
         return cls(**values)
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+_IMAGE_FIELDS = tuple(f.name for f in fields(Image))
+_RELATED_FIELDS = tuple(f.name for f in fields(RelatedLink))
 
 
 @dataclass

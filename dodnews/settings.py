@@ -36,6 +36,9 @@ DODNEWS_MAX_BACKOFF = 300.0
 DODNEWS_WARC_ENABLED = True
 DODNEWS_WARC_DIR = os.environ.get("DODNEWS_WARC_DIR", "data/warc")
 DODNEWS_WARC_MAX_SIZE = 1 << 30
+# Processes that parse article pages beside the crawl (0 = in the crawl's own thread; a replica
+# crawl on loopback uses 1). See dodnews/extraction_pool.py.
+DODNEWS_EXTRACT_WORKERS = 0
 # Write diff reports into DODNEWS_DIFFS_DIR at the end of every crawl that found changes.
 DODNEWS_WRITE_REPORTS = True
 
@@ -64,7 +67,20 @@ CONCURRENT_ITEMS = 8
 
 # -- components ----------------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_CLASS = "dodnews.fingerprint.ArticleIdFingerprinter"
+# Scrapy components that do nothing for dodnews, off because each one costs every request, response
+# and callback output: the spiders count related-story depth themselves (`dodnews_depth`), build
+# requests for the site's own hosts only (no allowed_domains to enforce), send no credentials,
+# and an archival capture gains nothing from a Referer header. Nor does Scrapy need to read each
+# generator callback's source to warn about `return value` (ruff and the tests cover that).
+WARN_ON_GENERATOR_RETURN_VALUE = False
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+}
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "dodnews.middlewares.BackoffRetryMiddleware": 550,
     "dodnews.middlewares.BaseUrlMiddleware": 650,

@@ -21,13 +21,19 @@ class CrawlWorkspace:
         self.warc = root / "warc"
         self.logs: list[str] = []
 
-    def crawl(self, spider: str = "news", **args: Any) -> int:
+    def crawl(
+        self, spider: str = "news", *, settings: dict[str, Any] | None = None, **args: Any
+    ) -> int:
         """Run one crawl to the end; returns scrapy's exit status (its log is kept)."""
         log = self.root / f"{spider}-{len(self.logs)}.log"
         done = run_crawl(
             spider,
             {"base_url": self.url, **args},
-            settings={"DODNEWS_WARC_DIR": str(self.warc), "DODNEWS_PROGRESS_INTERVAL": 0},
+            settings={
+                "DODNEWS_WARC_DIR": str(self.warc),
+                "DODNEWS_PROGRESS_INTERVAL": 0,
+                **(settings or {}),
+            },
             archive=self.archive,
             diffs_dir=str(self.diffs),
             log_file=str(log),

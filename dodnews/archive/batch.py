@@ -96,6 +96,8 @@ class _ArticleState:
     row: dict[str, Any]
     current: _Version | None
     top_seq: int
+    # False when the database holds no version of the article (none can match a content hash)
+    has_stored_versions: bool = True
     capture_times: dict[int, str] = field(default_factory=dict)  # pending capture -> fetched_at
 
 
@@ -217,6 +219,7 @@ class BatchWriter:
                 row={name: getattr(row, name) for name in _ARTICLE_STATE},
                 current=version,
                 top_seq=row.top_seq or 0,
+                has_stored_versions=bool(row.top_seq),
             )
 
     def _know(self, version: _Version) -> None:
@@ -229,6 +232,8 @@ class BatchWriter:
         known = self.by_hash.get((article_id, content_hash))
         if known is not None:
             return known
+        if not self.states[article_id].has_stored_versions:
+            return None  # a new article: no query for versions it cannot have
         row = self.conn.execute(
             select(versions.c.id, versions.c.last_seen, versions.c.seq).where(
                 versions.c.article_id == article_id, versions.c.content_hash == content_hash

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import scrapy
 
 from dodnews.items import Capture
 from dodnews.site import article_id_from_url, is_site_host, map_to_base
-from dodnews.spiders.capturing import capture_from_failure, capture_from_response
+from dodnews.spiders.capturing import add_article_async, capture_from_failure, classify_response
 from dodnews.spiders.options import is_loopback_url
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ LOOPBACK_SETTINGS = {
     "DODNEWS_BASE_BACKOFF": 0.2,
     "DODNEWS_MAX_BACKOFF": 5.0,
     "DOWNLOAD_TIMEOUT": 20,
+    # parse article pages in a worker process, beside the crawl (dodnews.extraction_pool)
+    "DODNEWS_EXTRACT_WORKERS": 1,
 }
 
 
@@ -50,6 +52,7 @@ class CaptureSpider(scrapy.Spider):
     base_url: str | None = None
     related_depth: int = 0
     renderer: Any = None  # dodnews.rendering.Renderer when the crawl may use the browser
+    extraction: Any = None  # dodnews.extraction_pool.ExtractionPool, set up when the crawl opens
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -71,6 +74,23 @@ class CaptureSpider(scrapy.Spider):
                 # values given on the command line (-s) win over the loopback defaults
                 if (crawler.settings.getpriority(name) or 0) <= project:
                     crawler.settings.set(name, value, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
+        """Article pages are extracted by DODNEWS_EXTRACT_WORKERS processes (0: in process)."""
+        from scrapy import signals
+
+        from dodnews.extraction_pool import ExtractionPool
+
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        workers = crawler.settings.getint("DODNEWS_EXTRACT_WORKERS", 0)
+        spider.extraction = ExtractionPool(workers, crawler)
+        crawler.signals.connect(spider.stop_extraction, signal=signals.spider_closed)
+        return spider
+
+    def stop_extraction(self) -> None:
+        if self.extraction is not None:
+            self.extraction.close()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,8 +168,21 @@ class CaptureSpider(scrapy.Spider):
                 url, depth + 1, source="related", article_id=article_id
             )
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
-        capture = capture_from_response(response, self.base_url)
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
+        capture, wanted = classify_response(response, self.base_url)
+        if wanted:
+            if self.extraction is None:  # a spider built without from_crawler (unit tests)
+                from dodnews.extraction_pool import ExtractionPool
+
+                self.extraction = ExtractionPool(0)
+            await add_article_async(
+                capture, self.extraction.extract(response.body, capture.final_url or "")
+            )
+        for output in self.after_capture(response, capture):
+            yield output
+
+    def after_capture(self, response: Response, capture: Capture) -> Iterator[Any]:
+        """The capture (or its browser retry) and the related stories it leads to."""
         if self.renderer is not None:
             retry = self.renderer.retry_article(response, capture)
             if retry is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from dodnews.items import (
     OUTCOME_GONE,
     OUTCOME_NOT_MODIFIED,
     OUTCOME_OK,
+    Article,
     Capture,
 )
 from dodnews.site import to_real_url
@@ -55,6 +57,18 @@ def body_digest(body: bytes) -> str:
 
 def capture_from_response(response: Response, base_url: str | None) -> Capture:
     """Classify one article response and, when it is a real article page, extract it."""
+    capture, wanted = classify_response(response, base_url)
+    if wanted:
+        add_article(capture, lambda: extract_article(response.body, capture.final_url or ""))
+    return capture
+
+
+def classify_response(response: Response, base_url: str | None) -> tuple[Capture, bool]:
+    """The capture of one article response, and whether its article is still to be extracted.
+
+    Everything but the extraction: a page to extract comes back with outcome ok and no article
+    (give it one with `add_article`).
+    """
     meta = response.meta
     article_id = int(meta["article_id"])
     redirects = [to_real_url(u, base_url) for u in meta.get("redirect_urls", [])]
@@ -91,15 +105,35 @@ def capture_from_response(response: Response, base_url: str | None) -> Capture:
         capture.outcome = OUTCOME_ERROR
         capture.error = "page truncated: it starts an HTML document but has no </html>"
     else:
-        try:
-            capture.article = extract_article(response.body, final_url)
-        except BlockedPage:
-            capture.outcome = OUTCOME_BLOCKED
-            capture.error = "bot wall (Access Denied)"
-        except ExtractionError as exc:
-            capture.outcome = OUTCOME_ERROR
-            capture.error = f"not an article page: {exc}"
+        return capture, True
+    return capture, False
+
+
+def add_article(capture: Capture, extract: Callable[[], Article]) -> Capture:
+    """Run `extract` for an ok capture: the article, or the outcome that says why there is none."""
+    try:
+        capture.article = extract()
+    except ExtractionError as exc:
+        _not_extracted(capture, exc)
     return capture
+
+
+async def add_article_async(capture: Capture, extract: Awaitable[Article]) -> Capture:
+    """`add_article` for an extraction that is awaited (in a worker process)."""
+    try:
+        capture.article = await extract
+    except ExtractionError as exc:
+        _not_extracted(capture, exc)
+    return capture
+
+
+def _not_extracted(capture: Capture, exc: ExtractionError) -> None:
+    if isinstance(exc, BlockedPage):
+        capture.outcome = OUTCOME_BLOCKED
+        capture.error = "bot wall (Access Denied)"
+    else:
+        capture.outcome = OUTCOME_ERROR
+        capture.error = f"not an article page: {exc}"
 
 
 def _cut_short(body: bytes) -> bool:

@@ -163,16 +163,18 @@ class RecheckSpider(CaptureSpider):
                     },
                 )
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         if response.status == 200 and self._unchanged(response):
             # The site ignored the conditional request, but the page is the same: no parsing.
             capture = capture_from_response(response.replace(status=304), self.base_url)
             capture.status = 200
             capture.outcome = OUTCOME_NOT_MODIFIED
             self.crawler.stats.inc_value("dodnews/recheck/same_digest")
-            yield from self.emit(capture)
+            for output in self.emit(capture):
+                yield output
             return
-        yield from super().parse_article(response)
+        async for output in super().parse_article(response):
+            yield output
 
     @staticmethod
     def _unchanged(response: Response) -> bool:

@@ -1,0 +1,117 @@
+"""Article extraction in worker processes, so that parsing runs beside Scrapy instead of in turn.
+
+A crawl runs on one thread, and parsing a page as heavy as the real site's (100-180 KB) with lxml
+costs about as much as everything Scrapy does for the request. With `DODNEWS_EXTRACT_WORKERS` = N
+(N > 0) the spiders hand each article page to one of N worker processes (concurrent.futures with
+the forkserver start method, which is safe beside the crawl's threads) and await the Article; 0
+extracts in the crawl's own thread. Both give the same Article: the workers run the same pure
+function on the same bytes.
+
+Nothing is lost if a worker dies: that page is extracted in the crawl's own thread, the pool is
+started again once, and if it breaks a second time the rest of the run extracts in process (with a
+warning and the stat `dodnews/extract/pool_broken`). The pool starts with the first page and stops
+when the spider closes; when the crawl itself is killed, its workers notice within a second and
+exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from dodnews.extract import extract_article
+from dodnews.items import Article
+
+logger = logging.getLogger(__name__)
+
+RESTARTS = 1  # a pool that breaks again after this many restarts is given up for the run
+WATCH_SECONDS = 0.5  # how often a worker checks that its crawl is still there
+
+
+def _watch_crawl(crawl_pid: int) -> None:
+    """Worker initializer: exit once the crawl is gone (killed outright, it cannot tell us).
+
+    A worker blocked on its task queue would otherwise wait forever: it holds that pipe's write
+    end itself, so the crawl's death closes nothing it reads.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            try:
+                os.kill(crawl_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid now belongs to another user's process
+                os._exit(0)
+
+    threading.Thread(target=watch, name="dodnews-crawl-watch", daemon=True).start()
+
+
+class ExtractionPool:
+    """`await pool.extract(body, url)`: extract_article, in a worker process when there are any."""
+
+    def __init__(self, workers: int, crawler: Any = None) -> None:
+        self.workers = max(0, workers)
+        self.crawler = crawler  # for its stats
+        self._executor: ProcessPoolExecutor | None = None
+        self._restarts = 0
+        self._closed = False
+
+    @property
+    def in_process(self) -> bool:
+        return self.workers == 0 or self._closed
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["dodnews.extract"])
+            self._executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_watch_crawl,
+                initargs=(os.getpid(),),
+            )
+        return self._executor
+
+    async def extract(self, body: bytes, url: str) -> Article:
+        """The Article of an article page; raises what extract_article raises."""
+        if self.in_process:
+            return extract_article(body, url)
+        executor = self._pool()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                executor, extract_article, body, url
+            )
+        except BrokenProcessPool:
+            if executor is self._executor:  # the pages in flight all fail: count the break once
+                self._broken(executor)
+            return extract_article(body, url)
+
+    def _broken(self, executor: ProcessPoolExecutor) -> None:
+        self._executor = None
+        executor.shutdown(wait=False, cancel_futures=True)
+        if self.crawler is not None:
+            self.crawler.stats.inc_value("dodnews/extract/pool_broken")
+        if self._restarts >= RESTARTS:
+            logger.warning("The extraction workers keep failing: extracting in process from now")
+            self.workers = 0
+            return
+        self._restarts += 1
+        logger.warning(
+            "An extraction worker died: its pages are extracted in process; pool restarted"
+        )
+
+    def close(self) -> None:
+        """Stop the workers (after the pages they are extracting); later calls run in process."""
+        self._closed = True
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
