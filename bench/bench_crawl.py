@@ -167,19 +167,15 @@ def dir_size(path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from dodnews.replica.weight import add_page_kb_option
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--latency", type=float, default=0.0, help="replica latency per response in ms"
     )
-    parser.add_argument(
-        "--page-kb",
-        type=int,
-        default=100,
-        help="site chrome added to every replica page (replica serve --page-kb): 100 (default) "
-        "makes pages as heavy as the real site's; 0 serves the lean 2-7 KB pages",
-    )
+    add_page_kb_option(parser)
     parser.add_argument("--keep", help="keep the archive, WARC files and logs in this directory")
     args = parser.parse_args(argv)
 

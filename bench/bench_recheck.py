@@ -27,6 +27,7 @@ from pathlib import Path
 
 from dodnews.crawling import crawl_command, crawl_env
 from dodnews.replica.testing import ReplicaProcess
+from dodnews.replica.weight import add_page_kb_option
 
 LOOPBACK = {
     "CONCURRENT_REQUESTS": 32,
@@ -98,13 +99,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--page-kb",
-        type=int,
-        default=100,
-        help="site chrome added to every replica page (replica serve --page-kb): 100 (default) "
-        "makes pages as heavy as the real site's; 0 serves the lean 2-7 KB pages",
-    )
+    add_page_kb_option(parser)
     parser.add_argument("--keep", help="keep the archive, WARC files and logs in this folder")
     args = parser.parse_args()
 

@@ -11,7 +11,24 @@ into every HTML page. It never changes between epochs: it is weight, not an edit
 
 from __future__ import annotations
 
+import argparse
 from functools import lru_cache
+
+# What the benchmarks serve by default: pages about as heavy as the real site's.
+BENCH_PAGE_KB = 100
+
+
+def add_page_kb_option(parser: argparse.ArgumentParser) -> None:
+    """A benchmark's `--page-kb N` (default BENCH_PAGE_KB), passed on to `replica serve`."""
+    parser.add_argument(
+        "--page-kb",
+        type=int,
+        default=BENCH_PAGE_KB,
+        help=f"site chrome added to every replica page (replica serve --page-kb): "
+        f"{BENCH_PAGE_KB} (default) makes pages as heavy as the real site's; 0 serves the lean "
+        "2-7 KB pages",
+    )
+
 
 _GROUPS = (
     "News",
