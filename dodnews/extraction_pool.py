@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from dodnews import site
 from dodnews.extract import extract_article
 from dodnews.items import Article
 
@@ -35,21 +36,24 @@ RESTARTS = 1  # a pool that breaks again after this many restarts is given up fo
 WATCH_SECONDS = 0.5  # how often a worker checks that its crawl is still there
 
 
-def _watch_crawl(crawl_pid: int) -> None:
-    """Worker initializer: exit once the crawl is gone (killed outright, it cannot tell us).
+def _start_worker(crawl_pid: int, site_profile: str) -> None:
+    """Worker initializer: the crawl's site profile, and an exit once the crawl is gone.
 
-    A worker blocked on its task queue would otherwise wait forever: it holds that pipe's write
-    end itself, so the crawl's death closes nothing it reads.
+    A forkserver worker starts from a fresh import, so the profile the crawl activated (`-a site=`,
+    DODNEWS_SITE) is activated again here: extraction builds canonical URLs from it. A worker
+    blocked on its task queue would wait forever after the crawl is killed outright (it holds
+    that pipe's write end itself), so a thread checks that the crawl is still there.
     """
+    from dodnews.profiles import activate_named
+
+    activate_named(site_profile)
 
     def watch() -> None:
         while True:
             time.sleep(WATCH_SECONDS)
             try:
                 os.kill(crawl_pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except PermissionError:  # the pid now belongs to another user's process
+            except (ProcessLookupError, PermissionError):  # gone (or the pid is someone else's)
                 os._exit(0)
 
     threading.Thread(target=watch, name="dodnews-crawl-watch", daemon=True).start()
@@ -76,8 +80,8 @@ class ExtractionPool:
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
-                initializer=_watch_crawl,
-                initargs=(os.getpid(),),
+                initializer=_start_worker,
+                initargs=(os.getpid(), site.ACTIVE_PROFILE),
             )
         return self._executor
 

@@ -69,14 +69,13 @@ CONCURRENT_ITEMS = 8
 REQUEST_FINGERPRINTER_CLASS = "dodnews.fingerprint.ArticleIdFingerprinter"
 # Scrapy components that do nothing for dodnews, off because each one costs every request, response
 # and callback output: the spiders count related-story depth themselves (`dodnews_depth`), build
-# requests for the site's own hosts only (no allowed_domains to enforce), send no credentials,
-# and an archival capture gains nothing from a Referer header. Nor does Scrapy need to read each
-# generator callback's source to warn about `return value` (ruff and the tests cover that).
+# requests for the site's own hosts only (no allowed_domains to enforce; URLs of normal length)
+# and send no credentials. Nor does Scrapy need to read each generator callback's source to warn
+# about `return value` (ruff and the tests cover that).
 WARN_ON_GENERATOR_RETURN_VALUE = False
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

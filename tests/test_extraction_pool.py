@@ -68,6 +68,24 @@ async def test_workers_give_the_articles_extraction_in_process_gives() -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_workers_extract_with_the_crawls_site_profile() -> None:
+    from dodnews import site
+    from dodnews.profiles import activate_named
+
+    body, url = _page("release")
+    activate_named("af")
+    pool = ExtractionPool(1)
+    try:
+        article = await _run(pool.extract(body, url))
+        assert article == extract_article(body, url)
+        assert article.url.startswith(f"https://{site.CURRENT_HOST}/")
+        assert site.CURRENT_HOST != "www.war.gov"
+    finally:
+        pool.close()
+        activate_named("war")
+
+
+@pytest_twisted.ensureDeferred
 async def test_extraction_errors_cross_the_process_boundary() -> None:
     pool = ExtractionPool(1)
     try:

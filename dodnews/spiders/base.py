@@ -110,12 +110,14 @@ class CaptureSpider(scrapy.Spider):
         *,
         source: str = "listing",
         article_id: int | None = None,
+        headers: dict[str, str] | None = None,
         **meta: Any,
     ) -> scrapy.Request | None:
         """One request per article id per run; None when the id was already requested."""
-        return next(
-            self.article_requests(url, depth, source=source, article_id=article_id, **meta), None
+        requests = self.article_requests(
+            url, depth, source=source, article_id=article_id, headers=headers, **meta
         )
+        return next(requests, None)
 
     def article_requests(
         self,
@@ -124,6 +126,7 @@ class CaptureSpider(scrapy.Spider):
         *,
         source: str = "listing",
         article_id: int | None = None,
+        headers: dict[str, str] | None = None,
         **meta: Any,
     ) -> Iterator[scrapy.Request]:
         """The request for an article not requested yet in this run.
@@ -149,6 +152,7 @@ class CaptureSpider(scrapy.Spider):
             self.site_url(url),
             callback=self.parse_article,
             errback=self.article_failed,
+            headers=headers,
             meta={
                 "article_id": article_id,
                 "dodnews_kind": "article",

@@ -147,10 +147,11 @@ class RecheckSpider(CaptureSpider):
                 0,
                 source="recheck",
                 article_id=record.article_id,
+                headers=headers,
                 dodnews_digest=getattr(record, "body_digest", None),
             )
             if request is not None:
-                yield request.replace(headers=headers)
+                yield request
         if self.opts["listings"]:
             for section in self.opts["sections"]:
                 yield scrapy.Request(
