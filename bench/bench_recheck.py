@@ -6,7 +6,10 @@ site chrome like the real site's (`--page-kb`, 0 for the lean pages), fills a fr
 
   (a) `scrapy crawl recheck -a all=1 -a listings=0`: conditional requests, 304s, no parsing;
   (b) a bare Scrapy spider fetching the same article URLs unconditionally and running
-      extract_article on every page (no archive, no WARC).
+      extract_article on every page (no archive, no WARC);
+  (c) the floor: a bare Scrapy spider sending the recheck's conditional requests (the archived
+      ETags) and doing nothing with the 304s: what Scrapy itself costs per not-modified request,
+      with no archive, no WARC, no capture. (a) can only beat (b) by (b)/(c) or less.
 
 Prints captures/s and CPU seconds per capture of each (the crawl processes' own CPU, from
 getrusage of the waited-for children; the replica is not counted), the ratio, and the archive and
@@ -63,6 +66,30 @@ def plain_spider(urls_file: str) -> None:
 
     process = CrawlerProcess(settings=LOOPBACK)
     process.crawl(Plain)
+    process.start()
+
+
+def floor_spider(requests_file: str) -> None:
+    """Mode (c), run in a child process: the conditional requests, their 304s ignored."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    requests = json.loads(Path(requests_file).read_text())
+
+    class Floor(scrapy.Spider):
+        name = "floor"
+
+        async def start(self):  # type: ignore[override]
+            for url, headers in requests:
+                yield scrapy.Request(
+                    url, headers=headers, dont_filter=True, meta={"handle_httpstatus_list": [304]}
+                )
+
+        def parse(self, response):  # type: ignore[override]
+            self.crawler.stats.inc_value(f"bench/status/{response.status}")
+
+    process = CrawlerProcess(settings=LOOPBACK)
+    process.crawl(Floor)
     process.start()
 
 
@@ -136,6 +163,15 @@ def main() -> int:
             known = archive.known_articles()
         urls = [map_to_base(a.url, replica.url) for a in known if a.url]
         (root / "urls.json").write_text(json.dumps(urls))
+        conditional = [
+            [
+                map_to_base(a.url, replica.url),
+                {"If-None-Match": a.etag, "Cache-Control": "max-age=0"},
+            ]
+            for a in known
+            if a.url and a.etag
+        ]
+        (root / "conditional.json").write_text(json.dumps(conditional))
         print(f"fill: {len(urls)} articles archived in {fill['wall']:.0f} s (untimed)", flush=True)
 
         archive_before = size_of(db, db.with_name(db.name + "-wal"))
@@ -154,16 +190,31 @@ def main() -> int:
             root / "plain.log",
         )
         parsed = stat_of(root / "plain.log", "bench/parsed")
+        floor = timed(
+            [sys.executable, __file__, "--floor", str(root / "conditional.json")],
+            None,
+            root / "floor.log",
+        )
+        floor_304 = stat_of(root / "floor.log", "bench/status/304")
 
     n = len(urls)
     print(f"(a) recheck, 304s:       exit {recheck['code']}, {not_modified} not-modified captures")
     print(f"(b) plain re-download:   exit {plain['code']}, {parsed} pages parsed")
+    print(f"(c) floor, 304s ignored: exit {floor['code']}, {floor_304} not-modified answers")
     rate_a, rate_b = n / recheck["wall"], n / plain["wall"]
     cpu_a, cpu_b = recheck["cpu"] / n, plain["cpu"] / n
     print(f"{'':24}{'captures/s':>12}{'CPU ms/capture':>16}{'wall s':>9}")
     print(f"{'(a) recheck (304)':24}{rate_a:>12.0f}{cpu_a * 1000:>16.2f}{recheck['wall']:>9.1f}")
     print(f"{'(b) plain + parse':24}{rate_b:>12.0f}{cpu_b * 1000:>16.2f}{plain['wall']:>9.1f}")
+    rate_c, cpu_c = n / floor["wall"], floor["cpu"] / n
+    print(
+        f"{'(c) floor (Scrapy, 304)':24}{rate_c:>12.0f}{cpu_c * 1000:>16.2f}{floor['wall']:>9.1f}"
+    )
     print(f"ratio (a)/(b): {rate_a / rate_b:.2f}x captures/s, {cpu_b / cpu_a:.2f}x less CPU")
+    print(
+        f"ceiling (c)/(b): {rate_c / rate_b:.2f}x captures/s, {cpu_b / cpu_c:.2f}x less CPU "
+        "(a recheck whose own work cost nothing)"
+    )
     print(
         f"added per unchanged capture: archive {archive_added / n:.0f} bytes, "
         f"WARC {warc_added / n:.0f} bytes"
@@ -178,5 +229,8 @@ def main() -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--plain":
         plain_spider(sys.argv[2])
+        sys.exit(0)
+    if len(sys.argv) == 3 and sys.argv[1] == "--floor":
+        floor_spider(sys.argv[2])
         sys.exit(0)
     sys.exit(main())

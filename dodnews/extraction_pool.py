@@ -36,17 +36,19 @@ RESTARTS = 1  # a pool that breaks again after this many restarts is given up fo
 WATCH_SECONDS = 0.5  # how often a worker checks that its crawl is still there
 
 
-def _start_worker(crawl_pid: int, site_profile: str) -> None:
-    """Worker initializer: the crawl's site profile, and an exit once the crawl is gone.
+def _start_worker(crawl_pid: int, site_profile: str, heap_mb: int) -> None:
+    """Worker initializer: the crawl's site profile and heap setting, an exit once it is gone.
 
     A forkserver worker starts from a fresh import, so the profile the crawl activated (`-a site=`,
     DODNEWS_SITE) is activated again here: extraction builds canonical URLs from it. A worker
     blocked on its task queue would wait forever after the crawl is killed outright (it holds
     that pipe's write end itself), so a thread checks that the crawl is still there.
     """
+    from dodnews.heap import keep_freed_heap
     from dodnews.profiles import activate_named
 
     activate_named(site_profile)
+    keep_freed_heap(heap_mb)
 
     def watch() -> None:
         while True:
@@ -62,8 +64,9 @@ def _start_worker(crawl_pid: int, site_profile: str) -> None:
 class ExtractionPool:
     """`await pool.extract(body, url)`: extract_article, in a worker process when there are any."""
 
-    def __init__(self, workers: int, crawler: Any = None) -> None:
+    def __init__(self, workers: int, crawler: Any = None, heap_mb: int = 0) -> None:
         self.workers = max(0, workers)
+        self.heap_mb = heap_mb  # dodnews.heap.keep_freed_heap in each worker
         self.crawler = crawler  # for its stats
         self._executor: ProcessPoolExecutor | None = None
         self._restarts = 0
@@ -81,7 +84,7 @@ class ExtractionPool:
                 self.workers,
                 mp_context=context,
                 initializer=_start_worker,
-                initargs=(os.getpid(), site.ACTIVE_PROFILE),
+                initargs=(os.getpid(), site.ACTIVE_PROFILE, self.heap_mb),
             )
         return self._executor
 

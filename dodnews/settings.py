@@ -39,6 +39,9 @@ DODNEWS_WARC_MAX_SIZE = 1 << 30
 # Processes that parse article pages beside the crawl (0 = in the crawl's own thread; a replica
 # crawl on loopback uses 1). See dodnews/extraction_pool.py.
 DODNEWS_EXTRACT_WORKERS = 0
+# Freed memory (MB) a crawl keeps for reuse instead of returning it to the OS page by page
+# (glibc's trim threshold; 0 = glibc's default). See dodnews/heap.py.
+DODNEWS_HEAP_KEEP_MB = 64
 # Write diff reports into DODNEWS_DIFFS_DIR at the end of every crawl that found changes.
 DODNEWS_WRITE_REPORTS = True
 

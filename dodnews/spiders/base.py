@@ -77,14 +77,18 @@ class CaptureSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
-        """Article pages are extracted by DODNEWS_EXTRACT_WORKERS processes (0: in process)."""
+        """Article pages are extracted by DODNEWS_EXTRACT_WORKERS processes (0: in process); the
+        crawl keeps up to DODNEWS_HEAP_KEEP_MB of freed memory for reuse (dodnews.heap)."""
         from scrapy import signals
 
         from dodnews.extraction_pool import ExtractionPool
+        from dodnews.heap import keep_freed_heap
 
         spider = super().from_crawler(crawler, *args, **kwargs)
+        heap_mb = crawler.settings.getint("DODNEWS_HEAP_KEEP_MB", 64)
+        keep_freed_heap(heap_mb)
         workers = crawler.settings.getint("DODNEWS_EXTRACT_WORKERS", 0)
-        spider.extraction = ExtractionPool(workers, crawler)
+        spider.extraction = ExtractionPool(workers, crawler, heap_mb=heap_mb)
         crawler.signals.connect(spider.stop_extraction, signal=signals.spider_closed)
         return spider
 
