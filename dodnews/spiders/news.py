@@ -59,9 +59,12 @@ class NewsSpider(CaptureSpider):
                 )
 
     def listing_request(self, section: str, page: int) -> scrapy.Request:
+        """A listing page, scheduled ahead of article pages: paging is a chain (each page names
+        the next), so on a slow site it would otherwise wait behind every article found so far."""
         return scrapy.Request(
             self.site_url(listing_url(section, page)),
             callback=self.parse_listing,
+            priority=LISTING_PRIORITY,
             meta={
                 "dodnews_kind": "listing",
                 "section": section,
@@ -93,28 +96,27 @@ class NewsSpider(CaptureSpider):
         if not entries:
             self.logger.info("Listing %s ends at page %d", section, page - 1)
             return
-        older_than_since = False
-        for entry in entries:
-            published = _entry_date(entry)
-            if self.opts.since and published and published < self.opts.since:
-                older_than_since = True
-                continue
-            if self.opts.until and published and published > self.opts.until:
-                continue
-            yield from self.article_requests(
-                entry.url, 0, source="listing", article_id=entry.article_id
-            )
+        dates = [_entry_date(entry) for entry in entries]
+        since, until = self.opts.since, self.opts.until
+        older_than_since = bool(since) and any(d is not None and d < since for d in dates)
         if older_than_since:
             self.logger.info(
                 "Listing %s: entries older than %s on page %d, stopping",
                 section,
-                self.opts.since,
+                since,
                 page,
             )
-            return
-        if self.opts.max_pages and page >= self.opts.max_pages:
-            return
-        yield self.listing_request(section, page + 1)
+        elif not (self.opts.max_pages and page >= self.opts.max_pages):
+            # the next page first (and ahead of the articles, see listing_request)
+            yield self.listing_request(section, page + 1)
+        for entry, published in zip(entries, dates, strict=True):
+            if since and published and published < since:
+                continue
+            if until and published and published > until:
+                continue
+            yield from self.article_requests(
+                entry.url, 0, source="listing", article_id=entry.article_id
+            )
 
     def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._listing_ok(response, "rss"):
@@ -130,6 +132,9 @@ class NewsSpider(CaptureSpider):
             yield from self.article_requests(
                 entry.url, 0, source="rss", article_id=entry.article_id
             )
+
+
+LISTING_PRIORITY = 10  # Scrapy runs higher priorities first; article requests have 0
 
 
 def _entry_date(entry: ListingEntry) -> date | None:
