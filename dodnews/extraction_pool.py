@@ -1,13 +1,13 @@
-"""Article extraction in worker processes, so that parsing runs beside Scrapy instead of in turn.
+"""Page extraction in worker processes, so that parsing runs beside Scrapy instead of in turn.
 
 A crawl runs on one thread, and parsing a page as heavy as the real site's (100-180 KB) with lxml
 costs about as much as everything Scrapy does for the request. With `DODNEWS_EXTRACT_WORKERS` = N
-(N > 0) the spiders hand each article page to one of N worker processes (concurrent.futures with
-the forkserver start method, which is safe beside the crawl's threads) and await the Article; 0
-extracts in the crawl's own thread. Both give the same Article: the workers run the same pure
-function on the same bytes.
+(N > 0) the spiders hand each article and listing page to one of N worker processes
+(concurrent.futures with the forkserver start method, which is safe beside the crawl's threads)
+and await the result; 0 extracts in the crawl's own thread. Both give the same records: the
+workers run the same pure functions on the same bytes.
 
-Nothing is lost if a worker dies: that page is extracted in the crawl's own thread, the pool is
+Nothing is lost if a worker dies: its pages are extracted in the crawl's own thread, the pool is
 started again once, and if it breaks a second time the rest of the run extracts in process (with a
 warning and the stat `dodnews/extract/pool_broken`). The pool starts with the first page and stops
 when the spider closes; when the crawl itself is killed, its workers notice within a second and
@@ -22,15 +22,17 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from dodnews import site
 from dodnews.extract import extract_article
 from dodnews.items import Article
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RESTARTS = 1  # a pool that breaks again after this many restarts is given up for the run
 WATCH_SECONDS = 0.5  # how often a worker checks that its crawl is still there
@@ -90,17 +92,19 @@ class ExtractionPool:
 
     async def extract(self, body: bytes, url: str) -> Article:
         """The Article of an article page; raises what extract_article raises."""
+        return await self.run(extract_article, body, url)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in a worker (a pure extraction function: picklable in and out)."""
         if self.in_process:
-            return extract_article(body, url)
+            return function(*args)
         executor = self._pool()
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                executor, extract_article, body, url
-            )
+            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
         except BrokenProcessPool:
             if executor is self._executor:  # the pages in flight all fail: count the break once
                 self._broken(executor)
-            return extract_article(body, url)
+            return function(*args)
 
     def _broken(self, executor: ProcessPoolExecutor) -> None:
         self._executor = None

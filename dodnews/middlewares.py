@@ -187,6 +187,7 @@ class WarcCaptureMiddleware:
         is_article = request.meta.get("dodnews_kind") == "article"
         article_id = request.meta.get("article_id") if is_article else None
         content = None
+        body_sha = None
         if response.status == 200 and is_article:
             from dodnews.warc import content_digest, decoded_body
 
@@ -212,6 +213,8 @@ class WarcCaptureMiddleware:
             "revisit": ref.revisit,
             # the body digest of an earlier page of this URL with the same content (tokens aside)
             "same_content_as": ref.same_content_as,
+            # sha256 of the decoded body, which the capture would otherwise hash again
+            "body_digest": body_sha,
         }
         self.crawler.stats.inc_value(
             "dodnews/warc/revisit" if ref.revisit else "dodnews/warc/response"

@@ -92,6 +92,14 @@ class CaptureSpider(scrapy.Spider):
         crawler.signals.connect(spider.stop_extraction, signal=signals.spider_closed)
         return spider
 
+    def extractor(self) -> Any:
+        """The ExtractionPool (one that runs in process for a spider built without a crawler)."""
+        if self.extraction is None:
+            from dodnews.extraction_pool import ExtractionPool
+
+            self.extraction = ExtractionPool(0)
+        return self.extraction
+
     def stop_extraction(self) -> None:
         if self.extraction is not None:
             self.extraction.close()
@@ -179,12 +187,8 @@ class CaptureSpider(scrapy.Spider):
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         capture, wanted = classify_response(response, self.base_url)
         if wanted:
-            if self.extraction is None:  # a spider built without from_crawler (unit tests)
-                from dodnews.extraction_pool import ExtractionPool
-
-                self.extraction = ExtractionPool(0)
             await add_article_async(
-                capture, self.extraction.extract(response.body, capture.final_url or "")
+                capture, self.extractor().extract(response.body, capture.final_url or "")
             )
         for output in self.after_capture(response, capture):
             yield output

@@ -55,6 +55,17 @@ def body_digest(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
+def _known_digest(response: Response) -> str | None:
+    """The body digest WarcCaptureMiddleware computed for this very response, if it did.
+
+    A rendered response carries the plain fetch's meta (and digest) but a different body.
+    """
+    warc = response.meta.get("warc")
+    if not warc or "playwright" in response.flags:
+        return None
+    return warc.get("body_digest")
+
+
 def capture_from_response(response: Response, base_url: str | None) -> Capture:
     """Classify one article response and, when it is a real article page, extract it."""
     capture, wanted = classify_response(response, base_url)
@@ -83,7 +94,7 @@ def classify_response(response: Response, base_url: str | None) -> tuple[Capture
         final_url=final_url,
         redirects=redirects,
         headers=selected_headers(response),
-        body_digest=body_digest(response.body),
+        body_digest=_known_digest(response) or body_digest(response.body),
     )
     warc = meta.get("warc")
     if warc:
