@@ -158,6 +158,7 @@ def news_crawl(base: str, work: Path, archive: str, warc: Path, label: str) -> d
         "ok": int(stat("dodnews/captures/ok")),
         "unchanged": int(stat("dodnews/captures/unchanged")),
         "versions": int(stat("dodnews/versions/new")),
+        "revisits": int(stat("dodnews/warc/revisit")),
         "wall": wall,
     }
 
@@ -233,7 +234,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"    WARC files       +{warc_delta:,} bytes = {warc_delta / unchanged:.0f} B per "
-        f"unchanged capture (revisit records)"
+        f"unchanged capture ({second['revisits']} revisit records: a page whose bytes differ "
+        "(per-request tokens) is stored again)"
     )
 
 

@@ -2,7 +2,7 @@
 
 A crawl runs on one thread, and parsing a page as heavy as the real site's (100-180 KB) with lxml
 costs about as much as everything Scrapy does for the request. With `DODNEWS_EXTRACT_WORKERS` = N
-(N > 0) the spiders hand each article and listing page to one of N worker processes
+(N > 0) the spiders hand each article page to one of N worker processes
 (concurrent.futures with the forkserver start method, which is safe beside the crawl's threads)
 and await the result; 0 extracts in the crawl's own thread. Both give the same records: the
 workers run the same pure functions on the same bytes.

@@ -83,20 +83,16 @@ class NewsSpider(CaptureSpider):
         stats.inc_value(f"dodnews/{what}/ok")
         return True
 
-    async def parse_listing(self, response: Response) -> AsyncIterator[scrapy.Request]:
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        """The next listing page, then the articles of this one (within since/until).
+
+        Parsed here, not in an extraction worker: paging is a chain, and a listing page queued
+        behind article pages in a worker would hold up discovery.
+        """
         if not self._listing_ok(response, "listing"):
             return
-        entries = await self.extractor().run(
-            extract_listing, response.body, to_real_url(response.url, self.base_url)
-        )
-        for request in self.follow_listing(response, entries):
-            yield request
-
-    def follow_listing(
-        self, response: Response, entries: list[ListingEntry]
-    ) -> Iterator[scrapy.Request]:
-        """The next listing page, then the articles of this one (within since/until)."""
         section, page = response.meta["section"], response.meta["page"]
+        entries = extract_listing(response.body, to_real_url(response.url, self.base_url))
         self.crawler.stats.inc_value("dodnews/listing/entries", len(entries))
         retry = self.renderer.retry_listing(response, len(entries)) if self.renderer else None
         if retry is not None:
