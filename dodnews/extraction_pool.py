@@ -20,6 +20,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,10 @@ def _start_worker(crawl_pid: int, site_profile: str, heap_mb: int) -> None:
     from dodnews.heap import keep_freed_heap
     from dodnews.profiles import activate_named
 
+    # Ctrl-C and SIGTERM reach the whole process group: the crawl stops gracefully and closes the
+    # pool itself, so a worker must not die of them halfway through a page.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     activate_named(site_profile)
     keep_freed_heap(heap_mb)
 

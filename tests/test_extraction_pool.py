@@ -125,6 +125,29 @@ async def test_a_dead_worker_costs_no_page_and_a_second_death_ends_the_pool() ->
         pool.close()
 
 
+@pytest_twisted.ensureDeferred
+async def test_workers_leave_ctrl_c_and_sigterm_to_the_crawl() -> None:
+    crawler = _Crawler()
+    pool = ExtractionPool(1, crawler)
+    body, url = _page("release")
+
+    async def signal_then_extract() -> Article:
+        await pool.extract(body, url)
+        executor = pool._executor
+        assert executor is not None
+        for pid in list(executor._processes):  # type: ignore[attr-defined]
+            os.kill(pid, signal.SIGINT)
+            os.kill(pid, signal.SIGTERM)
+        await asyncio.sleep(0.3)
+        return await pool.extract(body, url)
+
+    try:
+        assert await _run(signal_then_extract()) == extract_article(body, url)
+        assert crawler.stats.values == {}  # no worker died
+    finally:
+        pool.close()
+
+
 def test_article_to_dict_is_asdict() -> None:
     article = Article(
         article_id=7,
