@@ -2,10 +2,10 @@
 
 A crawl runs on one thread, and parsing a page as heavy as the real site's (100-180 KB) with lxml
 costs about as much as everything Scrapy does for the request. With `DODNEWS_EXTRACT_WORKERS` = N
-(N > 0) the spiders hand each article page to one of N worker processes
-(concurrent.futures with the forkserver start method, which is safe beside the crawl's threads)
-and await the result; 0 extracts in the crawl's own thread. Both give the same records: the
-workers run the same pure functions on the same bytes.
+(N > 0) the spiders hand each article page (its extraction and its digests, `read_article`) to
+one of N worker processes (concurrent.futures with the forkserver start method, which is safe
+beside the crawl's threads) and await the result; 0 extracts in the crawl's own thread. Both
+give the same records: the workers run the same pure functions on the same bytes.
 
 Nothing is lost if a worker dies: its pages are extracted in the crawl's own thread, the pool is
 started again once, and if it breaks a second time the rest of the run extracts in process (with a
@@ -26,16 +26,38 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from dodnews import site
-from dodnews.extract import extract_article
+from dodnews.extract import ExtractionError, extract_article
 from dodnews.items import Article
+from dodnews.warc import page_digests
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
+
+@dataclass
+class PageRead:
+    """What reading an article page gives: its Article (or why there is none) and its digests."""
+
+    article: Article | None
+    error: ExtractionError | None
+    content: tuple[str, str]  # (content digest, body digest), see dodnews.warc.page_digests
+
+
+def read_article(body: bytes, url: str, content: tuple[str, str] | None = None) -> PageRead:
+    """extract_article and the page's digests in one call (`content`: digests already known)."""
+    content = content or page_digests(body)
+    try:
+        return PageRead(extract_article(body, url), None, content)
+    except ExtractionError as exc:
+        return PageRead(None, exc, content)
+
+
 RESTARTS = 1  # a pool that breaks again after this many restarts is given up for the run
+CLOSE_GRACE = 5.0  # seconds the workers get to exit when the crawl closes
 WATCH_SECONDS = 0.5  # how often a worker checks that its crawl is still there
 
 
@@ -86,7 +108,7 @@ class ExtractionPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["dodnews.extract"])
+            context.set_forkserver_preload(["dodnews.extract", "dodnews.warc"])
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
@@ -98,6 +120,10 @@ class ExtractionPool:
     async def extract(self, body: bytes, url: str) -> Article:
         """The Article of an article page; raises what extract_article raises."""
         return await self.run(extract_article, body, url)
+
+    async def read(self, body: bytes, url: str, content: tuple[str, str] | None = None) -> PageRead:
+        """`read_article`: the Article (or the error) and the page's digests."""
+        return await self.run(read_article, body, url, content)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """`function(*args)` in a worker (a pure extraction function: picklable in and out)."""
@@ -125,9 +151,22 @@ class ExtractionPool:
             "An extraction worker died: its pages are extracted in process; pool restarted"
         )
 
-    def close(self) -> None:
-        """Stop the workers (after the pages they are extracting); later calls run in process."""
+    def close(self, grace: float = CLOSE_GRACE) -> None:
+        """Stop the workers; later calls run in process.
+
+        Called when the spider closes, when no page is being extracted any more. A worker that
+        has not exited after `grace` seconds is killed: a crawl must never hang on its workers.
+        """
         self._closed = True
         executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        if executor is None:
+            return
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                logger.warning("Extraction worker %s did not stop: killed", process.pid)
+                process.kill()
+                process.join(1.0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_reques
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.response import response_status_message
 
+from dodnews import signals as dodnews_signals
 from dodnews.site import is_site_host, map_to_base
 
 if TYPE_CHECKING:
@@ -161,6 +161,7 @@ class WarcCaptureMiddleware:
         from scrapy import signals
 
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.page_content, signal=dodnews_signals.page_content)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -186,15 +187,6 @@ class WarcCaptureMiddleware:
         response_headers = _header_pairs(response.headers)
         is_article = request.meta.get("dodnews_kind") == "article"
         article_id = request.meta.get("article_id") if is_article else None
-        content = None
-        body_sha = None
-        if response.status == 200 and is_article:
-            from dodnews.warc import content_digest, decoded_body
-
-            decoded = decoded_body(response_headers, response.body)
-            if decoded is not None:
-                body_sha = "sha256:" + hashlib.sha256(decoded).hexdigest()
-                content = (content_digest(decoded), body_sha)
         ref = self.writer.write(
             url=to_real_url(response.url, base),
             method=request.method,
@@ -204,25 +196,31 @@ class WarcCaptureMiddleware:
             protocol=response.protocol or "HTTP/1.1",
             response_headers=response_headers,
             body=response.body,
-            content=content,
-            key=f"article:{article_id}" if article_id else None,
+            key=warc_key(article_id) if article_id else None,
         )
         request.meta["warc"] = {
             "file": ref.file,
             "record_id": ref.record_id,
             "revisit": ref.revisit,
-            # the body digest of an earlier page of this URL with the same content (tokens aside)
-            "same_content_as": ref.same_content_as,
-            # sha256 of the decoded body, which the capture would otherwise hash again
-            "body_digest": body_sha,
         }
         self.crawler.stats.inc_value(
             "dodnews/warc/revisit" if ref.revisit else "dodnews/warc/response"
         )
         return response
 
+    def page_content(self, article_id: int, record_id: str, content: tuple[str, str]) -> str | None:
+        """Signal handler: an article page's digests, worked out with its extraction (off this
+        thread when there are extraction workers). Returns the body digest of the last page
+        archived for the article with the same content (per-request tokens aside), or None."""
+        return self.writer.note_content(warc_key(article_id), record_id, content)
+
     def spider_closed(self) -> None:
         self.writer.close()
+
+
+def warc_key(article_id: int) -> str:
+    """The WARC index key of an article, the same for every URL variant that leads to it."""
+    return f"article:{article_id}"
 
 
 def _header_pairs(headers: object) -> list[tuple[str, str]]:

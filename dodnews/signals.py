@@ -7,3 +7,8 @@ archive_opened = object()
 # A batch of captures reached the archive (or failed for good, which fails the run): every
 # capture that entered the pipelines before this signal is settled. kwargs: count.
 captures_archived = object()
+# An article page's (content digest, body digest), worked out with its extraction; the WARC
+# writer keeps them for the next capture. kwargs: article_id, record_id (its response record),
+# content. The WARC middleware answers with the body digest of the last page archived for the
+# article with the same content (per-request tokens aside), or None.
+page_content = object()

@@ -64,7 +64,16 @@ def payload_digest(body: bytes) -> str:
 
 def content_digest(body: bytes) -> str:
     """sha256 of a decoded page with its per-request tokens blanked: stable while unchanged."""
-    return "sha256:" + hashlib.sha256(_VOLATILE.sub(rb"\1", body)).hexdigest()
+    return page_digests(body)[0]
+
+
+def page_digests(body: bytes) -> tuple[str, str]:
+    """(content digest, body digest) of a decoded page: one hash when it has no tokens to blank."""
+    body_sha = "sha256:" + hashlib.sha256(body).hexdigest()
+    blanked, count = _VOLATILE.subn(rb"\1", body)
+    if not count:
+        return body_sha, body_sha
+    return "sha256:" + hashlib.sha256(blanked).hexdigest(), body_sha
 
 
 def decoded_body(headers: list[tuple[str, str]], body: bytes) -> bytes | None:
@@ -205,6 +214,24 @@ class RotatingWarcWriter:
             kept = previous if same_as or not content else content
             self._last[key] = [digest, record_id, date, *kept, url]
         return WarcRef(self._name, record_id, revisit, same_as)
+
+    def note_content(self, key: str, record_id: str, content: tuple[str, str]) -> str | None:
+        """The page of response record `record_id` had `content` (content digest, body digest).
+
+        Returns the body digest of the last page archived under `key` with the same content
+        (tokens aside), or None; the index keeps the new pair when the content is new. The
+        digests are worked out after the record is written (with the page's extraction), so a
+        record written with `write(content=None)` gets its pair here.
+        """
+        last = self._last.get(key)
+        if last is None:
+            return None
+        previous = (last[3], last[4]) if len(last) > 4 else ("", "")
+        if previous[0] == content[0]:
+            return previous[1]
+        if last[1] == record_id:  # the index still describes this record: keep its content
+            self._last[key] = [*last[:3], *content, *last[5:6]]
+        return None
 
     def write_derived(
         self,

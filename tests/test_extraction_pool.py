@@ -148,6 +148,21 @@ async def test_workers_leave_ctrl_c_and_sigterm_to_the_crawl() -> None:
         pool.close()
 
 
+@pytest_twisted.ensureDeferred
+async def test_closing_kills_a_worker_that_does_not_stop() -> None:
+    pool = ExtractionPool(1)
+    body, url = _page("release")
+    await _run(pool.extract(body, url))
+    executor = pool._executor
+    assert executor is not None
+    (worker,) = list(executor._processes.values())  # type: ignore[attr-defined]
+    os.kill(worker.pid, signal.SIGSTOP)  # a worker that can no longer answer
+    started = time.monotonic()
+    pool.close(grace=1.0)
+    assert time.monotonic() - started < 5
+    assert not worker.is_alive()
+
+
 def test_article_to_dict_is_asdict() -> None:
     article = Article(
         article_id=7,

@@ -9,7 +9,7 @@ import sys
 
 from warcio.archiveiterator import ArchiveIterator
 
-from dodnews.warc import RotatingWarcWriter, content_digest, decoded_body
+from dodnews.warc import RotatingWarcWriter, content_digest, decoded_body, page_digests
 
 WARCIO_CLI = "import sys; from warcio.cli import main; sys.exit(main())"
 PAGE = b"<html><body><h1 class='maintitle'>Harbor Pilots Train on New Tugs</h1></body></html>"
@@ -83,6 +83,41 @@ def _page(token: str, text: str = "Harbor Pilots Train on New Tugs") -> bytes:
         f'value="{token}"><input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" '
         f'value="{token[::-1]}"><h1 class="maintitle">{text}</h1></form></body></html>'
     ).encode()
+
+
+def test_page_digests_hash_once_when_there_is_nothing_to_blank() -> None:
+    tokens = _page("abc")
+    content, body = page_digests(tokens)
+    assert body == "sha256:" + hashlib.sha256(tokens).hexdigest()
+    assert content == content_digest(tokens) != body
+    plain = b"<html><body><h1>No form here</h1></body></html>"
+    assert page_digests(plain) == ("sha256:" + hashlib.sha256(plain).hexdigest(),) * 2
+
+
+def test_content_noted_after_the_record_is_written(tmp_path) -> None:
+    """The crawl hands a page's digests over after writing its record (extraction comes later)."""
+    key = "article:7"
+    writer = RotatingWarcWriter(tmp_path)
+
+    def capture(body: bytes) -> tuple[str, str | None]:
+        ref = writer.write(
+            "https://www.war.gov/7/", "GET", "/", [], "200 OK", "HTTP/1.1", [], body, key=key
+        )
+        return ref.record_id, writer.note_content(key, ref.record_id, page_digests(body))
+
+    first, same_as = capture(_page("t1"))
+    assert same_as is None
+    _, same_as = capture(_page("t2"))  # other tokens, same content
+    assert same_as == page_digests(_page("t1"))[1]
+    edited = _page("t3", "Tugs Delayed")
+    edited_id, same_as = capture(edited)
+    assert same_as is None
+    _, same_as = capture(_page("t4", "Tugs Delayed"))
+    assert same_as == page_digests(edited)[1]  # the edit is now what the index holds
+    # digests that arrive for a record the index no longer describes change nothing
+    assert writer.note_content(key, first, page_digests(_page("t5", "Other"))) is None
+    assert writer.note_content(key, edited_id, page_digests(edited)) == page_digests(edited)[1]
+    writer.close()
 
 
 def test_content_digest_ignores_view_state_and_304s_become_not_modified_revisits(tmp_path):

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
+from dodnews import signals as dodnews_signals
 from dodnews.items import Capture
 from dodnews.site import article_id_from_url, is_site_host, map_to_base
-from dodnews.spiders.capturing import add_article_async, capture_from_failure, classify_response
+from dodnews.spiders.capturing import apply_read, capture_from_failure, classify_response
 from dodnews.spiders.options import is_loopback_url
 
 if TYPE_CHECKING:
@@ -187,11 +188,32 @@ class CaptureSpider(scrapy.Spider):
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         capture, wanted = classify_response(response, self.base_url)
         if wanted:
-            await add_article_async(
-                capture, self.extractor().extract(response.body, capture.final_url or "")
-            )
+            await self.read_page(response, capture)
         for output in self.after_capture(response, capture):
             yield output
+
+    async def read_page(self, response: Response, capture: Capture) -> None:
+        """Extract the page and work out its digests (in a worker when there are any), and tell
+        the WARC writer the page's content digest."""
+        read = await self.extractor().read(response.body, capture.final_url or "")
+        self.note_content(response, capture.article_id, read.content)
+        apply_read(capture, read)
+
+    def note_content(
+        self, response: Response, article_id: int, content: tuple[str, str]
+    ) -> str | None:
+        """Hand a page's digests to the WARC writer; returns the body digest of the last page
+        archived for the article with the same content (tokens aside), or None."""
+        warc = response.meta.get("warc")
+        if not warc or "playwright" in response.flags:  # a rendered body is not the record's
+            return None
+        answers = self.crawler.signals.send_catch_log(
+            dodnews_signals.page_content,
+            article_id=article_id,
+            record_id=warc["record_id"],
+            content=content,
+        )
+        return next((answer for _, answer in answers if isinstance(answer, str)), None)
 
     def after_capture(self, response: Response, capture: Capture) -> Iterator[Any]:
         """The capture (or its browser retry) and the related stories it leads to."""

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from dodnews.extract import BlockedPage, ExtractionError, extract_article, is_bot_wall
+from dodnews.extract import BlockedPage, ExtractionError, is_bot_wall
+from dodnews.extraction_pool import PageRead, read_article
 from dodnews.items import (
     OUTCOME_BLOCKED,
     OUTCOME_ERROR,
     OUTCOME_GONE,
     OUTCOME_NOT_MODIFIED,
     OUTCOME_OK,
-    Article,
     Capture,
 )
 from dodnews.site import to_real_url
@@ -55,30 +54,19 @@ def body_digest(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-def _known_digest(response: Response) -> str | None:
-    """The body digest WarcCaptureMiddleware computed for this very response, if it did.
-
-    A rendered response carries the plain fetch's meta (and digest) but a different body.
-    """
-    warc = response.meta.get("warc")
-    if not warc or "playwright" in response.flags:
-        return None
-    return warc.get("body_digest")
-
-
 def capture_from_response(response: Response, base_url: str | None) -> Capture:
     """Classify one article response and, when it is a real article page, extract it."""
     capture, wanted = classify_response(response, base_url)
     if wanted:
-        add_article(capture, lambda: extract_article(response.body, capture.final_url or ""))
+        apply_read(capture, read_article(response.body, capture.final_url or ""))
     return capture
 
 
 def classify_response(response: Response, base_url: str | None) -> tuple[Capture, bool]:
     """The capture of one article response, and whether its article is still to be extracted.
 
-    Everything but the extraction: a page to extract comes back with outcome ok and no article
-    (give it one with `add_article`).
+    Everything but the extraction: a page to extract comes back with outcome ok, no article and
+    no body digest (give it both with `apply_read`).
     """
     meta = response.meta
     article_id = int(meta["article_id"])
@@ -94,7 +82,6 @@ def classify_response(response: Response, base_url: str | None) -> tuple[Capture
         final_url=final_url,
         redirects=redirects,
         headers=selected_headers(response),
-        body_digest=_known_digest(response) or body_digest(response.body),
     )
     warc = meta.get("warc")
     if warc:
@@ -117,24 +104,18 @@ def classify_response(response: Response, base_url: str | None) -> tuple[Capture
         capture.error = "page truncated: it starts an HTML document but has no </html>"
     else:
         return capture, True
+    capture.body_digest = body_digest(response.body)
     return capture, False
 
 
-def add_article(capture: Capture, extract: Callable[[], Article]) -> Capture:
-    """Run `extract` for an ok capture: the article, or the outcome that says why there is none."""
-    try:
-        capture.article = extract()
-    except ExtractionError as exc:
-        _not_extracted(capture, exc)
-    return capture
-
-
-async def add_article_async(capture: Capture, extract: Awaitable[Article]) -> Capture:
-    """`add_article` for an extraction that is awaited (in a worker process)."""
-    try:
-        capture.article = await extract
-    except ExtractionError as exc:
-        _not_extracted(capture, exc)
+def apply_read(capture: Capture, read: PageRead) -> Capture:
+    """An ok capture with what reading its page gave: the body digest, and the article or the
+    outcome that says why there is none."""
+    capture.body_digest = read.content[1]
+    if read.error is not None:
+        _not_extracted(capture, read.error)
+    else:
+        capture.article = read.article
     return capture
 
 

@@ -17,10 +17,10 @@ import scrapy
 from dodnews.due import parse_policy, parse_time
 from dodnews.errors import UserError
 from dodnews.extract import extract_listing
-from dodnews.items import OUTCOME_NOT_MODIFIED
+from dodnews.items import OUTCOME_NOT_MODIFIED, Capture
 from dodnews.site import canonical_url, listing_url, to_real_url
 from dodnews.spiders.base import CaptureSpider
-from dodnews.spiders.capturing import body_digest, capture_from_response
+from dodnews.spiders.capturing import apply_read
 from dodnews.spiders.options import (
     parse_base_url,
     parse_bool,
@@ -28,6 +28,7 @@ from dodnews.spiders.options import (
     parse_sections,
     parse_site,
 )
+from dodnews.warc import page_digests
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -164,31 +165,22 @@ class RecheckSpider(CaptureSpider):
                     },
                 )
 
-    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
-        if response.status == 200 and self._unchanged(response):
-            # The site ignored the conditional request, but the page is the same: no parsing.
-            capture = capture_from_response(response.replace(status=304), self.base_url)
-            capture.status = 200
+    async def read_page(self, response: Response, capture: Capture) -> None:
+        """A re-capture whose page is the archived one (the site ignored the conditional request;
+        byte for byte, or per-request tokens aside) is recorded not-modified without parsing."""
+        known = response.meta.get("dodnews_digest")
+        if response.meta.get("dodnews_source") != "recheck" or not known:
+            await super().read_page(response, capture)
+            return
+        extraction = self.extractor()
+        content = await extraction.run(page_digests, response.body)
+        same_as = self.note_content(response, capture.article_id, content)
+        if known in (same_as, content[1]):
+            capture.body_digest = content[1]
             capture.outcome = OUTCOME_NOT_MODIFIED
             self.crawler.stats.inc_value("dodnews/recheck/same_digest")
-            for output in self.emit(capture):
-                yield output
             return
-        async for output in super().parse_article(response):
-            yield output
-
-    @staticmethod
-    def _unchanged(response: Response) -> bool:
-        """The body equals the archived one: byte for byte, or per-request tokens aside."""
-        if response.meta.get("dodnews_source") != "recheck":
-            return False
-        known_digest = response.meta.get("dodnews_digest")
-        if not known_digest:
-            return False
-        # The WARC writer knows the content digest of the archived page (its body digest).
-        if response.meta.get("warc", {}).get("same_content_as") == known_digest:
-            return True
-        return body_digest(response.body) == known_digest
+        apply_read(capture, await extraction.read(response.body, capture.final_url or "", content))
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if response.status >= 400:
