@@ -129,7 +129,13 @@ class ExtractionPool:
         """`function(*args)` in a worker (a pure extraction function: picklable in and out)."""
         if self.in_process:
             return function(*args)
-        executor = self._pool()
+        try:
+            executor = self._pool()
+        except (OSError, ImportError, ValueError) as exc:
+            # e.g. no POSIX semaphores (/dev/shm) in a container: the crawl goes on in process
+            logger.warning("No extraction workers on this machine (%s): extracting in process", exc)
+            self.workers = 0
+            return function(*args)
         try:
             return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
         except BrokenProcessPool:

@@ -163,6 +163,20 @@ async def test_closing_kills_a_worker_that_does_not_stop() -> None:
     assert not worker.is_alive()
 
 
+@pytest_twisted.ensureDeferred
+async def test_a_machine_without_process_pools_extracts_in_process(monkeypatch) -> None:
+    import dodnews.extraction_pool as extraction_pool
+
+    def no_semaphores(*args, **kwargs):  # what a container without /dev/shm answers
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(extraction_pool, "ProcessPoolExecutor", no_semaphores)
+    pool = ExtractionPool(2)
+    body, url = _page("release")
+    assert await _run(pool.extract(body, url)) == extract_article(body, url)
+    assert pool.in_process and pool.workers == 0
+
+
 def test_article_to_dict_is_asdict() -> None:
     article = Article(
         article_id=7,
