@@ -91,7 +91,7 @@ def _start_worker(crawl_pid: int, site_profile: str, heap_mb: int) -> None:
 
 
 class ExtractionPool:
-    """`await pool.extract(body, url)`: extract_article, in a worker process when there are any."""
+    """`await pool.read(body, url)`: read_article, in a worker process when there are any."""
 
     def __init__(self, workers: int, crawler: Any = None, heap_mb: int = 0) -> None:
         self.workers = max(0, workers)
@@ -116,10 +116,6 @@ class ExtractionPool:
                 initargs=(os.getpid(), site.ACTIVE_PROFILE, self.heap_mb),
             )
         return self._executor
-
-    async def extract(self, body: bytes, url: str) -> Article:
-        """The Article of an article page; raises what extract_article raises."""
-        return await self.run(extract_article, body, url)
 
     async def read(self, body: bytes, url: str, content: tuple[str, str] | None = None) -> PageRead:
         """`read_article`: the Article (or the error) and the page's digests."""

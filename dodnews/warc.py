@@ -54,8 +54,6 @@ class WarcRef:
     file: str
     record_id: str
     revisit: bool = False
-    # The body digest of the last page archived for this URL when this one has the same content.
-    same_content_as: str | None = None
 
 
 def payload_digest(body: bytes) -> str:
@@ -64,7 +62,7 @@ def payload_digest(body: bytes) -> str:
 
 def content_digest(body: bytes) -> str:
     """sha256 of a decoded page with its per-request tokens blanked: stable while unchanged."""
-    return page_digests(body)[0]
+    return "sha256:" + hashlib.sha256(_VOLATILE.sub(rb"\1", body)).hexdigest()
 
 
 def page_digests(body: bytes) -> tuple[str, str]:
@@ -160,12 +158,11 @@ class RotatingWarcWriter:
         protocol: str,
         response_headers: list[tuple[str, str]],
         body: bytes,
-        content: tuple[str, str] | None = None,
         key: str | None = None,
     ) -> WarcRef:
         """Write one request/response pair (or request/revisit) and return the response's ref.
 
-        `content` is the page's (content digest, body digest) pair, kept for the next capture.
+        The page's content digests follow with `note_content` once they are worked out.
         `key` names what is re-captured (default: the URL); an article keeps one key across the
         URL variants that lead to it, so its revisits find their original.
         """
@@ -176,8 +173,6 @@ class RotatingWarcWriter:
         date = warc_date()
         key = key or url
         last = self._last.get(key)
-        previous = (last[3], last[4]) if last and len(last) > 4 else ("", "")
-        same_as = previous[1] if content and previous[0] == content[0] else None
         not_modified = status_line.startswith("304") and not body
         if last and (last[0] == digest or not_modified):
             # For a 304 the payload is the one of the response it confirms.
@@ -211,17 +206,17 @@ class RotatingWarcWriter:
         writer.write_request_response_pair(request, record)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         if not revisit and not not_modified:
-            kept = previous if same_as or not content else content
+            # the content digests stay those of the last page noted until note_content says more
+            kept = (last[3], last[4]) if last and len(last) > 4 else ("", "")
             self._last[key] = [digest, record_id, date, *kept, url]
-        return WarcRef(self._name, record_id, revisit, same_as)
+        return WarcRef(self._name, record_id, revisit)
 
     def note_content(self, key: str, record_id: str, content: tuple[str, str]) -> str | None:
         """The page of response record `record_id` had `content` (content digest, body digest).
 
         Returns the body digest of the last page archived under `key` with the same content
         (tokens aside), or None; the index keeps the new pair when the content is new. The
-        digests are worked out after the record is written (with the page's extraction), so a
-        record written with `write(content=None)` gets its pair here.
+        digests are worked out after the record is written, with the page's extraction.
         """
         last = self._last.get(key)
         if last is None:

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import subprocess
 import sys
+from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -94,32 +95,6 @@ def test_page_digests_hash_once_when_there_is_nothing_to_blank() -> None:
     assert page_digests(plain) == ("sha256:" + hashlib.sha256(plain).hexdigest(),) * 2
 
 
-def test_content_noted_after_the_record_is_written(tmp_path) -> None:
-    """The crawl hands a page's digests over after writing its record (extraction comes later)."""
-    key = "article:7"
-    writer = RotatingWarcWriter(tmp_path)
-
-    def capture(body: bytes) -> tuple[str, str | None]:
-        ref = writer.write(
-            "https://www.war.gov/7/", "GET", "/", [], "200 OK", "HTTP/1.1", [], body, key=key
-        )
-        return ref.record_id, writer.note_content(key, ref.record_id, page_digests(body))
-
-    first, same_as = capture(_page("t1"))
-    assert same_as is None
-    _, same_as = capture(_page("t2"))  # other tokens, same content
-    assert same_as == page_digests(_page("t1"))[1]
-    edited = _page("t3", "Tugs Delayed")
-    edited_id, same_as = capture(edited)
-    assert same_as is None
-    _, same_as = capture(_page("t4", "Tugs Delayed"))
-    assert same_as == page_digests(edited)[1]  # the edit is now what the index holds
-    # digests that arrive for a record the index no longer describes change nothing
-    assert writer.note_content(key, first, page_digests(_page("t5", "Other"))) is None
-    assert writer.note_content(key, edited_id, page_digests(edited)) == page_digests(edited)[1]
-    writer.close()
-
-
 def test_content_digest_ignores_view_state_and_304s_become_not_modified_revisits(tmp_path):
     assert content_digest(_page("abc")) == content_digest(_page("xyz"))
     assert content_digest(_page("abc")) != content_digest(_page("abc", "Tugs Delayed"))
@@ -131,27 +106,30 @@ def test_content_digest_ignores_view_state_and_304s_become_not_modified_revisits
 
     url = "https://www.war.gov/News/Article/7/"
     writer = RotatingWarcWriter(tmp_path)
+
+    def capture(body: bytes, status: str = "200 OK") -> tuple[Any, str | None]:
+        """Write the record, then hand over the page's digests as the crawl does."""
+        ref = writer.write(url, "GET", "/", [], status, "HTTP/1.1", [], body)
+        return ref, writer.note_content(url, ref.record_id, pair(body)) if body else None
+
     first_body = _page("t1")
-    first = writer.write(
-        url, "GET", "/", [], "200 OK", "HTTP/1.1", [], first_body, content=pair(first_body)
-    )
-    assert first.same_content_as is None
-    again = writer.write(
-        url, "GET", "/", [], "200 OK", "HTTP/1.1", [], _page("t2"), content=pair(_page("t2"))
-    )
+    first, same_as = capture(first_body)
+    assert same_as is None
+    again, same_as = capture(_page("t2"))
     # same content, other tokens: it points back at the first page's body digest
-    assert again.same_content_as == pair(first_body)[1] and not again.revisit
-    third = writer.write(
-        url, "GET", "/", [], "200 OK", "HTTP/1.1", [], _page("t3"), content=pair(_page("t3"))
-    )
-    assert third.same_content_as == pair(first_body)[1]
-    not_modified = writer.write(url, "GET", "/", [], "304 Not Modified", "HTTP/1.1", [], b"")
+    assert same_as == pair(first_body)[1] and not again.revisit
+    third, same_as = capture(_page("t3"))
+    assert same_as == pair(first_body)[1]
+    not_modified, _ = capture(b"", "304 Not Modified")
     edited = _page("t4", "Tugs Delayed")
-    changed = writer.write(
-        url, "GET", "/", [], "200 OK", "HTTP/1.1", [], edited, content=pair(edited)
-    )
+    changed, same_as = capture(edited)
+    assert not_modified.revisit and same_as is None
+    _, same_as = capture(_page("t5", "Tugs Delayed"))
+    assert same_as == pair(edited)[1]  # the edit is now what the index holds
+    # digests that arrive for a record the index no longer describes change nothing
+    assert writer.note_content(url, first.record_id, pair(_page("t6", "Other"))) is None
+    assert writer.note_content(url, changed.record_id, pair(edited)) == pair(edited)[1]
     writer.close()
-    assert not_modified.revisit and changed.same_content_as is None
     with open(next(tmp_path.glob("*.warc.gz")), "rb") as fh:
         records = {r.rec_headers.get_header("WARC-Record-ID"): r for r in ArchiveIterator(fh)}
         revisit = records[not_modified.record_id].rec_headers

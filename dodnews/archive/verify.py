@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from dodnews.archive.schema import articles, captures, changes, versions
 from dodnews.items import Article
-from dodnews.warc import payload_digest
+from dodnews.warc import decoded_body, payload_digest
 
 
 def find_problems(conn: Connection, hasher: Callable[[Article], str]) -> list[str]:
@@ -171,16 +169,10 @@ def _scan(path: Path, wanted: set[str]) -> Iterator[tuple[str, tuple[str, str]]]
 
 
 def _decoded(record: Any, raw: bytes) -> bytes:
-    """The payload as the crawler's spider saw it (Content-Encoding undone)."""
-    encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return gzip.decompress(raw)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(raw)
-        except zlib.error:
-            return zlib.decompress(raw, -zlib.MAX_WBITS)
-    return raw
+    """The payload as the crawler's spider saw it (Content-Encoding undone; as stored when that
+    fails, which then shows as a digest mismatch)."""
+    decoded = decoded_body(record.http_headers.headers, raw)
+    return raw if decoded is None else decoded
 
 
 def _all_record_ids(folder: Path, skip: set[str], targets: set[str]) -> set[str]:
