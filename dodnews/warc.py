@@ -215,18 +215,17 @@ class RotatingWarcWriter:
         """The page of response record `record_id` had `content` (content digest, body digest).
 
         Returns the body digest of the last page archived under `key` with the same content
-        (tokens aside), or None; the index keeps the new pair when the content is new. The
-        digests are worked out after the record is written, with the page's extraction.
+        (tokens aside), or None. The index then holds this page's pair, as the archive holds
+        this page's body digest: a recheck compares the two. The digests are worked out after
+        the record is written, with the page's extraction.
         """
         last = self._last.get(key)
         if last is None:
             return None
         previous = (last[3], last[4]) if len(last) > 4 else ("", "")
-        if previous[0] == content[0]:
-            return previous[1]
         if last[1] == record_id:  # the index still describes this record: keep its content
             self._last[key] = [*last[:3], *content, *last[5:6]]
-        return None
+        return previous[1] if previous[0] == content[0] else None
 
     def write_derived(
         self,

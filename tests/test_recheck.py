@@ -68,6 +68,11 @@ def rechecks(tmp_path_factory):
         out["due"] = (work.crawl("recheck", listings="0"), due, run_captures(work))
 
         out["all"] = (work.crawl("recheck", all="1"), run_captures(work), work.logs[-1])
+        out["refetch"] = (
+            work.crawl("recheck", all="1", listings="0", refetch="1"),
+            run_captures(work),
+            work.logs[-1],
+        )
 
         replica.admin("conditional", ignore=1)
         out["ignored"] = (
@@ -125,6 +130,18 @@ def test_conditional_requests_give_not_modified_captures_without_new_versions(re
     assert stat(log, "dodnews/listing/ok") > 0
     assert rechecks["stats"]["versions"] == rechecks["versions"]
     assert rechecks["stats"]["changes"] == 0
+
+
+def test_refetch_downloads_and_parses_every_page_again(rechecks):
+    code, rows, log = rechecks["refetch"]
+    assert code == 0
+    assert len(rows) == len(rechecks["known"])
+    assert stat(log, "downloader/response_status_count/304") == 0  # no conditional request sent
+    assert stat(log, "downloader/response_status_count/200") >= len(rows)  # and robots.txt
+    assert stat(log, "dodnews/recheck/same_digest") == 0  # nor recognized by digest: parsed
+    assert {(r.outcome, r.status) for r in rows} == {("ok", 200)}
+    assert all(r.version_id is not None and r.warc_record_id for r in rows)
+    assert rechecks["stats"]["versions"] == rechecks["versions"]  # parsed, found unchanged
 
 
 def test_ignored_conditional_requests_are_recognized_by_digest(rechecks):

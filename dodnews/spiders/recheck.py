@@ -3,6 +3,8 @@
 Each request carries the stored ETag / Last-Modified, so an unchanged article costs a 304 and no
 parsing. When the site ignores conditional requests, an unchanged body is recognized by its digest
 before extraction. The first listing page of each section is fetched too, to find new articles.
+`-a refetch=1` does neither: every page is downloaded and parsed again (after an extractor
+upgrade, or to check a site whose 304s are not trusted).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 LISTING_STATUSES = [403, 404, 429, 500, 502, 503, 504]
-KNOWN_ARGS = {"ids", "all", "limit", "base_url", "sections", "listings", "site"}
+KNOWN_ARGS = {"ids", "all", "limit", "base_url", "sections", "listings", "site", "refetch"}
 
 
 def parse_recheck_args(args: dict[str, Any], settings: Any = None) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def parse_recheck_args(args: dict[str, Any], settings: Any = None) -> dict[str, 
         "base_url": parse_base_url(args.get("base_url")),
         "sections": parse_sections(args.get("sections")),
         "listings": parse_bool("listings", args.get("listings", "1")),
+        "refetch": parse_bool("refetch", args.get("refetch", "0")),
         "site": site,
     }
 
@@ -139,17 +142,20 @@ class RecheckSpider(CaptureSpider):
                 record.article_id, record.section or "news-stories", ""
             )
             headers = {"Cache-Control": "max-age=0"}
-            if record.etag:
-                headers["If-None-Match"] = record.etag
-            if record.last_modified:
-                headers["If-Modified-Since"] = record.last_modified
+            digest = None
+            if not self.opts["refetch"]:
+                if record.etag:
+                    headers["If-None-Match"] = record.etag
+                if record.last_modified:
+                    headers["If-Modified-Since"] = record.last_modified
+                digest = record.body_digest
             request = self.article_request(
                 url,
                 0,
                 source="recheck",
                 article_id=record.article_id,
                 headers=headers,
-                dodnews_digest=getattr(record, "body_digest", None),
+                dodnews_digest=digest,
             )
             if request is not None:
                 yield request
