@@ -172,3 +172,19 @@ class ExtractionPool:
                 logger.warning("Extraction worker %s did not stop: killed", process.pid)
                 process.kill()
                 process.join(1.0)
+        stop_fork_server()
+
+
+def stop_fork_server() -> None:
+    """Stop the fork server once the workers are gone, and wait for it.
+
+    The workers are the fork server's children, not the crawl's: unless the crawl waits for the
+    server, their CPU time never shows in the crawl's own accounting (getrusage of its children,
+    what `time` and the benchmarks read), and an idle server lives on until the crawl exits. The
+    next pool starts a new one. Python has no public call for this; without it, nothing happens.
+    """
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if callable(stop):
+        stop()

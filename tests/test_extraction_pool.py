@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import resource
 import signal
 import time
 from pathlib import Path
@@ -153,6 +154,32 @@ async def test_workers_leave_ctrl_c_and_sigterm_to_the_crawl() -> None:
         assert crawler.stats.values == {}  # no worker died
     finally:
         pool.close()
+
+
+def _spin(seconds: float) -> float:
+    """Use `seconds` of CPU time in the worker."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+    return seconds
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_workers_cpu_time_is_the_crawls_once_the_pool_is_closed() -> None:
+    """The workers are the fork server's children; closing the pool waits for the server, so
+    what `time scrapy crawl` and the benchmarks read includes the extraction."""
+    before = _children_cpu()
+    pool = ExtractionPool(1)
+    try:
+        assert await _run(pool.run(_spin, 0.6)) == 0.6
+    finally:
+        pool.close()
+    assert _children_cpu() - before >= 0.5
 
 
 @pytest_twisted.ensureDeferred
