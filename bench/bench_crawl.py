@@ -11,7 +11,9 @@ b. `scrapy crawl news` into a fresh SQLite archive with WARC on (extraction, nor
    validation, archive writes, WARC records), with its loopback defaults: article pages are
    parsed by one extraction worker process beside the crawl (DODNEWS_EXTRACT_WORKERS=1),
 c. `scrapy crawl news` again on the unchanged replica into the same archive: captures/s and the
-   bytes each unchanged capture adds to the SQLite file and to the WARC files.
+   bytes each unchanged capture adds to the SQLite file and to the WARC files (the articles the
+   archive knows are asked for with their ETag: 304s),
+d. the same recrawl with `-a refetch=1` (every page downloaded and parsed again), for comparison.
 
 Rates are responses received / the crawl's own elapsed time (Scrapy's `elapsed_time_seconds`),
 so process start-up is left out of both. Every crawl is a child process.
@@ -129,14 +131,16 @@ def bare_crawl(urls: list[str], work: Path) -> dict[str, Any]:
     return result
 
 
-def news_crawl(base: str, work: Path, archive: str, warc: Path, label: str) -> dict[str, Any]:
+def news_crawl(
+    base: str, work: Path, archive: str, warc: Path, label: str, **args: Any
+) -> dict[str, Any]:
     from dodnews.crawling import run_crawl
 
     log = work / f"news-{label}.log"
     started = time.perf_counter()
     done = run_crawl(
         "news",
-        {"base_url": base},
+        {"base_url": base, **args},
         settings={"DODNEWS_WARC_DIR": str(warc), "DODNEWS_PROGRESS_INTERVAL": 0},
         archive=archive,
         diffs_dir=str(work / "diffs"),
@@ -157,6 +161,7 @@ def news_crawl(base: str, work: Path, archive: str, warc: Path, label: str) -> d
         "captures": int(stat("dodnews/captures/total")),
         "ok": int(stat("dodnews/captures/ok")),
         "unchanged": int(stat("dodnews/captures/unchanged")),
+        "not_modified": int(stat("dodnews/captures/not-modified")),
         "versions": int(stat("dodnews/versions/new")),
         "revisits": int(stat("dodnews/warc/revisit")),
         "wall": wall,
@@ -205,6 +210,8 @@ def main(argv: list[str] | None = None) -> None:
             db_before, warc_before = db.stat().st_size, dir_size(warc)
             second = news_crawl(replica.url, work, archive, warc, "second")
             db_after, warc_after = db.stat().st_size, dir_size(warc)
+            third = news_crawl(replica.url, work, archive, warc, "refetch", refetch=1)
+            db_refetched, warc_refetched = db.stat().st_size, dir_size(warc)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -221,22 +228,25 @@ def main(argv: list[str] | None = None) -> None:
         f" {first['wall']:.1f} s wall)"
     )
     print(f"    ratio news/bare:    {news_rate / bare_rate:.2f}  (target >= 0.80)")
-    unchanged = max(second["unchanged"], 1)
-    db_delta, warc_delta = db_after - db_before, warc_after - warc_before
-    print(
-        f"(c) unchanged recrawl:  {second['captures']:6d} captures in {second['elapsed']:6.2f} s "
-        f"= {second['captures'] / second['elapsed']:7.1f} captures/s  "
-        f"({second['unchanged']} unchanged, {second['versions']} new versions)"
-    )
-    print(
-        f"    archive (SQLite) +{db_delta:,} bytes = {db_delta / unchanged:.0f} B per unchanged "
-        f"capture (target < 1024)"
-    )
-    print(
-        f"    WARC files       +{warc_delta:,} bytes = {warc_delta / unchanged:.0f} B per "
-        f"unchanged capture ({second['revisits']} revisit records: a page whose bytes differ "
-        "(per-request tokens) is stored again)"
-    )
+    for label, crawl, db_delta, warc_delta in (
+        ("(c) unchanged recrawl: ", second, db_after - db_before, warc_after - warc_before),
+        ("(d) same, refetch=1:   ", third, db_refetched - db_after, warc_refetched - warc_after),
+    ):
+        unchanged = max(crawl["unchanged"] + crawl["not_modified"], 1)
+        print(
+            f"{label} {crawl['captures']:6d} captures in {crawl['elapsed']:6.2f} s "
+            f"= {crawl['captures'] / crawl['elapsed']:7.1f} captures/s  "
+            f"({crawl['not_modified']} not modified, {crawl['unchanged']} parsed and unchanged, "
+            f"{crawl['versions']} new versions)"
+        )
+        print(
+            f"    archive (SQLite) +{db_delta:,} bytes = {db_delta / unchanged:.0f} B per "
+            "unchanged capture (target < 1024)"
+        )
+        print(
+            f"    WARC files       +{warc_delta:,} bytes = {warc_delta / unchanged:.0f} B per "
+            f"unchanged capture ({crawl['revisits']} revisit records)"
+        )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,18 @@ class CrawlWorkspace:
     def open(self) -> Archive:
         return Archive.open(self.archive)
 
+    def last_run_captures(self) -> list[Any]:
+        """The capture rows of the latest run, in the order they were written."""
+        from sqlalchemy import select
+
+        from dodnews.archive.schema import captures
+
+        with self.open() as archive:
+            run_id = archive.runs(limit=1)[0].id
+            with archive.engine.connect() as conn:
+                query = select(captures).where(captures.c.run_id == run_id)
+                return list(conn.execute(query.order_by(captures.c.id)).all())
+
 
 def expected_by_article(manifest: dict[str, Any]) -> dict[int, dict[str, Any]]:
     """Per article id: the set of kinds the manifest expects and its figure pairs."""

@@ -11,9 +11,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from dodnews.archive.schema import articles, captures
+from dodnews.archive.schema import articles
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace
 
@@ -22,16 +22,6 @@ def stat(log: str, name: str) -> float:
     """One value from the stats Scrapy dumps at the end of the log (0 when absent)."""
     match = re.search(rf"'{re.escape(name)}': ([0-9.]+)", log)
     return float(match.group(1)) if match else 0.0
-
-
-def run_captures(work: CrawlWorkspace) -> list:
-    """The capture rows of the latest run."""
-    with work.open() as archive:
-        run_id = archive.runs(limit=1)[0].id
-        with archive.engine.connect() as conn:
-            return conn.execute(
-                select(captures).where(captures.c.run_id == run_id).order_by(captures.c.id)
-            ).all()
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +41,10 @@ def rechecks(tmp_path_factory):
         out["ids"] = (
             work.crawl("recheck", ids=f"{chosen[0]},{chosen[1]},99999999", listings="0"),
             chosen,
-            run_captures(work),
+            work.last_run_captures(),
         )
-        out["limit"] = (work.crawl("recheck", all="1", limit="3", listings="0"), run_captures(work))
+        code = work.crawl("recheck", all="1", limit="3", listings="0")
+        out["limit"] = (code, work.last_run_captures())
 
         # Due-ness: a few were captured long ago, the rest minutes ago (never due).
         due = known[2:6]
@@ -65,19 +56,19 @@ def rechecks(tmp_path_factory):
                 .where(articles.c.article_id.in_(due))
                 .values(last_captured=now - timedelta(days=400))
             )
-        out["due"] = (work.crawl("recheck", listings="0"), due, run_captures(work))
+        out["due"] = (work.crawl("recheck", listings="0"), due, work.last_run_captures())
 
-        out["all"] = (work.crawl("recheck", all="1"), run_captures(work), work.logs[-1])
+        out["all"] = (work.crawl("recheck", all="1"), work.last_run_captures(), work.logs[-1])
         out["refetch"] = (
             work.crawl("recheck", all="1", listings="0", refetch="1"),
-            run_captures(work),
+            work.last_run_captures(),
             work.logs[-1],
         )
 
         replica.admin("conditional", ignore=1)
         out["ignored"] = (
             work.crawl("recheck", all="1", listings="0"),
-            run_captures(work),
+            work.last_run_captures(),
             work.logs[-1],
         )
         replica.admin("conditional", ignore=0)
@@ -86,13 +77,13 @@ def rechecks(tmp_path_factory):
         replica.fault("5xx", path="/article/", count=2, retry_after=1)
         out["faults"] = (
             work.crawl("recheck", all="1", listings="0"),
-            run_captures(work),
+            work.last_run_captures(),
             work.logs[-1],
         )
         replica.clear_faults()
 
         replica.fault("botwall", path="/article/|/news/")
-        out["walled"] = (work.crawl("recheck", all="1"), run_captures(work), work.logs[-1])
+        out["walled"] = (work.crawl("recheck", all="1"), work.last_run_captures(), work.logs[-1])
         replica.clear_faults()
         with work.open() as archive:
             out["runs"] = archive.runs(limit=20)

@@ -136,8 +136,9 @@ def screenshot_crawls(tmp_path_factory):
         work = CrawlWorkspace(root, replica.url)
         args = {"sections": "releases", "max_pages": 1, "related_depth": 0, "screenshots": 1}
         assert work.crawl("news", render="auto", **args) == 0, work.logs[-1][-3000:]
-        # unchanged: -a screenshots=1 (= new) renders nothing the archive already holds
-        assert work.crawl("news", render="auto", **args) == 0, work.logs[-1][-3000:]
+        # unchanged, each page downloaded and parsed again (not a 304): -a screenshots=1
+        # (= new) renders nothing the archive already holds
+        assert work.crawl("news", render="auto", refetch=1, **args) == 0, work.logs[-1][-3000:]
         replica.set_epoch(1)
         assert work.crawl("news", render="auto", **args) == 0, work.logs[-1][-3000:]
     return work

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -13,6 +16,22 @@ from sqlalchemy.engine import Connection
 
 VERSION_TABLE = "schema_info"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# alembic logs each of its plugins at INFO whenever it starts: noise in every crawl's log.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+@contextmanager
+def _quiet_alembic() -> Iterator[None]:
+    """No "Context impl SQLiteImpl." lines for a mere look at the revision (an upgrade keeps its
+    "Running upgrade ..." lines)."""
+    log = logging.getLogger("alembic.runtime.migration")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -42,8 +61,9 @@ def known_revisions() -> list[str]:
 
 def current_revision(connection: Connection) -> str | None:
     """The revision recorded in the database, None when it has none."""
-    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-    return context.get_current_revision()
+    with _quiet_alembic():
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
 
 
 def table_names(connection: Connection) -> list[str]:

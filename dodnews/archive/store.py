@@ -372,20 +372,19 @@ class Archive:
             rows = conn.execute(select(articles).order_by(articles.c.article_id)).all()
         return [article_record(r) for r in rows]
 
-    def conditional_headers(self, article_id: int) -> dict[str, str]:
-        """If-None-Match / If-Modified-Since for a re-capture, from the latest validators."""
+    def validators(self) -> dict[int, tuple[str | None, str | None, str | None]]:
+        """(ETag, Last-Modified, body digest) by article id, for every article that has any:
+        what conditional re-captures are checked against (three columns, not whole records)."""
+        query = select(
+            articles.c.article_id, articles.c.etag, articles.c.last_modified, articles.c.body_digest
+        )
         with self._reading() as conn:
-            row = conn.execute(
-                select(articles.c.etag, articles.c.last_modified).where(
-                    articles.c.article_id == article_id
-                )
-            ).first()
-        headers: dict[str, str] = {}
-        if row is not None and row.etag:
-            headers["If-None-Match"] = row.etag
-        if row is not None and row.last_modified:
-            headers["If-Modified-Since"] = row.last_modified
-        return headers
+            rows = conn.execute(query).all()
+        return {
+            row.article_id: (row.etag, row.last_modified, row.body_digest)
+            for row in rows
+            if row.etag or row.last_modified or row.body_digest
+        }
 
     def changes(
         self,

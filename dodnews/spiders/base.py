@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 
 from dodnews import signals as dodnews_signals
-from dodnews.items import Capture
+from dodnews.items import OUTCOME_NOT_MODIFIED, Capture
 from dodnews.site import article_id_from_url, is_site_host, map_to_base
 from dodnews.spiders.capturing import apply_read, capture_from_failure, classify_response
 from dodnews.spiders.options import is_loopback_url
+from dodnews.spiders.revalidation import ArchiveView, Validators
+from dodnews.warc import page_digests
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -54,6 +56,10 @@ class CaptureSpider(scrapy.Spider):
     related_depth: int = 0
     renderer: Any = None  # dodnews.rendering.Renderer when the crawl may use the browser
     extraction: Any = None  # dodnews.extraction_pool.ExtractionPool, set up when the crawl opens
+    # Read the archive's validators when the crawl opens, to revalidate the articles it knows
+    # (the news spider, unless -a refetch=1; the recheck sets its own from the due articles).
+    revalidates_known: bool = False
+    archive_view: ArchiveView | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -91,7 +97,21 @@ class CaptureSpider(scrapy.Spider):
         workers = crawler.settings.getint("DODNEWS_EXTRACT_WORKERS", 0)
         spider.extraction = ExtractionPool(workers, crawler, heap_mb=heap_mb)
         crawler.signals.connect(spider.stop_extraction, signal=signals.spider_closed)
+        crawler.signals.connect(spider.open_archive_view, signal=signals.spider_opened)
+        crawler.signals.connect(spider.close_archive_view, signal=signals.spider_closed)
         return spider
+
+    def open_archive_view(self) -> None:
+        """When the crawl opens (the archive pipeline has opened, created or checked the archive
+        already): the validators of every article the archive knows, if this spider wants them."""
+        self.archive_view = ArchiveView(self.crawler.settings.get("DODNEWS_ARCHIVE") or None)
+        if self.revalidates_known:
+            self.revalidate = self.archive_view.validators()
+            self.crawler.stats.set_value("dodnews/revalidate/known", len(self.revalidate))
+
+    def close_archive_view(self) -> None:
+        if self.archive_view is not None:
+            self.archive_view.close()
 
     def extractor(self) -> Any:
         """The ExtractionPool (one that runs in process for a spider built without a crawler)."""
@@ -111,6 +131,8 @@ class CaptureSpider(scrapy.Spider):
         self._depth: dict[int, int] = {}
         # related links of articles captured at depth > 0, in case they turn up nearer later
         self._related: dict[int, list[tuple[str, int]]] = {}
+        # article id -> what the archive holds of it, for a conditional re-capture
+        self.revalidate: dict[int, Validators] = {}
 
     def site_url(self, url: str) -> str:
         """A real-site URL as this crawl fetches it (mapped onto base_url for the replica)."""
@@ -142,7 +164,8 @@ class CaptureSpider(scrapy.Spider):
         headers: dict[str, str] | None = None,
         **meta: Any,
     ) -> Iterator[scrapy.Request]:
-        """The request for an article not requested yet in this run.
+        """The request for an article not requested yet in this run; conditional (and its body
+        digest checked before parsing) when the archive holds the article (`self.revalidate`).
 
         An article already captured at a greater depth (reached through related stories before
         its listing entry) has its own related stories followed again from the nearer depth, so
@@ -161,6 +184,10 @@ class CaptureSpider(scrapy.Spider):
                     yield from self._follow_related(links, depth)
             return
         self._depth[article_id] = depth
+        validators = self.revalidate.get(article_id)
+        if validators is not None:
+            headers = {**validators.headers(), **(headers or {})}
+            meta.setdefault("dodnews_digest", validators.body_digest)
         yield scrapy.Request(
             self.site_url(url),
             callback=self.parse_article,
@@ -194,10 +221,26 @@ class CaptureSpider(scrapy.Spider):
 
     async def read_page(self, response: Response, capture: Capture) -> None:
         """Extract the page and work out its digests (in a worker when there are any), and tell
-        the WARC writer the page's content digest."""
-        read = await self.extractor().read(response.body, capture.final_url or "")
-        self.note_content(response, capture.article_id, read.content)
-        apply_read(capture, read)
+        the WARC writer the page's content digest.
+
+        A re-capture whose page is the archived one (the site ignored the conditional request;
+        byte for byte, or per-request tokens aside) is recorded not-modified without parsing.
+        """
+        extraction = self.extractor()
+        known = response.meta.get("dodnews_digest")
+        if not known:
+            read = await extraction.read(response.body, capture.final_url or "")
+            self.note_content(response, capture.article_id, read.content)
+            apply_read(capture, read)
+            return
+        content = await extraction.run(page_digests, response.body)
+        same_as = self.note_content(response, capture.article_id, content)
+        if known in (same_as, content[1]):
+            capture.body_digest = content[1]
+            capture.outcome = OUTCOME_NOT_MODIFIED
+            self.crawler.stats.inc_value(f"dodnews/{self.name}/same_digest")
+            return
+        apply_read(capture, await extraction.read(response.body, capture.final_url or "", content))
 
     def note_content(
         self, response: Response, article_id: int, content: tuple[str, str]
@@ -224,14 +267,26 @@ class CaptureSpider(scrapy.Spider):
                 return
             capture = self.renderer.finish_article(response, capture)
         yield from self.emit(capture)
-        if capture.article is None or not capture.article.related:
+        if capture.article is not None:
+            related = capture.article.related
+        elif capture.outcome == OUTCOME_NOT_MODIFIED and self.related_depth > 0:
+            related = self.stored_related(capture.article_id)  # the page was not parsed
+        else:
+            return
+        if not related:
             return
         depth = response.meta.get("dodnews_depth", 0)
         depth = min(depth, self._depth.get(capture.article_id, depth))
-        links = [(link.url, link.article_id) for link in capture.article.related]
+        links = [(link.url, link.article_id) for link in related]
         if depth > 0:
             self._related[capture.article_id] = links
         yield from self._follow_related(links, depth)
+
+    def stored_related(self, article_id: int) -> list[Any]:
+        """The related stories of the version the archive holds (for a not-modified page)."""
+        if self.archive_view is None:
+            return []
+        return self.archive_view.related(article_id)
 
     def article_failed(self, failure: Failure) -> Iterator[Capture]:
         request = failure.request  # type: ignore[attr-defined]

@@ -42,6 +42,7 @@ class NewsSpider(CaptureSpider):
         spider.opts = opts
         spider.base_url = opts.base_url
         spider.related_depth = opts.related_depth
+        spider.revalidates_known = not opts.refetch
         spider.renderer = renderer_for(spider, crawler, opts.render, opts.screenshots)
         return spider
 

@@ -119,6 +119,7 @@ class CrawlOptions:
     screenshots: str = "off"  # off | new (content the archive lacks) | all
     rss_max: int = 100
     site: str | None = None  # the site profile (-a site= or DODNEWS_SITE); None = the default
+    refetch: bool = False  # download and parse known articles again (no conditional requests)
 
     @classmethod
     def parse(cls, args: dict[str, Any], settings: Any = None) -> CrawlOptions:
@@ -135,6 +136,7 @@ class CrawlOptions:
             "rss_max",
             "screenshots",
             "site",
+            "refetch",
         }
         unknown = sorted(set(args) - known - {"_job"})
         if unknown:
@@ -154,6 +156,7 @@ class CrawlOptions:
             render=str(args.get("render", "auto")).strip().lower(),
             screenshots=parse_screenshots(args.get("screenshots", "0")),
             rss_max=parse_int("rss_max", args.get("rss_max", 100), minimum=1),
+            refetch=parse_bool("refetch", args.get("refetch", "0")),
         )
         if opts.render not in ("auto", "always", "never"):
             raise UserError(f"-a render: expected auto, always or never, got {opts.render!r}")

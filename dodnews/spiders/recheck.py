@@ -19,10 +19,8 @@ import scrapy
 from dodnews.due import parse_policy, parse_time
 from dodnews.errors import UserError
 from dodnews.extract import extract_listing
-from dodnews.items import OUTCOME_NOT_MODIFIED, Capture
 from dodnews.site import canonical_url, listing_url, to_real_url
 from dodnews.spiders.base import CaptureSpider
-from dodnews.spiders.capturing import apply_read
 from dodnews.spiders.options import (
     parse_base_url,
     parse_bool,
@@ -30,7 +28,7 @@ from dodnews.spiders.options import (
     parse_sections,
     parse_site,
 )
-from dodnews.warc import page_digests
+from dodnews.spiders.revalidation import validators_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -136,26 +134,19 @@ class RecheckSpider(CaptureSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         chosen = self.due_articles()
+        if not self.opts["refetch"]:
+            self.revalidate = validators_of(chosen)
         self.logger.info("Re-capturing %d archived articles", len(chosen))
         for record in chosen:
             url = record.url or canonical_url(
                 record.article_id, record.section or "news-stories", ""
             )
-            headers = {"Cache-Control": "max-age=0"}
-            digest = None
-            if not self.opts["refetch"]:
-                if record.etag:
-                    headers["If-None-Match"] = record.etag
-                if record.last_modified:
-                    headers["If-Modified-Since"] = record.last_modified
-                digest = record.body_digest
             request = self.article_request(
                 url,
                 0,
                 source="recheck",
                 article_id=record.article_id,
-                headers=headers,
-                dodnews_digest=digest,
+                headers={"Cache-Control": "max-age=0"},
             )
             if request is not None:
                 yield request
@@ -170,23 +161,6 @@ class RecheckSpider(CaptureSpider):
                         "handle_httpstatus_list": LISTING_STATUSES,
                     },
                 )
-
-    async def read_page(self, response: Response, capture: Capture) -> None:
-        """A re-capture whose page is the archived one (the site ignored the conditional request;
-        byte for byte, or per-request tokens aside) is recorded not-modified without parsing."""
-        known = response.meta.get("dodnews_digest")
-        if response.meta.get("dodnews_source") != "recheck" or not known:
-            await super().read_page(response, capture)
-            return
-        extraction = self.extractor()
-        content = await extraction.run(page_digests, response.body)
-        same_as = self.note_content(response, capture.article_id, content)
-        if known in (same_as, content[1]):
-            capture.body_digest = content[1]
-            capture.outcome = OUTCOME_NOT_MODIFIED
-            self.crawler.stats.inc_value("dodnews/recheck/same_digest")
-            return
-        apply_read(capture, await extraction.read(response.body, capture.final_url or "", content))
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if response.status >= 400:

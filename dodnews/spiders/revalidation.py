@@ -1,0 +1,75 @@
+"""Re-captures of archived articles: what the archive holds to revalidate them with.
+
+A request for an article the archive knows carries its stored ETag / Last-Modified, and the
+capture the body digest of the page the archive holds, so that an unchanged page costs a 304, or
+at least no parsing (see CaptureSpider.read_page). A page that answered "not modified" was not
+parsed: its related stories are those of the version the archive holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dodnews.archive import Archive
+    from dodnews.archive.records import ArticleRecord
+    from dodnews.items import RelatedLink
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a conditional re-capture of one article is checked against."""
+
+    etag: str | None
+    last_modified: str | None
+    body_digest: str | None
+
+    def headers(self) -> dict[str, str]:
+        """The conditional request headers (and no cached copy from anyone on the way)."""
+        headers = {"Cache-Control": "max-age=0"}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+def validators_of(records: Iterable[ArticleRecord]) -> dict[int, Validators]:
+    """Validators by article id, for the archived articles that have any."""
+    return {
+        record.article_id: Validators(record.etag, record.last_modified, record.body_digest)
+        for record in records
+        if record.etag or record.last_modified or record.body_digest
+    }
+
+
+class ArchiveView:
+    """A crawl's read-only look at the archive: validators when it opens, the stored related
+    stories of pages that answered "not modified" as it goes."""
+
+    def __init__(self, archive_url: str | None) -> None:
+        self.archive_url = archive_url
+        self._archive: Archive | None = None
+
+    def _open(self) -> Archive:
+        if self._archive is None:
+            from dodnews.archive import Archive
+
+            self._archive = Archive.open(self.archive_url)
+        return self._archive
+
+    def validators(self) -> dict[int, Validators]:
+        """Every archived article's validators, by id."""
+        return {key: Validators(*value) for key, value in self._open().validators().items()}
+
+    def related(self, article_id: int) -> list[RelatedLink]:
+        """The related stories of the article's current version ([] when it has none)."""
+        version = self._open().latest_version(article_id)
+        return list(version.article.related) if version is not None else []
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None

@@ -1,0 +1,96 @@
+"""`scrapy crawl news` re-captures the articles the archive knows with conditional requests.
+
+Two archives crawl the same replica through the same epochs: one as news does by default (known
+articles revalidated), one with `-a refetch=1` (every page downloaded and parsed). They must find
+the same articles and the same changes; the first must get there with 304s and small WARC records.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dodnews.replica.testing import ReplicaProcess
+from tests.crawl_support import CrawlWorkspace
+
+# one section: some articles are found only through related stories
+PLAIN = {"render": "never", "sections": "news-stories"}
+
+
+def stat(log: str, name: str) -> int:
+    match = re.search(rf"'{re.escape(name)}': (\d+)", log)
+    return int(match.group(1)) if match else 0
+
+
+def changes_by_article(work: CrawlWorkspace) -> dict[int, list[str]]:
+    with work.open() as archive:
+        found: dict[int, list[str]] = {}
+        for change in archive.changes():
+            found.setdefault(change.article_id, []).extend(change.kinds)
+    return {article_id: sorted(kinds) for article_id, kinds in found.items()}
+
+
+@pytest.fixture(scope="module")
+def crawls(tmp_path_factory):
+    root = tmp_path_factory.mktemp("revalidation")
+    out: dict[str, object] = {}
+    with ReplicaProcess(epoch=0) as replica:
+        conditional = CrawlWorkspace(root / "conditional", replica.url)
+        refetching = CrawlWorkspace(root / "refetch", replica.url)
+        for work in (conditional, refetching):
+            work.root.mkdir()
+            assert work.crawl(**PLAIN) == 0, work.logs[-1][-3000:]
+        out["first"] = (conditional.last_run_captures(), conditional.logs[-1])
+
+        assert conditional.crawl(**PLAIN) == 0, conditional.logs[-1][-3000:]
+        out["again"] = (conditional.last_run_captures(), conditional.logs[-1])
+
+        replica.admin("conditional", ignore=1)
+        assert conditional.crawl(**PLAIN) == 0, conditional.logs[-1][-3000:]
+        out["ignored"] = (conditional.last_run_captures(), conditional.logs[-1])
+        replica.admin("conditional", ignore=0)
+
+        replica.set_epoch(1)
+        assert conditional.crawl(**PLAIN) == 0, conditional.logs[-1][-3000:]
+        out["epoch1"] = (conditional.last_run_captures(), conditional.logs[-1])
+        assert refetching.crawl(refetch=1, **PLAIN) == 0, refetching.logs[-1][-3000:]
+        out["epoch1_refetch"] = (refetching.last_run_captures(), refetching.logs[-1])
+    out["changes"] = (changes_by_article(conditional), changes_by_article(refetching))
+    return out
+
+
+def test_a_second_crawl_revalidates_every_known_article_and_follows_stored_related(crawls):
+    first, first_log = crawls["first"]
+    again, log = crawls["again"]
+    assert first and {r.outcome for r in first} == {"ok"}
+    assert stat(first_log, "dodnews/listing/entries") < len(first)  # related stories followed
+    # the same articles, the ones found through related stories included, all answered 304
+    assert sorted(r.article_id for r in again) == sorted(r.article_id for r in first)
+    assert {(r.outcome, r.status) for r in again} == {("not-modified", 304)}
+    assert stat(log, "dodnews/revalidate/known") == len(first)
+    assert stat(log, "dodnews/captures/ok") == 0  # nothing downloaded whole, nothing parsed
+    # a revisit record per article instead of the page again; whole records for listings only
+    assert stat(log, "dodnews/warc/revisit") >= len(again)
+    others = stat(log, "dodnews/listing/ok") + stat(log, "downloader/response_status_count/301")
+    assert 0 < stat(log, "dodnews/warc/response") <= others + 1  # and robots.txt
+
+
+def test_pages_resent_whole_are_recognized_by_digest_without_parsing(crawls):
+    rows, log = crawls["ignored"]
+    assert {(r.outcome, r.status) for r in rows} == {("not-modified", 200)}
+    assert stat(log, "dodnews/news/same_digest") == len(rows)
+
+
+def test_conditional_crawls_find_the_same_articles_and_changes_as_refetching(crawls):
+    rows, log = crawls["epoch1"]
+    refetched, refetch_log = crawls["epoch1_refetch"]
+    assert sorted(r.article_id for r in rows) == sorted(r.article_id for r in refetched)
+    assert stat(refetch_log, "downloader/response_status_count/304") == 0
+    assert {r.outcome for r in refetched} <= {"ok", "gone"}
+    outcomes = {r.outcome for r in rows}
+    assert "not-modified" in outcomes and "ok" in outcomes  # unchanged ones cost a 304
+    not_modified = [r for r in rows if r.outcome == "not-modified"]
+    assert stat(log, "downloader/response_status_count/304") == len(not_modified)
+    with_changes, refetch_changes = crawls["changes"]
+    assert with_changes and with_changes == refetch_changes
