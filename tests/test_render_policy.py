@@ -52,6 +52,10 @@ def test_options_default_to_auto_and_check_values() -> None:
     assert CrawlOptions.parse({"screenshots": "1"}).screenshots == "new"
     assert CrawlOptions.parse({"screenshots": "all"}).screenshots == "all"
     assert CrawlOptions.parse({"screenshots": "0"}).screenshots == "off"
+    # known articles are revalidated (304s) unless every page is wanted
+    assert CrawlOptions.parse({"screenshots": "1"}).revalidates_known
+    assert not CrawlOptions.parse({"screenshots": "all"}).revalidates_known
+    assert not CrawlOptions.parse({"refetch": "1"}).revalidates_known
     with pytest.raises(UserError, match="render"):
         CrawlOptions.parse({"render": "sometimes"})
     with pytest.raises(UserError, match="screenshots"):

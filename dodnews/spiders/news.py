@@ -42,7 +42,7 @@ class NewsSpider(CaptureSpider):
         spider.opts = opts
         spider.base_url = opts.base_url
         spider.related_depth = opts.related_depth
-        spider.revalidates_known = not opts.refetch
+        spider.revalidates_known = opts.revalidates_known
         spider.renderer = renderer_for(spider, crawler, opts.render, opts.screenshots)
         return spider
 

@@ -121,6 +121,12 @@ class CrawlOptions:
     site: str | None = None  # the site profile (-a site= or DODNEWS_SITE); None = the default
     refetch: bool = False  # download and parse known articles again (no conditional requests)
 
+    @property
+    def revalidates_known(self) -> bool:
+        """Conditional requests for the articles the archive holds, unless -a refetch=1 or
+        -a screenshots=all (a screenshot of every capture needs every page: a 304 has none)."""
+        return not (self.refetch or self.screenshots == "all")
+
     @classmethod
     def parse(cls, args: dict[str, Any], settings: Any = None) -> CrawlOptions:
         """Checked options; `settings` (Scrapy's) may carry DODNEWS_SITE."""
