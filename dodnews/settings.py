@@ -96,6 +96,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "dodnews.extensions.CrawlProgress": 500,
+    "dodnews.jobdir.JobDirGuard": 0,  # JOBDIR crawls only: resume, start over, or refuse
 }
 
 # Code-executing and debugging servers stay off.

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import zlib
+from contextlib import closing
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -27,6 +28,7 @@ from dodnews.archive import Archive, inspect_archive, migrate
 from dodnews.archive.schema import captures, versions
 from dodnews.crawling import crawl_command, crawl_env
 from dodnews.items import OUTCOME_OK, Article, Capture
+from dodnews.jobdir import STATE_NAME, read_state
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace
 from tests.test_archive_schema import make_rev1_archive
@@ -51,7 +53,10 @@ def wait_for(predicate, timeout: float = 30.0, step: float = 0.05) -> None:
 
 def count_rows(path: Path, table: str) -> int:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+        # closed, not just committed (a `with` on the connection leaves it open): a connection
+        # left open here keeps a stale map of the WAL index once a crawl removes the -shm file,
+        # and later ones in this process then read the archive as "malformed"
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as conn:
             return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     except sqlite3.Error:
         return 0
@@ -147,6 +152,77 @@ def test_jobdir_crawl_stopped_with_sigint_resumes(tmp_path: Path, slow_replica) 
         assert stats["articles"] == 33
         # The resumed run fetched only what the first left: no article captured twice.
         assert stats["captures"] == 33
+
+
+@pytest.fixture(scope="module")
+def bigger_replica():
+    # Enough pages that Scrapy's seen set reaches the disk before the kill (it buffers ~200).
+    with ReplicaProcess(epoch=0, latency_ms=20, articles=400, seed=3) as replica:
+        yield replica
+
+
+def test_jobdir_crawl_killed_with_kill_9_starts_over_and_a_finished_job_too(
+    tmp_path: Path, bigger_replica
+) -> None:
+    """Scrapy saves its queue only on a clean stop: resumed after kill -9, a job would skip
+    what was queued or in flight. dodnews starts such a job over instead."""
+    work = CrawlWorkspace(tmp_path, bigger_replica.url)
+    db = tmp_path / "archive.sqlite"
+    jobdir = tmp_path / "jobs" / "news"
+    total = bigger_replica.state()["articles"]
+    proc = start_crawl(work, JOBDIR=str(jobdir))
+    wait_for(lambda: count_rows(db, "captures") >= 250 or proc.poll() is not None, timeout=60)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    with work.open() as archive:
+        before = archive.stats()["articles"]
+    assert 250 <= before < total, "the kill did not land in the middle of the crawl"
+    assert read_state(jobdir)["state"] == "running"  # it could not say it stopped
+
+    proc = start_crawl(work, JOBDIR=str(jobdir))
+    assert proc.wait(120) == 0, Path(work.logs[-1]).read_text()[-3000:]
+    log = Path(work.logs[-1]).read_text()
+    assert "was killed before it could save its queue: starting the job over" in log
+    with work.open() as archive:
+        assert archive.verify(work.warc) == []
+        assert archive.stats()["articles"] == total
+        rows = _last_run_outcomes(archive)
+    # what the killed crawl had archived costs a 304; the rest is captured now
+    assert rows.count("not-modified") == before and rows.count("ok") == total - before
+    assert read_state(jobdir)["reason"] == "finished"
+
+    # The same command again: the job had finished, so it starts over (instead of fetching
+    # nothing, every request being in Scrapy's seen set).
+    proc = start_crawl(work, JOBDIR=str(jobdir))
+    assert proc.wait(120) == 0, Path(work.logs[-1]).read_text()[-3000:]
+    assert "had finished: starting it over" in Path(work.logs[-1]).read_text()
+    with work.open() as archive:
+        assert _last_run_outcomes(archive) == ["not-modified"] * total
+
+
+def _last_run_outcomes(archive: Archive) -> list[str]:
+    run_id = archive.runs(limit=1)[0].id
+    with archive.engine.connect() as conn:
+        query = select(captures.c.outcome).where(captures.c.run_id == run_id)
+        return [row.outcome for row in conn.execute(query)]
+
+
+def test_a_jobdir_another_crawl_is_running_in_is_refused(tmp_path: Path) -> None:
+    jobdir = tmp_path / "job"
+    jobdir.mkdir()
+    state = {"state": "running", "host": socket.gethostname(), "pid": os.getpid()}
+    (jobdir / STATE_NAME).write_text(json.dumps(state))
+    (jobdir / "requests.seen").write_text("kept\n")
+    argv = crawl_command("news", {"base_url": "http://127.0.0.1:9"}, {"JOBDIR": str(jobdir)})
+    done = subprocess.run(
+        argv, env=crawl_env(f"sqlite:///{tmp_path / 'a.sqlite'}"), capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"scrapy crawl: error: JOBDIR {jobdir} belongs to a crawl that is still running "
+        f"(pid {os.getpid()}); one crawl per job directory"
+    ]
+    assert (jobdir / "requests.seen").read_text() == "kept\n"  # the other crawl's state stays
 
 
 # -- kill -9 during report writing -------------------------------------------------------------

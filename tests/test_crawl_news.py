@@ -11,6 +11,7 @@ import json
 import re
 import sqlite3
 from collections import Counter
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def clean_faults(replica):
 
 
 def captures(work: CrawlWorkspace) -> list[dict[str, Any]]:
-    with sqlite3.connect(work.root / "archive.sqlite") as db:
+    with closing(sqlite3.connect(work.root / "archive.sqlite")) as db:
         db.row_factory = sqlite3.Row
         rows = db.execute(
             "SELECT article_id, outcome, status, requested_url, final_url, redirects, error "
