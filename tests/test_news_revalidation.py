@@ -94,3 +94,53 @@ def test_conditional_crawls_find_the_same_articles_and_changes_as_refetching(cra
     assert stat(log, "downloader/response_status_count/304") == len(not_modified)
     with_changes, refetch_changes = crawls["changes"]
     assert with_changes and with_changes == refetch_changes
+
+
+def test_archive_view_reads_validators_and_related_and_never_creates_an_archive(tmp_path):
+    from dodnews.archive import Archive
+    from dodnews.items import OUTCOME_OK, Article, Capture, RelatedLink
+    from dodnews.spiders.revalidation import ArchiveView, Validators
+
+    missing = tmp_path / "none" / "archive.sqlite"
+    view = ArchiveView(f"sqlite:///{missing}")
+    assert view.validators() == {} and view.related(7) == []
+    assert not missing.parent.exists()  # a crawl without the archive pipeline creates nothing
+
+    url = "https://www.war.gov/News/Releases/Release/Article/4301001/harbor-survey/"
+    article = Article(
+        article_id=4301001,
+        url=url,
+        section="releases",
+        title="Survey Ship Maps Harbor Approaches",
+        published="2025-09-02T09:00:00-04:00",
+        paragraphs=["A survey ship charted the approaches to the harbor over five nights."],
+        related=[RelatedLink(4301002, "Dredging Starts", url.replace("4301001", "4301002"))],
+    )
+    with Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+        archive.record_capture(
+            Capture(
+                article_id=4301001,
+                requested_url=url,
+                fetched_at="2025-09-03T12:00:00Z",
+                outcome=OUTCOME_OK,
+                status=200,
+                article=article,
+                headers={"ETag": '"v1"', "Last-Modified": "Tue, 02 Sep 2025 13:00:00 GMT"},
+                body_digest="sha256:" + "0" * 64,
+            )
+        )
+    view = ArchiveView(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    try:
+        (validators,) = view.validators().values()
+        assert validators == Validators(
+            '"v1"', "Tue, 02 Sep 2025 13:00:00 GMT", "sha256:" + "0" * 64
+        )
+        assert validators.headers() == {
+            "Cache-Control": "max-age=0",
+            "If-None-Match": '"v1"',
+            "If-Modified-Since": "Tue, 02 Sep 2025 13:00:00 GMT",
+        }
+        assert [link.article_id for link in view.related(4301001)] == [4301002]
+        assert view.related(4309999) == []
+    finally:
+        view.close()

@@ -8,14 +8,19 @@ parsed: its related stories are those of the version the archive holds.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from dodnews.errors import UserError
 
 if TYPE_CHECKING:
     from dodnews.archive import Archive
     from dodnews.archive.records import ArticleRecord
     from dodnews.items import RelatedLink
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,21 +57,32 @@ class ArchiveView:
     def __init__(self, archive_url: str | None) -> None:
         self.archive_url = archive_url
         self._archive: Archive | None = None
+        self._unavailable = False
 
-    def _open(self) -> Archive:
-        if self._archive is None:
+    def _open(self) -> Archive | None:
+        """The archive, or None when there is none to read (never created here: a crawl without
+        the archive pipeline simply downloads everything)."""
+        if self._archive is None and not self._unavailable:
             from dodnews.archive import Archive
 
-            self._archive = Archive.open(self.archive_url)
+            try:
+                self._archive = Archive.open(self.archive_url, create=False)
+            except UserError as exc:
+                logger.warning("No conditional requests: %s", exc)
+                self._unavailable = True
         return self._archive
 
     def validators(self) -> dict[int, Validators]:
         """Every archived article's validators, by id."""
-        return {key: Validators(*value) for key, value in self._open().validators().items()}
+        archive = self._open()
+        if archive is None:
+            return {}
+        return {key: Validators(*value) for key, value in archive.validators().items()}
 
     def related(self, article_id: int) -> list[RelatedLink]:
         """The related stories of the article's current version ([] when it has none)."""
-        version = self._open().latest_version(article_id)
+        archive = self._open()
+        version = archive.latest_version(article_id) if archive is not None else None
         return list(version.article.related) if version is not None else []
 
     def close(self) -> None:
