@@ -162,6 +162,7 @@ class WarcCaptureMiddleware:
 
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.page_content, signal=dodnews_signals.page_content)
+        crawler.signals.connect(self.writer.sync, signal=dodnews_signals.archive_writing)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:

@@ -109,6 +109,8 @@ class ArchivePipeline(_Stage):
             # Nothing buffered: requests handled since the last flush (listing pages) are settled.
             self.crawler.signals.send_catch_log(dodnews_signals.captures_archived, count=0)
             return
+        # the WARC records the captures point at go to disk before the captures are committed
+        self.crawler.signals.send_catch_log(dodnews_signals.archive_writing)
         try:
             results = self.archive.record_captures(batch, run_id=self.run_id)
         except Exception:

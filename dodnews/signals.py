@@ -4,6 +4,9 @@ from __future__ import annotations
 
 # The archive pipeline opened; kwargs: batch_size (1 = every capture is written as it comes).
 archive_opened = object()
+# The archive pipeline is about to write a batch of captures: what they point at (WARC records)
+# must be on disk first. No kwargs.
+archive_writing = object()
 # A batch of captures reached the archive (or failed for good, which fails the run): every
 # capture that entered the pipelines before this signal is settled. kwargs: count.
 captures_archived = object()

@@ -29,6 +29,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from dodnews import __version__
+from dodnews.warc_repair import mark_closed, mark_open, repair_torn_files
 
 HOP_BY_HOP = {
     "connection",
@@ -115,9 +116,11 @@ class RotatingWarcWriter:
         self._serial = 0
         self._index_path = self.directory / f"{prefix}-digests.json"
         # key (article or URL) -> [payload digest, record id, warc date, content digest, body
-        # digest, URL] of the last full response; the content and body digests stay those of the
-        # first page of an unchanged run of pages.
+        # digest, URL] of the last full response; the content and body digests are those of the
+        # latest page noted (note_content).
         self._last: dict[str, list[str]] = self._load_index()
+        # files a killed crawl left with a torn last record are cut back to whole records
+        repair_torn_files(self.directory)
 
     def _load_index(self) -> dict[str, list[str]]:
         try:
@@ -137,6 +140,7 @@ class RotatingWarcWriter:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
         self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{os.getpid()}.warc.gz"
         self._file = open(self.directory / self._name, "ab")  # noqa: SIM115 - kept open
+        mark_open(self.directory / self._name)
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = {
             "software": f"dodnews/{__version__} (warcio)",
@@ -253,9 +257,18 @@ class RotatingWarcWriter:
         writer.write_record(record)
         return WarcRef(self._name, record.rec_headers.get_header("WARC-Record-ID"))
 
+    def sync(self) -> None:
+        """Put every record written so far on disk (flushed and fsynced): called before the
+        archive commits captures that point at them, so that a committed capture's record
+        survives a kill -9 or a power cut."""
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+
     def close_file(self) -> None:
         if self._file is not None:
             self._file.close()
+            mark_closed(self.directory / self._name)
         self._file = None
         self._writer = None
 

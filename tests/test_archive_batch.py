@@ -244,6 +244,23 @@ def test_pipeline_buffers_flushes_by_size_and_at_close(tmp_path: Path) -> None:
     assert stats.get_value("dodnews/changes") == 1
 
 
+def test_pipeline_puts_the_warc_on_disk_before_each_batch_is_committed(tmp_path: Path) -> None:
+    from dodnews import signals as dodnews_signals
+
+    pipeline = open_pipeline(tmp_path, DODNEWS_ARCHIVE_BATCH=2)
+    run(pipeline.open_spider())
+    seen: list[int] = []  # captures in the archive each time the WARC is told to sync
+
+    def sync() -> None:
+        seen.append(pipeline.archive.stats()["captures"])
+
+    pipeline.crawler.signals.connect(sync, signal=dodnews_signals.archive_writing)
+    for hour in range(3):
+        pipeline.process_item(make_capture((hour, OUTCOME_OK, 0, hour)))
+    run(pipeline.close_spider())
+    assert seen == [0, 2]  # before the first batch, before the last one
+
+
 def test_pipeline_isolates_a_capture_that_cannot_be_archived(tmp_path: Path, caplog) -> None:
     pipeline = open_pipeline(tmp_path, DODNEWS_ARCHIVE_BATCH=10)
     run(pipeline.open_spider())

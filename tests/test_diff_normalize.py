@@ -150,6 +150,9 @@ def test_significance_combines_weights():
     assert score([Change("correction_changed", "corrections", "x", None)])[1] == [
         "correction removed"
     ]
+    # many heavy changes approach 1 but never reach it (1 - 0.4**9 rounds to 1.0 at 3 decimals)
+    many = [Change("figure_changed", "title", "1", "2")] * 9
+    assert score(many)[0] == 0.999
 
 
 def test_align_wholesale_edit_of_long_contract_list():

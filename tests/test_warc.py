@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
+import os
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from dodnews.warc import RotatingWarcWriter, content_digest, decoded_body, page_digests
+from dodnews.warc_repair import OPEN_SUFFIX, TORN_SUFFIX, mark_open
 
 WARCIO_CLI = "import sys; from warcio.cli import main; sys.exit(main())"
 PAGE = b"<html><body><h1 class='maintitle'>Harbor Pilots Train on New Tugs</h1></body></html>"
@@ -138,3 +142,53 @@ def test_content_digest_ignores_view_state_and_304s_become_not_modified_revisits
         revisit = records[not_modified.record_id].rec_headers
     assert revisit.get_header("WARC-Profile").endswith("/revisit/server-not-modified")
     assert revisit.get_header("WARC-Refers-To") == third.record_id
+
+
+def _records(path) -> list[str]:
+    """Every record's type, reading the whole file (raises on a torn record)."""
+    with open(path, "rb") as fh:
+        return [record.rec_type for record in ArchiveIterator(fh)]
+
+
+def test_each_record_is_on_disk_once_written(tmp_path):
+    """warcio flushes every record: a kill -9 can tear only the record being written."""
+    writer = RotatingWarcWriter(tmp_path)
+    url = "https://www.war.gov/News/Article/8/"
+    writer.write(url, "GET", "/", [], "200 OK", "HTTP/1.1", [], b"<html>short page</html>")
+    (path,) = tmp_path.glob("*.warc.gz")
+    assert _records(path) == ["warcinfo", "response", "request"]  # read by another handle
+    writer.sync()  # and fsynced before the archive commits a batch (see the pipeline test)
+    writer.close()
+
+
+def test_a_file_a_killed_writer_left_torn_is_cut_back_to_whole_records(tmp_path):
+    url = "https://www.war.gov/News/Article/9/"
+    writer = RotatingWarcWriter(tmp_path)
+    for n in range(3):
+        writer.write(url, "GET", "/", [], "200 OK", "HTTP/1.1", [], _page(f"t{n}"))
+    writer.sync()
+    (path,) = tmp_path.glob("*.warc.gz")
+    whole = path.read_bytes()
+    marker = path.with_name(path.name + OPEN_SUFFIX)
+    assert marker.exists()
+    # The writer is killed: its file ends halfway through a record, and the marker stays.
+    torn = gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\n" + os.urandom(5000))[:700]
+    with open(path, "ab") as fh:
+        fh.write(torn)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    marker.write_text(json.dumps({"host": socket.gethostname(), "pid": dead.pid}))
+
+    live_other = tmp_path / "other.warc.gz"
+    live_other.write_bytes(torn)  # a file a live writer (this process) has open: left alone
+    mark_open(live_other)
+
+    RotatingWarcWriter(tmp_path).close()  # the next crawl's writer
+    assert path.read_bytes() == whole
+    assert _records(path) == ["warcinfo"] + ["response", "request"] * 3
+    assert path.with_name(path.name + TORN_SUFFIX).read_bytes() == torn
+    assert not marker.exists()
+    assert live_other.read_bytes() == torn
+    assert live_other.with_name(live_other.name + OPEN_SUFFIX).exists()
+    writer.close()
+    assert not marker.exists()

@@ -30,6 +30,7 @@ from collections import Counter
 
 from dodnews.diffing.model import Change
 
+MAX_SCORE = 0.999
 WEIGHTS: dict[str, float] = {
     "figure_changed": 0.6,
     "correction_added": 0.6,
@@ -112,4 +113,5 @@ def score(changes: list[Change]) -> tuple[float, list[str]]:
         if change.kind == "figure_changed":
             weighted.append((WEIGHTS["figure_changed"], _figure_reason(change)))
     weighted.sort(key=lambda item: (-item[0], item[1]))
-    return round(1.0 - remaining, 3), [reason for _, reason in weighted]
+    # never 1: rounding to 3 decimals would make 1 of anything above 0.9995
+    return min(round(1.0 - remaining, 3), MAX_SCORE), [reason for _, reason in weighted]
