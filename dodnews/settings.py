@@ -30,6 +30,9 @@ DODNEWS_ARCHIVE_BATCH = 100
 DODNEWS_ARCHIVE_FLUSH_SECONDS = 2.0
 # Seconds between progress lines on long crawls (0 = off).
 DODNEWS_PROGRESS_INTERVAL = 30.0
+# Conditional re-captures trust a 304 for this many days after the page was last received whole;
+# past that the whole page is fetched again (its digest still spares the parse). 0 = always trust.
+DODNEWS_TRUST_304_DAYS = 30.0
 # Longest pause of the whole crawl after a 429/503 (Retry-After is honoured up to this).
 DODNEWS_MAX_BACKOFF = 300.0
 # Raw evidence: every request and response into rotating gzip WARC 1.1 files.

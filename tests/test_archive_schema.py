@@ -86,7 +86,7 @@ def test_migrations_build_exactly_the_schema_module(tmp_path: Path) -> None:
                 conn, opts={"version_table": migrate.VERSION_TABLE, "compare_type": True}
             )
             assert compare_metadata(context, metadata) == []
-            assert migrate.current_revision(conn) == migrate.head_revision() == "0003"
+            assert migrate.current_revision(conn) == migrate.head_revision() == "0004"
     finally:
         archive.close()
 
@@ -98,7 +98,7 @@ def test_migrations_ship_as_package_data() -> None:
     assert (root / "script.py.mako").is_file()
     for path in root.rglob("*.py"):
         assert (path.parent / "__init__.py").is_file(), path
-    assert migrate.known_revisions() == ["0001", "0002", "0003"]
+    assert migrate.known_revisions() == ["0001", "0002", "0003", "0004"]
 
 
 def test_old_schema_is_refused_then_upgraded_in_place(
@@ -113,16 +113,18 @@ def test_old_schema_is_refused_then_upgraded_in_place(
 
     assert main(["archive", "status", "--archive", sqlite_url(path)]) == 0
     out = capsys.readouterr().out
-    assert "schema:   0001 (this dodnews needs 0003" in out and "versions:" in out
+    assert "schema:   0001 (this dodnews needs 0004" in out and "versions:" in out
 
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0001 to 0003"
+    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0001 to 0004"
     archive = Archive.open(sqlite_url(path))
     try:
         indexes = {i["name"] for i in inspect(archive.engine).get_indexes("captures")}
         assert "ix_captures_article_id_fetched_at" in indexes
         assert archive.latest_version(ARTICLE_ID).article == article_v1()
         assert [c.outcome for c in archive.captures(ARTICLE_ID)] == ["ok"]
+        # revision 0004 filled in when each page was last received whole, from the history
+        assert archive.article(ARTICLE_ID).last_downloaded == "2025-10-06T19:00:00Z"
         assert archive.verify() == []
         # ... and the upgraded archive goes on working.
         result = archive.record_capture(capture(OUTCOME_OK, "2025-10-07T19:00:00Z", article_v2()))
@@ -130,7 +132,7 @@ def test_old_schema_is_refused_then_upgraded_in_place(
     finally:
         archive.close()
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema already at 0003"
+    assert capsys.readouterr().out.strip() == "archive schema already at 0004"
 
 
 def make_rev2_archive(path: Path) -> None:
@@ -160,12 +162,12 @@ def test_rev2_archive_upgrades_to_rev3_keeping_its_runs(
     make_rev2_archive(path)
     before = digest(path)
     # A crawl does not upgrade by itself: opening the archive asks for the upgrade.
-    with pytest.raises(UserError, match=r"schema 0002, this dodnews needs 0003: run `dodnews"):
+    with pytest.raises(UserError, match=r"schema 0002, this dodnews needs 0004: run `dodnews"):
         Archive.open(sqlite_url(path))
     assert digest(path) == before
 
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0002 to 0003"
+    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0002 to 0004"
     with Archive.open(sqlite_url(path), create=False) as archive:
         columns = {c["name"]: c for c in inspect(archive.engine).get_columns("runs")}
         assert columns["host"]["nullable"] and columns["pid"]["nullable"]
@@ -231,7 +233,7 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
     # Opening to write makes an archive of a new path or an empty file.
     for target in (missing, empty):
         archive = Archive.open(sqlite_url(target))
-        assert archive.revision() == "0003"
+        assert archive.revision() == "0004"
         archive.close()
 
 

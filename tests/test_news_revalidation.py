@@ -133,7 +133,7 @@ def test_archive_view_reads_validators_and_related_and_never_creates_an_archive(
     try:
         (validators,) = view.validators().values()
         assert validators == Validators(
-            '"v1"', "Tue, 02 Sep 2025 13:00:00 GMT", "sha256:" + "0" * 64
+            '"v1"', "Tue, 02 Sep 2025 13:00:00 GMT", "sha256:" + "0" * 64, "2025-09-03T12:00:00Z"
         )
         assert validators.headers() == {
             "Cache-Control": "max-age=0",
@@ -144,3 +144,21 @@ def test_archive_view_reads_validators_and_related_and_never_creates_an_archive(
         assert view.related(4309999) == []
     finally:
         view.close()
+
+
+def test_304s_are_trusted_for_a_while_after_the_page_came_whole():
+    from datetime import UTC, datetime
+
+    from dodnews.spiders.revalidation import Validators, trust_cutoff
+
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    since = trust_cutoff(30, now)
+    assert since == datetime(2026, 10, 29, 12, 0, tzinfo=UTC)
+    assert trust_cutoff(0, now) is None  # 0 days: always trusted
+    recent = Validators('"e"', None, "sha256:x", "2026-11-20T08:00:00Z")
+    old = Validators('"e"', None, "sha256:x", "2026-09-01T08:00:00Z")
+    never = Validators('"e"', None, "sha256:x", None)
+    assert recent.trusted(since) and not old.trusted(since) and not never.trusted(since)
+    assert old.trusted(None) and never.trusted(None)
+    assert old.headers(conditional=False) == {"Cache-Control": "max-age=0"}
+    assert recent.headers()["If-None-Match"] == '"e"'

@@ -59,6 +59,19 @@ def rechecks(tmp_path_factory):
         out["due"] = (work.crawl("recheck", listings="0"), due, work.last_run_captures())
 
         out["all"] = (work.crawl("recheck", all="1"), work.last_run_captures(), work.logs[-1])
+        # Three pages last received whole 40 days ago: their 304s are no longer trusted.
+        stale = known[:3]
+        with work.open() as archive, archive.engine.begin() as conn:
+            long_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=40)
+            conn.execute(
+                update(articles)
+                .where(articles.c.article_id.in_(stale))
+                .values(last_downloaded=long_ago)
+            )
+        code = work.crawl("recheck", all="1", listings="0")
+        with work.open() as archive:
+            downloaded = {a: archive.article(a).last_downloaded for a in stale}
+        out["untrusted"] = (code, stale, work.last_run_captures(), work.logs[-1], downloaded)
         out["refetch"] = (
             work.crawl("recheck", all="1", listings="0", refetch="1"),
             work.last_run_captures(),
@@ -121,6 +134,19 @@ def test_conditional_requests_give_not_modified_captures_without_new_versions(re
     assert stat(log, "dodnews/listing/ok") > 0
     assert rechecks["stats"]["versions"] == rechecks["versions"]
     assert rechecks["stats"]["changes"] == 0
+
+
+def test_304s_are_not_trusted_for_pages_last_received_whole_too_long_ago(rechecks):
+    code, stale, rows, log, downloaded = rechecks["untrusted"]
+    assert code == 0 and len(rows) == len(rechecks["known"])
+    assert stat(log, "dodnews/revalidate/untrusted") == len(stale)
+    by_id = {r.article_id: (r.outcome, r.status) for r in rows}
+    # asked without validators, the whole page came; its digest matched: not parsed
+    assert {by_id[a] for a in stale} == {("not-modified", 200)}
+    assert stat(log, "dodnews/recheck/same_digest") == len(stale)
+    assert {v for a, v in by_id.items() if a not in stale} == {("not-modified", 304)}
+    day_ago = datetime.now(UTC) - timedelta(days=1)
+    assert all(datetime.fromisoformat(downloaded[a]) > day_ago for a in stale)
 
 
 def test_refetch_downloads_and_parses_every_page_again(rechecks):

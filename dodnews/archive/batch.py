@@ -56,6 +56,7 @@ _ARTICLE_STATE = (
     "last_modified",
     "body_digest",
     "gone",
+    "last_downloaded",
 )
 
 
@@ -267,6 +268,8 @@ class BatchWriter:
         if attempt == when:
             row["last_outcome"] = capture.outcome
         row["last_attempt"] = attempt
+        if capture.status == 200 and capture.outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED):
+            row["last_downloaded"] = later(row["last_downloaded"], when)  # the whole page came
         headers = selected_headers(capture.headers)
         current = state.current
         record = _CaptureRow(capture, when, headers, _Pending(), None)

@@ -126,6 +126,7 @@ class ArticleRecord:
     body_digest: str | None
     gone: bool
     current_version_id: int | None
+    last_downloaded: str | None = None  # latest capture with the whole page (a 200)
 
 
 @dataclass

@@ -91,6 +91,7 @@ def article_record(row: Row[Any]) -> ArticleRecord:
         body_digest=row.body_digest,
         gone=bool(row.gone),
         current_version_id=row.current_version_id,
+        last_downloaded=row.last_downloaded,
     )
 
 

@@ -99,6 +99,9 @@ articles = Table(
     Column("last_modified", String(64)),
     Column("body_digest", String(80)),
     Column("gone", Boolean, nullable=False, default=False),
+    # Revision 0004: the latest capture that received the whole page (status 200); a conditional
+    # re-capture stops trusting 304s when it is older than DODNEWS_TRUST_304_DAYS.
+    Column("last_downloaded", UtcTime),
 )
 
 runs = Table(

@@ -372,16 +372,20 @@ class Archive:
             rows = conn.execute(select(articles).order_by(articles.c.article_id)).all()
         return [article_record(r) for r in rows]
 
-    def validators(self) -> dict[int, tuple[str | None, str | None, str | None]]:
-        """(ETag, Last-Modified, body digest) by article id, for every article that has any:
-        what conditional re-captures are checked against (three columns, not whole records)."""
+    def validators(self) -> dict[int, tuple[str | None, str | None, str | None, str | None]]:
+        """(ETag, Last-Modified, body digest, last downloaded) by article id, for every article
+        that has any: what conditional re-captures are checked against (not whole records)."""
         query = select(
-            articles.c.article_id, articles.c.etag, articles.c.last_modified, articles.c.body_digest
+            articles.c.article_id,
+            articles.c.etag,
+            articles.c.last_modified,
+            articles.c.body_digest,
+            articles.c.last_downloaded,
         )
         with self._reading() as conn:
             rows = conn.execute(query).all()
         return {
-            row.article_id: (row.etag, row.last_modified, row.body_digest)
+            row.article_id: (row.etag, row.last_modified, row.body_digest, row.last_downloaded)
             for row in rows
             if row.etag or row.last_modified or row.body_digest
         }

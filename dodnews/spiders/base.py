@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import scrapy
@@ -13,7 +14,7 @@ from dodnews.items import OUTCOME_NOT_MODIFIED, Capture
 from dodnews.site import article_id_from_url, is_site_host, map_to_base
 from dodnews.spiders.capturing import apply_read, capture_from_failure, classify_response
 from dodnews.spiders.options import is_loopback_url
-from dodnews.spiders.revalidation import ArchiveView, Validators
+from dodnews.spiders.revalidation import ArchiveView, Validators, trust_cutoff
 from dodnews.warc import page_digests
 
 if TYPE_CHECKING:
@@ -104,6 +105,8 @@ class CaptureSpider(scrapy.Spider):
     def open_archive_view(self) -> None:
         """When the crawl opens (the archive pipeline has opened, created or checked the archive
         already): the validators of every article the archive knows, if this spider wants them."""
+        days = self.crawler.settings.getfloat("DODNEWS_TRUST_304_DAYS", 30.0)
+        self.trust_304_since = trust_cutoff(days)
         self.archive_view = ArchiveView(self.crawler.settings.get("DODNEWS_ARCHIVE") or None)
         if self.revalidates_known:
             self.revalidate = self.archive_view.validators()
@@ -133,6 +136,8 @@ class CaptureSpider(scrapy.Spider):
         self._related: dict[int, list[tuple[str, int]]] = {}
         # article id -> what the archive holds of it, for a conditional re-capture
         self.revalidate: dict[int, Validators] = {}
+        # a 304 stands for a page received whole after this time (None: always)
+        self.trust_304_since: datetime | None = None
 
     def site_url(self, url: str) -> str:
         """A real-site URL as this crawl fetches it (mapped onto base_url for the replica)."""
@@ -186,7 +191,10 @@ class CaptureSpider(scrapy.Spider):
         self._depth[article_id] = depth
         validators = self.revalidate.get(article_id)
         if validators is not None:
-            headers = {**validators.headers(), **(headers or {})}
+            trusted = validators.trusted(self.trust_304_since)
+            if not trusted:  # received whole too long ago: the whole page again, digest first
+                self.crawler.stats.inc_value("dodnews/revalidate/untrusted")
+            headers = {**validators.headers(conditional=trusted), **(headers or {})}
             meta.setdefault("dodnews_digest", validators.body_digest)
         yield scrapy.Request(
             self.site_url(url),

@@ -4,6 +4,11 @@ A request for an article the archive knows carries its stored ETag / Last-Modifi
 capture the body digest of the page the archive holds, so that an unchanged page costs a 304, or
 at least no parsing (see CaptureSpider.read_page). A page that answered "not modified" was not
 parsed: its related stories are those of the version the archive holds.
+
+304s are trusted for DODNEWS_TRUST_304_DAYS (default 30) after the page was last received whole:
+past that, the request carries no validators and the whole page comes again, so that a server or
+cache answering 304 for a page that did change cannot hide the edit for longer. The body digest is
+still checked first: an unchanged page is still not parsed.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from dodnews.archive.schema import parse_utc
 from dodnews.errors import UserError
 
 if TYPE_CHECKING:
@@ -30,10 +37,20 @@ class Validators:
     etag: str | None
     last_modified: str | None
     body_digest: str | None
+    downloaded_at: str | None = None  # the page last received whole (ISO, UTC)
 
-    def headers(self) -> dict[str, str]:
+    def trusted(self, since: datetime | None) -> bool:
+        """True when a 304 may stand for the page: it was received whole after `since` (None:
+        always)."""
+        if since is None:
+            return True
+        return self.downloaded_at is not None and parse_utc(self.downloaded_at) >= since
+
+    def headers(self, conditional: bool = True) -> dict[str, str]:
         """The conditional request headers (and no cached copy from anyone on the way)."""
         headers = {"Cache-Control": "max-age=0"}
+        if not conditional:
+            return headers
         if self.etag:
             headers["If-None-Match"] = self.etag
         if self.last_modified:
@@ -41,10 +58,20 @@ class Validators:
         return headers
 
 
+def trust_cutoff(days: float, now: datetime | None = None) -> datetime | None:
+    """Pages last received whole before this time no longer vouch for a 304 (None: 0 days, 304s
+    are always trusted)."""
+    if days <= 0:
+        return None
+    return (now or datetime.now(UTC)) - timedelta(days=days)
+
+
 def validators_of(records: Iterable[ArticleRecord]) -> dict[int, Validators]:
     """Validators by article id, for the archived articles that have any."""
     return {
-        record.article_id: Validators(record.etag, record.last_modified, record.body_digest)
+        record.article_id: Validators(
+            record.etag, record.last_modified, record.body_digest, record.last_downloaded
+        )
         for record in records
         if record.etag or record.last_modified or record.body_digest
     }
