@@ -59,7 +59,8 @@ def complete_length(path: Path) -> int:
     return good
 
 
-def _writer_alive(marker: Path) -> bool:
+def writer_alive(marker: Path) -> bool:
+    """True unless the marker names a process of this host that is gone."""
     try:
         owner = json.loads(marker.read_text())
         pid = int(owner["pid"])
@@ -77,12 +78,24 @@ def _writer_alive(marker: Path) -> bool:
     return True  # alive (this very process included: it may hold another writer)
 
 
+def torn_files(directory: Path) -> list[str]:
+    """The files in `directory` that a killed writer left ending in a torn record (what the next
+    writer will cut; `dodnews archive verify` reports them)."""
+    torn = []
+    for marker in sorted(directory.glob("*.warc.gz" + OPEN_SUFFIX)):
+        path = marker.with_name(marker.name[: -len(OPEN_SUFFIX)])
+        dead = not writer_alive(marker) and path.is_file()
+        if dead and complete_length(path) < path.stat().st_size:
+            torn.append(path.name)
+    return torn
+
+
 def repair_torn_files(directory: Path) -> list[str]:
     """Truncate the files killed writers left open in `directory`; returns their names."""
     repaired = []
     for marker in sorted(directory.glob("*.warc.gz" + OPEN_SUFFIX)):
         path = marker.with_name(marker.name[: -len(OPEN_SUFFIX)])
-        if _writer_alive(marker):
+        if writer_alive(marker):
             continue
         if path.exists():
             size = path.stat().st_size

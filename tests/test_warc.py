@@ -13,8 +13,9 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
+from dodnews.archive import Archive
 from dodnews.warc import RotatingWarcWriter, content_digest, decoded_body, page_digests
-from dodnews.warc_repair import OPEN_SUFFIX, TORN_SUFFIX, mark_open
+from dodnews.warc_repair import OPEN_SUFFIX, TORN_SUFFIX, mark_open, torn_files
 
 WARCIO_CLI = "import sys; from warcio.cli import main; sys.exit(main())"
 PAGE = b"<html><body><h1 class='maintitle'>Harbor Pilots Train on New Tugs</h1></body></html>"
@@ -183,7 +184,14 @@ def test_a_file_a_killed_writer_left_torn_is_cut_back_to_whole_records(tmp_path)
     live_other.write_bytes(torn)  # a file a live writer (this process) has open: left alone
     mark_open(live_other)
 
+    assert torn_files(tmp_path) == [path.name]
+    with Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+        assert archive.verify(tmp_path) == [
+            f"WARC file {path.name} ends with a torn record (its crawl was killed); the next "
+            "crawl on this folder cuts it"
+        ]
     RotatingWarcWriter(tmp_path).close()  # the next crawl's writer
+    assert torn_files(tmp_path) == []
     assert path.read_bytes() == whole
     assert _records(path) == ["warcinfo"] + ["response", "request"] * 3
     assert path.with_name(path.name + TORN_SUFFIX).read_bytes() == torn

@@ -15,6 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from dodnews.archive.schema import articles, captures, changes, versions
 from dodnews.items import Article
 from dodnews.warc import decoded_body, payload_digest
+from dodnews.warc_repair import torn_files
 
 
 def find_problems(conn: Connection, hasher: Callable[[Article], str]) -> list[str]:
@@ -133,6 +134,11 @@ def find_warc_problems(conn: Connection, warc_dir: str | Path) -> list[str]:
         for record_id in set(records) - found:
             for capture_id, _ in records[record_id]:
                 problems.append(f"capture {capture_id}: WARC record {record_id} not in {name}")
+    for name in torn_files(folder):
+        problems.append(
+            f"WARC file {name} ends with a torn record (its crawl was killed); the next crawl "
+            "on this folder cuts it"
+        )
     missing_targets = {target for _, target, _ in refers} - seen_ids
     if missing_targets:
         seen_ids |= _all_record_ids(folder, set(wanted), missing_targets)
