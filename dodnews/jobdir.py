@@ -14,7 +14,8 @@ or how it stopped:
 - finished, or killed without stopping (the file still says running and its process is gone):
   the next crawl removes Scrapy's state and starts the job over (the articles the archive already
   holds then cost a 304 each);
-- running, and its process is alive on this host: a second crawl on the job is refused.
+- running, and its process may still be alive (on this host and not a reused pid, or on another
+  host, which cannot be seen from here): a second crawl on the job is refused.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ import logging
 import os
 import shutil
 import socket
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from dodnews.archive.liveness import owner_alive, owner_record
 from dodnews.errors import UserError
 
 if TYPE_CHECKING:
@@ -55,24 +56,12 @@ def read_state(jobdir: Path) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    return True
-
-
 def verdict(state: dict[str, Any] | None) -> str:
     """What the next crawl of the job does: resume, start over, or refuse (in use)."""
     if state is None:
         return RESUMABLE  # a new job, or one from before dodnews kept this file
     if state.get("state") == "running":
-        if state.get("host") == socket.gethostname() and _alive(state.get("pid")):
+        if owner_alive(state):
             return IN_USE
         return START_OVER  # killed before it could save Scrapy's queue
     if state.get("reason") == "finished":
@@ -87,11 +76,15 @@ def check_job_dir(settings: BaseSettings) -> None:
         return
     state = read_state(Path(jobdir))
     if verdict(state) == IN_USE:
-        assert state is not None
-        raise UserError(
-            f"JOBDIR {jobdir} belongs to a crawl that is still running (pid {state.get('pid')}); "
-            "one crawl per job directory"
-        )
+        raise _in_use(jobdir, state or {})
+
+
+def _in_use(jobdir: str, state: dict[str, Any]) -> UserError:
+    where = "" if state.get("host") == socket.gethostname() else f" on {state.get('host')}"
+    return UserError(
+        f"JOBDIR {jobdir} belongs to a crawl that is still running{where} "
+        f"(pid {state.get('pid')}); one crawl per job directory"
+    )
 
 
 def _write(jobdir: Path, state: dict[str, Any]) -> None:
@@ -111,8 +104,8 @@ class JobDirGuard:
         self.jobdir.mkdir(parents=True, exist_ok=True)
         previous = read_state(self.jobdir)
         what = verdict(previous)
-        if what == IN_USE:
-            raise UserError(f"JOBDIR {jobdir} belongs to a crawl that is still running")
+        if what == IN_USE:  # only without the crawl command's preflight (check_job_dir)
+            raise _in_use(jobdir, previous or {})
         # Extensions are built before the scheduler opens the job: its state can still go.
         self.started_over = what == START_OVER and any(
             (self.jobdir / name).exists() for name in SCRAPY_STATE
@@ -127,15 +120,7 @@ class JobDirGuard:
                     path.unlink(missing_ok=True)
         self.previous = previous
         self.crawler = crawler
-        _write(
-            self.jobdir,
-            {
-                "state": "running",
-                "host": socket.gethostname(),
-                "pid": os.getpid(),
-                "started_at": datetime.now(UTC).isoformat(),
-            },
-        )
+        _write(self.jobdir, {"state": "running", **owner_record()})
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -160,13 +145,4 @@ class JobDirGuard:
             self.crawler.stats.set_value("dodnews/job/started_over", "finished")
 
     def spider_closed(self, reason: str) -> None:
-        _write(
-            self.jobdir,
-            {
-                "state": "stopped",
-                "reason": reason,
-                "host": socket.gethostname(),
-                "pid": os.getpid(),
-                "stopped_at": datetime.now(UTC).isoformat(),
-            },
-        )
+        _write(self.jobdir, {"state": "stopped", "reason": reason, **owner_record()})

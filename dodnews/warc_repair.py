@@ -1,12 +1,13 @@
 """WARC files a killed crawl left open: cut the torn last record so that every file reads whole.
 
 A crawl writes one gzip member per WARC record and keeps `NAME.warc.gz.open` beside the file it
-is writing (`{"host": ..., "pid": ...}`), removed when the file is closed. A crawl killed with
-kill -9 leaves the marker, and usually a file whose last member stops halfway: `warcio check`
-and replay tools fail on it. The next writer on the same folder finds the marker, and if its
-process is gone, truncates the file after its last complete member. The torn bytes are kept in
-`NAME.warc.gz.torn` (no capture points at them: the archive only commits captures whose records
-were flushed, see RotatingWarcWriter.sync), and the marker goes.
+is writing (its `owner_record`: host, pid, start time), removed when the file is closed. A crawl
+killed with kill -9 leaves the marker, and maybe a file whose last member stops halfway: `warcio
+index` and replay tools then read a record without a type there (`warcio check` does not notice).
+The next writer on the same folder finds the marker, and if its process is gone, truncates the
+file after its last complete member. The torn bytes are kept in `NAME.warc.gz.torn` (no capture
+points at them: the archive only commits captures whose records were written and synced, see
+RotatingWarcWriter.sync), and the marker goes.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -27,8 +28,9 @@ _CHUNK = 1 << 20
 
 def mark_open(path: Path) -> None:
     """Note that this process is writing `path`."""
-    marker = path.with_name(path.name + OPEN_SUFFIX)
-    marker.write_text(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))
+    from dodnews.archive.liveness import owner_record
+
+    path.with_name(path.name + OPEN_SUFFIX).write_text(json.dumps(owner_record()))
 
 
 def mark_closed(path: Path) -> None:
@@ -60,43 +62,37 @@ def complete_length(path: Path) -> int:
 
 
 def writer_alive(marker: Path) -> bool:
-    """True unless the marker names a process of this host that is gone."""
+    """True unless the marker names a process of this host that is gone (see owner_alive)."""
+    from dodnews.archive.liveness import owner_alive
+
     try:
         owner = json.loads(marker.read_text())
-        pid = int(owner["pid"])
-        host = owner["host"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return False
-    if host != socket.gethostname():
-        return True  # another machine's writer on a shared folder: not ours to judge
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True  # alive (this very process included: it may hold another writer)
+    return isinstance(owner, dict) and owner_alive(owner)
+
+
+def _left_open(directory: Path) -> Iterator[tuple[Path, Path]]:
+    """(marker, WARC file) for each file of `directory` a writer that is gone left open."""
+    for marker in sorted(directory.glob("*.warc.gz" + OPEN_SUFFIX)):
+        if not writer_alive(marker):
+            yield marker, marker.with_name(marker.name[: -len(OPEN_SUFFIX)])
 
 
 def torn_files(directory: Path) -> list[str]:
     """The files in `directory` that a killed writer left ending in a torn record (what the next
     writer will cut; `dodnews archive verify` reports them)."""
-    torn = []
-    for marker in sorted(directory.glob("*.warc.gz" + OPEN_SUFFIX)):
-        path = marker.with_name(marker.name[: -len(OPEN_SUFFIX)])
-        dead = not writer_alive(marker) and path.is_file()
-        if dead and complete_length(path) < path.stat().st_size:
-            torn.append(path.name)
-    return torn
+    return [
+        path.name
+        for _, path in _left_open(directory)
+        if path.is_file() and complete_length(path) < path.stat().st_size
+    ]
 
 
 def repair_torn_files(directory: Path) -> list[str]:
     """Truncate the files killed writers left open in `directory`; returns their names."""
     repaired = []
-    for marker in sorted(directory.glob("*.warc.gz" + OPEN_SUFFIX)):
-        path = marker.with_name(marker.name[: -len(OPEN_SUFFIX)])
-        if writer_alive(marker):
-            continue
+    for marker, path in _left_open(directory):
         if path.exists():
             size = path.stat().st_size
             good = complete_length(path)

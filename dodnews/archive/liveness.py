@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
-from dodnews.archive.schema import captures, changes, parse_utc, runs
+from dodnews.archive.schema import captures, changes, format_utc, parse_utc, runs
 from dodnews.items import OUTCOMES
 
 RUNNING = "running"
@@ -69,6 +71,26 @@ def process_alive(pid: int, started_at: str | None = None) -> bool:
     if started is None:
         return True
     return started <= parse_utc(started_at).timestamp() + PID_REUSE_MARGIN
+
+
+def owner_record() -> dict[str, Any]:
+    """Who this process is ({host, pid, started_at}), for a file that says who is using
+    something (a job directory, a WARC file being written)."""
+    host, pid = this_process()
+    return {"host": host, "pid": pid, "started_at": format_utc(datetime.now(UTC))}
+
+
+def owner_alive(owner: Any) -> bool:
+    """Whether the process an `owner_record` names may still be using what it claims: as for a
+    run, certain death only on this host (no such pid, or the pid is another process's now). A
+    record of another host counts as alive; one that cannot be read, as dead."""
+    try:
+        host, pid = owner["host"], int(owner["pid"])
+    except (TypeError, KeyError, ValueError):
+        return False
+    if host != socket.gethostname():
+        return True
+    return process_alive(pid, owner.get("started_at"))
 
 
 def orphaned_runs(conn: Connection, host: str) -> list[int]:
