@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import replace
 
 from dodnews.items import Article, Image, RelatedLink
-from dodnews.site import SECTIONS, full_size_image_url
+from dodnews.site import SECTIONS
 
 _SPACE_RE = re.compile(r"\s+")
 
@@ -22,7 +22,7 @@ def clean_text(text: str | None) -> str | None:
 
 
 def normalize_article(article: Article) -> Article:
-    """The article with every text field cleaned, lists de-duplicated and URLs canonical."""
+    """The article with every text field cleaned and lists de-duplicated; image URLs as given."""
     paragraphs: list[str] = []
     headings: list[int] = []
     heading_set = set(article.headings)
@@ -35,7 +35,7 @@ def normalize_article(article: Article) -> Article:
         paragraphs.append(cleaned)
     images = [
         Image(
-            src=full_size_image_url(i.src) if i.src else i.src,
+            src=i.src,  # as the page gave it: size variants are matched by VIRIN, not rewritten
             virin=clean_text(i.virin),
             title=clean_text(i.title),
             alt=clean_text(i.alt),

@@ -78,7 +78,7 @@ def test_news_story_images_carry_their_furniture() -> None:
     art = extract_article(page("news-story.html"), NEWS_URL)
     first, second = art.images
     assert first.src == (
-        "https://media.defense.gov/2026/Sep/14/2003790011/-1/-1/0/260912-N-KT402-1044.JPG"
+        "https://media.defense.gov/2026/Sep/14/2003790011/825/780/0/260912-N-KT402-1044.JPG?ver=2"
     )
     assert first.virin == "260912-N-KT402-1044"
     assert first.title == "Pile Driving"
@@ -147,7 +147,7 @@ def test_feature_story_corrections_and_figure_without_classes() -> None:
     (image,) = art.images
     assert image.virin == "260225-D-QX904-1007" and image.credit == "Terrence Obi"
     assert image.caption and image.caption.startswith("Rosa Delgado demonstrates")
-    assert image.src.endswith("/2003701450/-1/-1/0/260225-D-QX904-1007.JPG")
+    assert image.src.endswith("/2003701450/1280/1280/0/260225-D-QX904-1007.JPG")
     assert "’" in art.title  # quotes left as published
 
 

@@ -4,10 +4,18 @@ No Scrapy import: the spider, the CLI, the tests and the benchmarks share these 
 """
 
 from dodnews.extract._dom import is_bot_wall
-from dodnews.extract.article import EXTRACTOR_VERSION, extract_article, related_from_root
+from dodnews.extract.article import EXTRACTOR_VERSION, extract_article
 from dodnews.extract.dates import jss_to_iso, parse_ap_date, rfc822_to_iso
-from dodnews.extract.errors import BadFeed, BlockedPage, EmptyPage, ExtractionError, NotAnArticle
-from dodnews.extract.listing import extract_getlist, extract_listing, extract_related
+from dodnews.extract.errors import (
+    BadFeed,
+    BlockedPage,
+    EmptyPage,
+    ExtractionError,
+    NotAnArticle,
+    TruncatedPage,
+)
+from dodnews.extract.listing import extract_getlist, extract_listing
+from dodnews.extract.related import extract_related, related_from_root
 from dodnews.extract.rss import extract_rss
 
 __all__ = [
@@ -17,6 +25,7 @@ __all__ = [
     "EmptyPage",
     "ExtractionError",
     "NotAnArticle",
+    "TruncatedPage",
     "extract_article",
     "extract_getlist",
     "extract_listing",

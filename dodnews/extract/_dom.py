@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from dodnews.extract.errors import BlockedPage, EmptyPage
+from dodnews.extract.errors import BlockedPage, EmptyPage, TruncatedPage
 
 _local = threading.local()
 _WALL_TITLE_RE = re.compile(rb"access\s+denied", re.IGNORECASE)
@@ -22,7 +22,11 @@ def _parser() -> etree.HTMLParser:
     # lxml parsers must not be shared between threads.
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+        # huge_tree lifts libxml2's limits (nesting of 256, text nodes and attributes of 10 MB)
+        # that real pages pass: editor junk of unclosed spans, inline images and scripts.
+        parser = etree.HTMLParser(
+            remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
+        )
         _local.parser = parser
     return parser
 
@@ -78,12 +82,16 @@ def parse_document(html: str | bytes) -> tuple[etree._Element, str]:
     source = text
     if source.lstrip().startswith("<?xml"):
         source = re.sub(r"^\s*<\?xml[^>]*\?>", "", source, count=1)
+    parser = _parser()
     try:
-        root = etree.fromstring(source, _parser())
+        root = etree.fromstring(source, parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise EmptyPage(f"the page has no parsable HTML ({exc})") from None
     if root is None or not len(root):
         raise EmptyPage("the page has no elements")
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT":  # libxml2 stopped reading: text was lost
+            raise TruncatedPage(f"the parser stopped early, text would be lost ({error.message})")
     return root, text
 
 

@@ -21,3 +21,7 @@ class NotAnArticle(ExtractionError):
 
 class BadFeed(ExtractionError):
     """An RSS feed or GetList response that cannot be parsed as one."""
+
+
+class TruncatedPage(ExtractionError):
+    """The parser stopped short of the page's end (past even lxml's huge-tree limits): text lost."""

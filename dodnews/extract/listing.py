@@ -184,13 +184,6 @@ def related_link(entry: ListingEntry) -> RelatedLink:
     )
 
 
-def extract_related(html: str | bytes, url: str) -> list[RelatedLink]:
-    """The "Related Stories" links of an article page (see article.related_from_root)."""
-    from dodnews.extract.article import related_from_root  # the block is found from the article
-
-    return related_from_root(parse_document(html)[0], url)
-
-
 def extract_getlist(json_text: str | bytes, url: str) -> tuple[list[ListingEntry], bool]:
     """Entries of a GetList API response and whether it is the last page (`done`)."""
     if isinstance(json_text, bytes):
@@ -223,6 +216,5 @@ __all__ = [
     "entry_from_item",
     "extract_getlist",
     "extract_listing",
-    "extract_related",
     "related_link",
 ]

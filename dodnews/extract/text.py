@@ -6,8 +6,6 @@ import html
 import re
 import unicodedata
 
-# Zero-width characters that editors paste in and readers never see.
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _TAG_RE = re.compile(r"<[^>]*>")
 # Tags that break a line become a space; inline tags (<b>, <i>, <a>) vanish without one.
 _BREAK_TAG_RE = re.compile(
@@ -16,13 +14,18 @@ _BREAK_TAG_RE = re.compile(
 
 
 def clean_text(text: str | None) -> str:
-    """Collapse whitespace (no-break spaces included), drop zero-width characters, NFC."""
+    """Collapse whitespace (no-break spaces included), NFC.
+
+    Zero-width and other format characters (U+200B/C/D, U+2060, U+FEFF) are kept exactly: a
+    Persian ZWNJ or an emoji ZWJ sequence is part of the text. Only the diff's comparison form
+    (diffing.normalize.norm_text) folds them.
+    """
     if not text:
         return ""
     # str.split() treats U+00A0 and the other Unicode spaces as whitespace.
     if text.isascii():
         return " ".join(text.split())
-    text = " ".join(_INVISIBLE_RE.sub("", text).split())
+    text = " ".join(text.split())
     return unicodedata.normalize("NFC", text)
 
 

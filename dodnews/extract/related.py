@@ -1,0 +1,206 @@
+"""The "Related Stories" block of an article page, found by what a reader sees.
+
+The block is found by its heading ("Related Stories", any element, anywhere on the page: after the
+body, in an aside, on transcripts and speeches) or by a class naming it; its entries are listing
+elements (`listing-with-preview` and kin) or plain links, and each entry's id comes from its link.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from dodnews import site
+from dodnews.extract._blocks import HEADING_TAGS, skip_element, visible_text
+from dodnews.extract._dom import absolute, parse_document
+from dodnews.extract._sections import section_from_url
+from dodnews.extract.dates import ap_to_iso
+from dodnews.extract.listing import LISTING_TAGS, entry_from_attrs, related_link
+from dodnews.extract.text import clean_text
+from dodnews.items import ListingEntry, RelatedLink
+
+_HEADING_RE = re.compile(r"^related\s+(?:stories|articles|news|content)\s*:?$", re.IGNORECASE)
+# Text nodes that may be the heading: short, and mentioning "related" in any case.
+_HEADING_XPATH = etree.XPath(
+    "//body//text()[string-length(.) < 80][contains(translate(., 'RELATD', 'relatd'), 'related')]"
+)
+# How many wrappers of the heading alone are climbed to reach the entries that follow it.
+_CLIMB = 4
+_RELATED_CLASS_XPATH = etree.XPath(
+    "//body//*[contains(translate(@class, 'RELATD', 'relatd'), 'related')]"
+    "[not(ancestor::*[contains(translate(@class, 'RELATD', 'relatd'), 'related')])]"
+)
+_ENTRY_HOLDERS = ("li", "article", "div", "p", "tr", "dd")
+
+
+class RelatedBlocks:
+    """The related-story blocks of a page: their links and the elements body text must skip."""
+
+    def __init__(self) -> None:
+        self.links: list[RelatedLink] = []
+        self.elements: set[etree._Element] = set()
+        self._index: dict[int, int] = {}
+
+    def add(self, entry: ListingEntry | None) -> None:
+        if entry is None:
+            return
+        at = self._index.get(entry.article_id)
+        if at is None:
+            self._index[entry.article_id] = len(self.links)
+            self.links.append(related_link(entry))
+        elif not self.links[at].title and entry.title:  # a picture link came before the title's
+            self.links[at].title = entry.title
+
+    def holds(self, el: etree._Element) -> bool:
+        return el in self.elements or any(a in self.elements for a in el.iterancestors())
+
+
+def find_related(root: etree._Element, raw: str | None, page_url: str) -> RelatedBlocks:
+    """Every "Related Stories" block on the page (`raw`, the page text, lets a page without the
+    word skip the search)."""
+    found = RelatedBlocks()
+    if raw is not None and "elated" not in raw and "ELATED" not in raw:
+        return found
+    regions: list[list[etree._Element]] = []
+    for heading, is_holder in _headings(root):
+        region = _region_of(heading, is_holder)
+        if region is not None:
+            holder, members = region
+            found.elements.add(holder)
+            found.elements.update(members)
+            regions.append(members)
+    if raw is None or "related" in raw.lower():
+        for block in _RELATED_CLASS_XPATH(root):
+            if found.holds(block) or not _has_entries(block):
+                continue
+            found.elements.add(block)
+            regions.append([block])
+    for members in regions:
+        for member in members:
+            for entry in _entries(member, page_url):
+                found.add(entry)
+    return found
+
+
+def related_from_root(root: etree._Element, url: str) -> list[RelatedLink]:
+    """The "Related Stories" links of a parsed page."""
+    return find_related(root, None, url).links
+
+
+def extract_related(html: str | bytes, url: str) -> list[RelatedLink]:
+    """The "Related Stories" links of an article page."""
+    root, raw = parse_document(html)
+    return find_related(root, raw, url).links
+
+
+def _headings(root: etree._Element) -> list[tuple[etree._Element, bool]]:
+    """Elements reading "Related Stories", each with whether it holds its entries itself."""
+    headings = []
+    for hit in _HEADING_XPATH(root):
+        if not _HEADING_RE.match(clean_text(hit)):
+            continue
+        holder = hit.getparent()
+        if holder is None:
+            continue
+        if hit.is_tail:  # "<i></i>Related Stories": the text belongs to the parent's line
+            holder = holder.getparent()
+            if holder is None:
+                continue
+        if holder.tag in ("a", "title", "script", "style", "option") or any(
+            a.tag in ("head", "nav") for a in holder.iterancestors()
+        ):
+            continue
+        if _HEADING_RE.match(visible_text(holder)):
+            headings.append((holder, False))
+        elif not hit.is_tail:  # <div>Related Stories<ul>...</ul></div>
+            headings.append((holder, True))
+    return headings
+
+
+def _region_of(
+    heading: etree._Element, is_holder: bool
+) -> tuple[etree._Element, list[etree._Element]] | None:
+    """The heading's wrapper and the siblings that follow it up to the next heading."""
+    if is_holder:
+        members = [c for c in heading if isinstance(c.tag, str)]
+        return (heading, members) if any(_has_entries(m) for m in members) else None
+    node = heading
+    for _ in range(_CLIMB):
+        members = []
+        for sibling in node.itersiblings():
+            if not isinstance(sibling.tag, str):
+                continue
+            if sibling.tag in HEADING_TAGS:
+                break
+            members.append(sibling)
+        if any(_has_entries(m) for m in members):
+            return node, members
+        parent = node.getparent()
+        # Climb only through wrappers that hold nothing but the heading.
+        if parent is None or parent.tag in ("body", "form", "html"):
+            return None
+        if not _HEADING_RE.match(visible_text(parent)):
+            return None
+        node = parent
+    return None
+
+
+def _has_entries(el: etree._Element) -> bool:
+    if el.tag in LISTING_TAGS or el.get("article-url") is not None:
+        return True
+    if next(el.iter(*LISTING_TAGS), None) is not None:
+        return True
+    return any(_article_id(a.get("href")) or a.get("article-url") for a in el.iter(etree.Element))
+
+
+def _article_id(href: str | None) -> int | None:
+    if not href or "rticle/" not in href:
+        return None
+    return site.article_id_from_url(href)
+
+
+def _entries(member: etree._Element, page_url: str) -> list[ListingEntry | None]:
+    """Entries under one element of a block: listing elements first, else article links."""
+    if member.tag in LISTING_TAGS or member.get("article-url") is not None:
+        return [entry_from_attrs(member, page_url, source="related")]
+    listed = [
+        el
+        for el in member.iter(etree.Element)
+        if el.tag in LISTING_TAGS or el.get("article-url") is not None
+    ]
+    if listed:
+        return [entry_from_attrs(el, page_url, source="related") for el in listed]
+    entries: list[ListingEntry | None] = []
+    for link in member.iter("a"):
+        if skip_element(link) and "related" not in (link.get("class") or "").lower():
+            continue
+        entries.append(_link_entry(link, member, page_url))
+    return entries
+
+
+def _link_entry(link: etree._Element, member: etree._Element, page_url: str) -> ListingEntry | None:
+    """An entry from a plain link: id and section from its URL, title from its text."""
+    url = absolute(page_url, link.get("href"))
+    if url is None:
+        return None
+    host = urlsplit(url).hostname
+    if not (site.is_site_host(host) or host == urlsplit(page_url).hostname):
+        return None
+    article_id = site.article_id_from_url(url)
+    if article_id is None:
+        return None
+    title = clean_text(link.get("title")) or visible_text(link)
+    holder = next(
+        (a for a in [link, *link.iterancestors()] if a.tag in _ENTRY_HOLDERS or a is member),
+        member,
+    )
+    return ListingEntry(
+        article_id=article_id,
+        url=url,
+        title=title or None,
+        section=section_from_url(url),
+        published=ap_to_iso(visible_text(holder)),
+        source="related",
+    )
