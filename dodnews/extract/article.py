@@ -139,6 +139,10 @@ class _BodyWalker:
                 self._add_bare_image(child)
             elif is_photo_block(child):
                 self._add_photo(child)
+            elif _holds_blocks(child):  # <span> around paragraphs: a reader sees the blocks
+                self._flush(parts, inline, loose, centered, forced_heading)
+                parts, inline, loose = [], [], False
+                self.walk(child, centered)
             else:
                 self._collect_inline(child, parts)
                 inline.append(child)
@@ -192,6 +196,10 @@ class _BodyWalker:
         image = photo(block, self.page_url)
         if image is not None:
             self.images.append(image)
+
+
+def _holds_blocks(el: etree._Element) -> bool:
+    return len(el) > 0 and any(d.tag in BLOCK_TAGS for d in el.iterdescendants())
 
 
 def _is_centered(el: etree._Element) -> bool:

@@ -20,6 +20,8 @@ _BY_RE = re.compile(r"^by[\s\u00a0]+\S", re.IGNORECASE)
 _CLASS_WORDS = ("byline", "author")
 # A byline is one short line; a longer text starting with "By" is a sentence.
 _MAX_LEN = 200
+# What sits between a byline and a date on one line: "By Jane Doe | Sept. 15, 2026".
+_SEPARATORS = " |\u2022\u00b7-\u2013\u2014,/"
 
 
 def find_byline(
@@ -62,7 +64,7 @@ def find_byline(
     chosen = by_text if by_text is not None else by_class
     if chosen is None:
         return None
-    text = visible_text(chosen, hidden)
+    text = visible_text(chosen, hidden).rstrip(_SEPARATORS)
     return clean_or_none(text) if len(text) <= _MAX_LEN else None
 
 
