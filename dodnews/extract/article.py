@@ -417,7 +417,7 @@ def extract_article(html: str | bytes, url: str) -> Article:
         or ""
     )
     page_url = url or og_url or ""
-    related = find_related(root, raw, page_url)
+    related = find_related(root, raw, page_url, adetail)
     walker = _BodyWalker(page_url, related)
     walker.walk(body)
     date_el = marks.get("date")

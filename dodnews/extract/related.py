@@ -24,14 +24,12 @@ from dodnews.items import ListingEntry, RelatedLink
 _HEADING_RE = re.compile(r"^related\s+(?:stories|articles|news|content)\s*:?$", re.IGNORECASE)
 # Text nodes that may be the heading: short, and mentioning "related" in any case.
 _HEADING_XPATH = etree.XPath(
-    "//body//text()[string-length(.) < 80][contains(translate(., 'RELATD', 'relatd'), 'related')]"
+    ".//text()[contains(., 'elated') or contains(., 'ELATED')][string-length(.) < 80]"
 )
+_HEADING_TEXT_RE = re.compile(r"related(?:\s|&nbsp;|&#160;)+(?:stories|articles|news|content)")
+_CHROME_TAGS = frozenset({"nav", "footer", "script", "style", "noscript", "template", "input"})
 # How many wrappers of the heading alone are climbed to reach the entries that follow it.
 _CLIMB = 4
-_RELATED_CLASS_XPATH = etree.XPath(
-    "//body//*[contains(translate(@class, 'RELATD', 'relatd'), 'related')]"
-    "[not(ancestor::*[contains(translate(@class, 'RELATD', 'relatd'), 'related')])]"
-)
 _ENTRY_HOLDERS = ("li", "article", "div", "p", "tr", "dd")
 
 
@@ -57,31 +55,72 @@ class RelatedBlocks:
         return el in self.elements or any(a in self.elements for a in el.iterancestors())
 
 
-def find_related(root: etree._Element, raw: str | None, page_url: str) -> RelatedBlocks:
-    """Every "Related Stories" block on the page (`raw`, the page text, lets a page without the
-    word skip the search)."""
+def find_related(
+    root: etree._Element, raw: str | None, page_url: str, near: etree._Element | None = None
+) -> RelatedBlocks:
+    """Every "Related Stories" block on the page.
+
+    `raw`, the page text, lets a page without the heading skip the search; `near`, the article's
+    wrapper, is where the block is looked for first (a whole-page scan costs as much as a parse).
+    """
     found = RelatedBlocks()
-    if raw is not None and "elated" not in raw and "ELATED" not in raw:
-        return found
     regions: list[list[etree._Element]] = []
-    for heading, is_holder in _headings(root):
-        region = _region_of(heading, is_holder)
-        if region is not None:
-            holder, members = region
-            found.elements.add(holder)
-            found.elements.update(members)
-            regions.append(members)
-    if raw is None or "related" in raw.lower():
-        for block in _RELATED_CLASS_XPATH(root):
-            if found.holds(block) or not _has_entries(block):
-                continue
-            found.elements.add(block)
-            regions.append([block])
+    if raw is None or _mentions_heading(raw):
+        headings = []
+        if near is not None:
+            headings = [h for place in _places(near) for h in _headings(place)]
+        if not headings:
+            headings = _headings(root)
+        for heading, is_holder in headings:
+            region = _region_of(heading, is_holder)
+            if region is not None:
+                holder, members = region
+                found.elements.add(holder)
+                found.elements.update(members)
+                regions.append(members)
+    for el in root.iter(*LISTING_TAGS):  # listing elements in a block classed as related
+        if not found.holds(el) and _under_related_class(el):
+            regions.append([el])
     for members in regions:
         for member in members:
             for entry in _entries(member, page_url):
                 found.add(entry)
     return found
+
+
+def _mentions_heading(raw: str) -> bool:
+    low = raw.lower()
+    at = low.find("related")
+    while at >= 0:
+        if _HEADING_TEXT_RE.match(low, at):
+            return True
+        at = low.find("related", at + 7)
+    return False
+
+
+def _places(near: etree._Element) -> list[etree._Element]:
+    """The wrapper and what sits beside it and its parents, site chrome left out."""
+    places = [near]
+    level = near
+    for _ in range(3):
+        parent = level.getparent()
+        if parent is None or parent.tag == "html":
+            break
+        for sibling in (*level.itersiblings(preceding=True), *level.itersiblings()):
+            if isinstance(sibling.tag, str) and sibling.tag not in _CHROME_TAGS:
+                places.append(sibling)
+        level = parent
+    return places
+
+
+def _under_related_class(el: etree._Element) -> bool:
+    for depth, ancestor in enumerate(el.iterancestors()):
+        if depth >= 6 or ancestor.tag in ("body", "form"):
+            return False
+        value = ancestor.get("class")
+        if value and "related" in value.lower():
+            return True
+    return False
 
 
 def related_from_root(root: etree._Element, url: str) -> list[RelatedLink]:
@@ -109,7 +148,7 @@ def _headings(root: etree._Element) -> list[tuple[etree._Element, bool]]:
             if holder is None:
                 continue
         if holder.tag in ("a", "title", "script", "style", "option") or any(
-            a.tag in ("head", "nav") for a in holder.iterancestors()
+            a.tag in ("head", "nav", "script") for a in holder.iterancestors()
         ):
             continue
         if _HEADING_RE.match(visible_text(holder)):
