@@ -92,6 +92,16 @@ def test_a_200_page_that_is_no_article_is_an_error(replica):
     assert capture.error.startswith("not an article page")
 
 
+def test_a_page_the_parser_cannot_read_whole_is_an_error_not_a_short_version(replica):
+    page = replica.route(PATH, {}, {}).body.decode()
+    # Markup nested past every parser limit before the second paragraph: its text would be lost.
+    junk = "<span>" * 5000
+    page = page.replace('<div class="body">', '<div class="body"><p>Kept.</p>' + junk, 1)
+    capture = capture_from_response(_response(200, page), BASE)
+    assert capture.outcome == "error" and capture.article is None
+    assert capture.error.startswith("page not read whole: the parser stopped early")
+
+
 def test_a_failure_is_an_error_capture_on_the_real_url():
     failure = Failure(TxTimeoutError("took too long"))
     capture = capture_from_failure(failure, BASE + PATH, ID, BASE)

@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from dodnews.extract import BlockedPage, ExtractionError, is_bot_wall
+from dodnews.extract import BlockedPage, ExtractionError, TruncatedPage, is_bot_wall
 from dodnews.extraction_pool import PageRead, read_article
 from dodnews.items import (
     OUTCOME_BLOCKED,
@@ -123,6 +123,9 @@ def _not_extracted(capture: Capture, exc: ExtractionError) -> None:
     if isinstance(exc, BlockedPage):
         capture.outcome = OUTCOME_BLOCKED
         capture.error = "bot wall (Access Denied)"
+    elif isinstance(exc, TruncatedPage):  # never a version with paragraphs missing
+        capture.outcome = OUTCOME_ERROR
+        capture.error = f"page not read whole: {exc}"
     else:
         capture.outcome = OUTCOME_ERROR
         capture.error = f"not an article page: {exc}"
