@@ -57,7 +57,9 @@ def find_byline(
             continue
         if by_class is None and _classed(el):
             by_class = el
-        if by_text is None or any(a is by_text for a in el.iterancestors()):
+        if (by_text is None or any(a is by_text for a in el.iterancestors())) and _opens_with_by(
+            el
+        ):
             text = visible_text(el, hidden)
             if len(text) <= _MAX_LEN and _BY_RE.match(text):
                 by_text = el  # the innermost element holding the whole "By ..." line
@@ -66,6 +68,15 @@ def find_byline(
         return None
     text = visible_text(chosen, hidden).rstrip(_SEPARATORS)
     return clean_or_none(text) if len(text) <= _MAX_LEN else None
+
+
+def _opens_with_by(el: etree._Element) -> bool:
+    """A cheap first look: the element's first text starts with "by" (most elements fail it)."""
+    for chunk in el.itertext():
+        chunk = chunk.lstrip()
+        if chunk:
+            return chunk[:2].lower() == "by"
+    return False
 
 
 def _classed(el: etree._Element) -> bool:

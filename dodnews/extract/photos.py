@@ -33,6 +33,7 @@ _VIRIN_RE = re.compile(r"\b(\d{6}-[A-Z]-[A-Z0-9]{2,6}-\d{2,5}[A-Z]?)\b")
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", "'", ")")
 _LAZY_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-srcset", "srcset")
 _WEB_SCHEMES = ("http://", "https://")
+_BLOCK_CANDIDATES = frozenset({"figure", "div", "span", "section", "p", "aside", "article"})
 _NOT_LINES = frozenset({"img", "noscript", "script", "style", "svg", "button", "template"})
 
 
@@ -53,22 +54,17 @@ def _up(el: etree._Element, stop: etree._Element) -> list[etree._Element]:
 
 
 def is_photo_block(el: etree._Element) -> bool:
-    """One picture with its furniture: a figure, a photo-classed box, or a box with photo labels."""
+    """One picture with its furniture: a figure, a photo-classed box or a box with photo labels."""
     tag = el.tag
-    if tag not in ("figure", "div", "span", "section", "p", "aside", "article"):
+    if tag not in _BLOCK_CANDIDATES or next(el.iter("img"), None) is None:
         return False
     if tag != "figure":
-        cls = (el.get("class") or "").lower()
-        hinted = bool(cls) and any(hint in cls for hint in _IMAGE_CLASS_HINTS)
-        if not hinted:
-            if el.find(".//img") is None:
-                return False
+        cls = el.get("class")
+        if not (cls and any(hint in cls.lower() for hint in _IMAGE_CLASS_HINTS)):
             # Found by its labels, kept short so that a wrapper around the story never passes.
             text = "".join(el.itertext())
             if len(text) >= 1500 or not _LABEL_RE.search(text):
                 return False
-    elif el.find(".//img") is None:
-        return False
     return len(pictures(el)) == 1
 
 

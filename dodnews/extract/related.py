@@ -65,19 +65,14 @@ def find_related(
     """
     found = RelatedBlocks()
     regions: list[list[etree._Element]] = []
-    if raw is None or _mentions_heading(raw):
-        headings = []
-        if near is not None:
-            headings = [h for place in _places(near) for h in _headings(place)]
-        if not headings:
-            headings = _headings(root)
-        for heading, is_holder in headings:
-            region = _region_of(heading, is_holder)
-            if region is not None:
-                holder, members = region
-                found.elements.add(holder)
-                found.elements.update(members)
-                regions.append(members)
+    headings = _headings(root) if raw is None else _located_headings(root, raw, near)
+    for heading, is_holder in headings:
+        region = _region_of(heading, is_holder)
+        if region is not None:
+            holder, members = region
+            found.elements.add(holder)
+            found.elements.update(members)
+            regions.append(members)
     for el in root.iter(*LISTING_TAGS):  # listing elements in a block classed as related
         if not found.holds(el) and _under_related_class(el):
             regions.append([el])
@@ -88,14 +83,57 @@ def find_related(
     return found
 
 
-def _mentions_heading(raw: str) -> bool:
+def _located_headings(
+    root: etree._Element, raw: str, near: etree._Element | None
+) -> list[tuple[etree._Element, bool]]:
+    """The headings, found from where the page text says they are: the source line of each
+    mention leads down the tree to its element in a few steps; beside the wrapper, then the whole
+    page, when the lines do not lead there (a page on one line)."""
+    lines = _mention_lines(raw)
+    if not lines:
+        return []
+    found: list[tuple[etree._Element, bool]] = []
+    for line in lines:
+        el = _element_at_line(root, line)
+        if el is None:
+            continue
+        hits = _headings(el)
+        parent = el.getparent()
+        if not hits and parent is not None:
+            hits = _headings(parent)
+        found.extend(h for h in hits if all(h[0] is not f[0] for f in found))
+    if not found and near is not None:
+        found = [h for place in _places(near) for h in _headings(place)]
+    return found or _headings(root)
+
+
+def _mention_lines(raw: str) -> list[int]:
+    """Source lines (1-based) where the page text reads "Related Stories" or kin, any case."""
     low = raw.lower()
+    lines = []
     at = low.find("related")
     while at >= 0:
         if _HEADING_TEXT_RE.match(low, at):
-            return True
+            lines.append(raw.count("\n", 0, at) + 1)
         at = low.find("related", at + 7)
-    return False
+    return lines
+
+
+def _element_at_line(root: etree._Element, line: int) -> etree._Element | None:
+    """The deepest element that starts at or before `line` and holds it, by source lines."""
+    node = root
+    while True:
+        best = None
+        for child in node:
+            start = child.sourceline if isinstance(child.tag, str) else None
+            if start is None:
+                continue
+            if start > line:
+                break
+            best = child
+        if best is None:
+            return node if node is not root else None
+        node = best
 
 
 def _places(near: etree._Element) -> list[etree._Element]:
