@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from dodnews import signals as dodnews_signals
+from dodnews.coverage import DROPPED, CoverageRule, coverage, describe, judge, tally
 from dodnews.items import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.normalize import normalize_article, validation_problem
 
@@ -35,6 +36,20 @@ class NormalizePipeline(_Stage):
             raise DropItem(f"not a capture: {type(item).__name__}")
         if item.article is not None:
             item.article = normalize_article(item.article)
+        return item
+
+
+class CoveragePipeline(_Stage):
+    """Counts which fields each parsed page has (dodnews.coverage), for the run's health check.
+
+    Runs before validation: a page refused for want of a title is exactly what coverage must see.
+    """
+
+    def process_item(self, item: Capture) -> Capture:
+        if item.article is not None:
+            stats = self.crawler.stats
+            for name, count in tally(item.article).items():
+                stats.inc_value(f"dodnews/coverage/{name}", count)
         return item
 
 
@@ -78,6 +93,7 @@ class ArchivePipeline(_Stage):
         self.change_ids: list[int] = []
         self.buffer: list[Capture] = []
         self._timer: Any = None  # strong reference: the periodic flush
+        self.coverage_rule = coverage_rule(settings)
 
     async def open_spider(self) -> None:
         from dodnews.archive import Archive
@@ -163,10 +179,12 @@ class ArchivePipeline(_Stage):
             # finish_reason: the run did not finish its job, whatever it captured.
             stats.setdefault("finish_reason", "shutdown")
         verdict = run_verdict(stats, self.crawler.settings.getfloat("DODNEWS_MAX_FAILURE_RATIO"))
+        counts: dict[str, Any] = dict(run_counts(stats))
+        counts.update(self._coverage(stats))
         self.archive.finish_run(
             self.run_id,
             status="failed" if verdict else "ok",
-            counts=run_counts(stats),
+            counts=counts,
             changes_found=len(self.change_ids),
             errors=[verdict] if verdict else [],
         )
@@ -178,3 +196,44 @@ class ArchivePipeline(_Stage):
             )
             logger.info("Reports for %d changes written to %s", len(self.change_ids), written)
         self.archive.close()
+
+    def _coverage(self, stats: dict[str, Any]) -> dict[str, Any]:
+        """The run's field coverage and its check against the spider's recent runs (logged)."""
+        if self.coverage_rule is None:
+            return {}
+        prefix = "dodnews/coverage/"
+        tallied = {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
+        spider = self.crawler.spider
+        scope_of = getattr(spider, "coverage_scope", None)
+        current = coverage(tallied, scope_of() if callable(scope_of) else None)
+        try:
+            earlier = [
+                (r.id, r.counts.get("coverage"))
+                for r in self.archive.runs(limit=100)
+                if r.spider == spider.name and r.status == "ok" and r.id != self.run_id
+            ]
+        except Exception:
+            logger.warning("Could not read earlier runs to check coverage", exc_info=True)
+            earlier = []
+        check = judge(current, earlier, self.coverage_rule)
+        # The summary (dodnews.extensions.CrawlProgress) and `scrapy crawl` report these.
+        line = describe(check, current)
+        self.crawler.stats.set_value("dodnews/coverage_check", line)
+        if check["status"] == DROPPED:
+            self.crawler.stats.set_value("dodnews/coverage_warning", line)
+        return {"coverage": current, "coverage_check": check}
+
+
+def coverage_rule(settings: Any) -> CoverageRule | None:
+    """The CoverageRule of the DODNEWS_COVERAGE_* settings; None when the check is off."""
+    if not settings.getbool("DODNEWS_COVERAGE_CHECK", True):
+        return None
+    default = CoverageRule()
+    return CoverageRule(
+        min_pages=settings.getint("DODNEWS_COVERAGE_MIN_PAGES", default.min_pages),
+        min_images=settings.getint("DODNEWS_COVERAGE_MIN_IMAGES", default.min_images),
+        runs=max(1, settings.getint("DODNEWS_COVERAGE_RUNS", default.runs)),
+        min_runs=max(1, settings.getint("DODNEWS_COVERAGE_MIN_RUNS", default.min_runs)),
+        drop=settings.getfloat("DODNEWS_COVERAGE_DROP", default.drop),
+        relative_drop=settings.getfloat("DODNEWS_COVERAGE_RELATIVE_DROP", default.relative_drop),
+    )

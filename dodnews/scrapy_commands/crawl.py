@@ -1,6 +1,6 @@
 """`scrapy crawl` as Scrapy has it, plus: bad -a arguments, a bad DODNEWS_SITE or an unreachable
 Redis are one line and exit 2 before anything starts, and a run whose fetches mostly failed (bot
-wall, errors) exits 1 and says why."""
+wall, errors) exits 1 and says why, and a fall in extraction coverage is a warning on stderr."""
 
 from __future__ import annotations
 
@@ -91,6 +91,9 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
+        warning = crawler.stats.get_value("dodnews/coverage_warning") if crawler.stats else None
+        if warning:
+            print(f"scrapy crawl: warning: {warning}", file=sys.stderr)
         failed = crawler.stats.get_value("dodnews/failed") if crawler.stats else None
         if failed:
             print(f"scrapy crawl: run failed: {failed}", file=sys.stderr)
