@@ -10,7 +10,7 @@ not parsed, so they say nothing about the markup).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
@@ -191,8 +191,21 @@ def run_drops(counts: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return list(check.get("drops") or []) if check.get("status") == DROPPED else []
 
 
-def rule_as_json(rule: CoverageRule) -> dict[str, Any]:
-    return asdict(rule)
+def latest_judged(
+    runs: Sequence[tuple[int, str, Mapping[str, Any] | None]],
+) -> dict[str, tuple[int, str]]:
+    """Per spider, the newest run whose coverage was judged (ok or dropped) and its line.
+
+    `runs` holds (run id, spider, counts), any order. Runs too small to judge say nothing about
+    the markup, so a drop stays reported until a run big enough to judge finds it gone.
+    """
+    latest: dict[str, tuple[int, str]] = {}
+    for run_id, spider, counts in sorted(runs, key=lambda r: r[0], reverse=True):
+        check = (counts or {}).get("coverage_check") or {}
+        if spider in latest or check.get("status") not in (OK, DROPPED):
+            continue
+        latest[spider] = (run_id, describe(check, (counts or {}).get("coverage")))
+    return latest
 
 
 def _percent(share: Any) -> str:
