@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 
 from dodnews import signals as dodnews_signals
 from dodnews.coverage import DROPPED, CoverageRule, coverage, describe, judge, tally
+from dodnews.errors import UserError
 from dodnews.items import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.normalize import normalize_article, validation_problem
 
@@ -198,7 +199,7 @@ class ArchivePipeline(_Stage):
         self.archive.close()
 
     def _coverage(self, stats: dict[str, Any]) -> dict[str, Any]:
-        """The run's field coverage and its check against the spider's recent runs (logged)."""
+        """The run's field coverage and its check against the spider's recent runs."""
         if self.coverage_rule is None:
             return {}
         prefix = "dodnews/coverage/"
@@ -225,15 +226,38 @@ class ArchivePipeline(_Stage):
 
 
 def coverage_rule(settings: Any) -> CoverageRule | None:
-    """The CoverageRule of the DODNEWS_COVERAGE_* settings; None when the check is off."""
-    if not settings.getbool("DODNEWS_COVERAGE_CHECK", True):
-        return None
+    """The CoverageRule of the DODNEWS_COVERAGE_* settings; None when the check is off.
+
+    Raises UserError for a value that is not a number or out of range (`scrapy crawl` checks
+    before it starts).
+    """
+    try:
+        if not settings.getbool("DODNEWS_COVERAGE_CHECK", True):
+            return None
+    except ValueError:
+        value = settings.get("DODNEWS_COVERAGE_CHECK")
+        raise UserError(f"DODNEWS_COVERAGE_CHECK: expected 1 or 0, got {value!r}") from None
     default = CoverageRule()
+
+    def number(name: str, kind: type, low: float, high: float | None = None) -> Any:
+        key = f"DODNEWS_COVERAGE_{name}"
+        value = settings.get(key)
+        if value is None:
+            return getattr(default, name.lower())
+        try:
+            number = kind(str(value).strip())
+        except ValueError:
+            number = None
+        if number is None or number < low or (high is not None and number > high):
+            limits = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise UserError(f"{key}: expected a {kind.__name__} {limits}, got {value!r}")
+        return number
+
     return CoverageRule(
-        min_pages=settings.getint("DODNEWS_COVERAGE_MIN_PAGES", default.min_pages),
-        min_images=settings.getint("DODNEWS_COVERAGE_MIN_IMAGES", default.min_images),
-        runs=max(1, settings.getint("DODNEWS_COVERAGE_RUNS", default.runs)),
-        min_runs=max(1, settings.getint("DODNEWS_COVERAGE_MIN_RUNS", default.min_runs)),
-        drop=settings.getfloat("DODNEWS_COVERAGE_DROP", default.drop),
-        relative_drop=settings.getfloat("DODNEWS_COVERAGE_RELATIVE_DROP", default.relative_drop),
+        min_pages=number("MIN_PAGES", int, 1),
+        min_images=number("MIN_IMAGES", int, 1),
+        runs=number("RUNS", int, 1),
+        min_runs=number("MIN_RUNS", int, 1),
+        drop=number("DROP", float, 0.0, 1.0),
+        relative_drop=number("RELATIVE_DROP", float, 0.0, 1.0),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from scrapy.settings import Settings
 
@@ -21,6 +23,8 @@ from dodnews.coverage import (
     short_status,
     tally,
 )
+from dodnews.crawling import crawl_command, crawl_env
+from dodnews.errors import UserError
 from dodnews.items import Article, Image, RelatedLink
 from dodnews.pipelines import coverage_rule
 
@@ -207,3 +211,37 @@ def test_the_rule_comes_from_the_settings():
     assert rule == CoverageRule(min_pages=50, drop=0.2, relative_drop=0.25, runs=3)
     assert coverage_rule(Settings({})) == CoverageRule()
     assert coverage_rule(Settings({"DODNEWS_COVERAGE_CHECK": "0"})) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DODNEWS_COVERAGE_DROP", "abc"),
+        ("DODNEWS_COVERAGE_DROP", "1.5"),
+        ("DODNEWS_COVERAGE_RELATIVE_DROP", "-0.1"),
+        ("DODNEWS_COVERAGE_MIN_PAGES", "0"),
+        ("DODNEWS_COVERAGE_RUNS", "2.5"),
+        ("DODNEWS_COVERAGE_CHECK", "maybe"),
+    ],
+)
+def test_bad_rule_settings_are_one_line_errors(name, value):
+    with pytest.raises(UserError, match=f"^{name}: expected "):
+        coverage_rule(Settings({name: value}))
+
+
+def test_scrapy_crawl_refuses_a_bad_rule_setting_before_it_starts(tmp_path):
+    archive = tmp_path / "archive.sqlite"
+    done = subprocess.run(
+        crawl_command("news", {"base_url": "http://127.0.0.1:9"}, {"DODNEWS_COVERAGE_DROP": "x"}),
+        env=crawl_env(f"sqlite:///{archive}", str(tmp_path / "diffs")),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "scrapy crawl: error: DODNEWS_COVERAGE_DROP: expected a float from 0.0 to 1.0, got 'x'"
+    )
+    assert not archive.exists()

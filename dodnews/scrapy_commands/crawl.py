@@ -22,14 +22,16 @@ def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) ->
     """Every check that can fail on user input, before a crawler (or its log) exists.
 
     The site profile (DODNEWS_SITE and `-a site=`) is checked and activated first, so that
-    `-a sections=` is checked against the chosen site's sections. Then JOBDIR (not another
-    crawl's), the spider's own `-a` checks, then the shared crawl's Redis (reachable, crawl id
-    well-formed).
+    `-a sections=` is checked against the chosen site's sections. Then the DODNEWS_COVERAGE_*
+    settings, JOBDIR (not another crawl's), the spider's own `-a` checks, then the shared crawl's
+    Redis (reachable, crawl id well-formed).
     """
     from dodnews.jobdir import check_job_dir
+    from dodnews.pipelines import coverage_rule
     from dodnews.profiles import load_configured
 
     load_configured(settings)  # a bad DODNEWS_SITE, whatever the spider
+    coverage_rule(settings)  # a bad DODNEWS_COVERAGE_* value
     check_job_dir(settings)  # a JOBDIR another crawl is running in
     check = getattr(spidercls, "check_arguments", None)
     if check is not None:
