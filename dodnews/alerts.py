@@ -1,7 +1,9 @@
 """Tell people after a run: a webhook POST and/or an email, both off unless configured.
 
 The payload is a JSON summary of the run plus its changes, cut to a size cap (whole changes are
-dropped from the end and `truncated` says how many), with a link to the full report.
+dropped from the end and `truncated` says how many), with a link to the full report. A run alerts
+when it found changes, failed, or its extraction coverage dropped (dodnews.coverage: the site's
+markup may have changed); `coverage_drops` lists the fallen fields.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
+
+from dodnews.coverage import describe, drops_text, run_drops
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,7 @@ def build_payload(
             "run": run,
             "status": run.get("status"),
             "changes_found": len(changes),
+            "coverage_drops": run_drops(run.get("counts")),
             "changes": kept,
             "truncated": len(changes) - len(kept),
             "report_url": report_url,
@@ -73,7 +78,21 @@ def build_payload(
 def subject_line(run: dict[str, Any], changes: list[dict[str, Any]]) -> str:
     if run.get("status") == "failed":
         return f"dodnews: run {run.get('id')} FAILED: {'; '.join(run.get('errors') or [])}"[:200]
+    drops = run_drops(run.get("counts"))
+    if drops:
+        return (
+            f"dodnews: run {run.get('id')} extraction coverage dropped ({drops_text(drops)}); "
+            f"{len(changes)} changes"
+        )[:200]
     return f"dodnews: {len(changes)} changes in run {run.get('id')}"
+
+
+def coverage_line(run: dict[str, Any]) -> str | None:
+    """The run's extraction-health warning, or None when its coverage did not drop."""
+    counts = run.get("counts") or {}
+    if not run_drops(counts):
+        return None
+    return describe(counts.get("coverage_check"), counts.get("coverage"))
 
 
 def send_alerts(
@@ -81,7 +100,8 @@ def send_alerts(
 ) -> list[str]:
     """Send what is configured; returns the problems (never raises for a delivery failure)."""
     problems: list[str] = []
-    if not config.enabled or (not changes and run.get("status") != "failed"):
+    warning = coverage_line(run)
+    if not config.enabled or (not changes and run.get("status") != "failed" and not warning):
         return problems
     payload = build_payload(run, changes, config.report_url, config.max_bytes)
     if config.webhook_url:
@@ -102,6 +122,8 @@ def send_alerts(
         message["From"] = config.mail_from
         message["To"] = ", ".join(config.mail_to)
         lines = [subject_line(run, changes), ""]
+        if warning:
+            lines += [f"Warning: {warning} (see docs/extraction-health.md)", ""]
         for change in changes[:200]:
             lines.append(f"- [{', '.join(change.get('kinds', []))}] {change.get('title', '')}")
             lines.extend(f"    {s}" for s in change.get("summaries", [])[:10])

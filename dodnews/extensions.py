@@ -61,6 +61,12 @@ class CrawlProgress:
         stats = self.crawler.stats.get_stats()
         stats.setdefault("finish_reason", reason)
         logger.info("Summary: %s", summary_line(stats))
+        # set by the archive pipeline, which closes first (dodnews.coverage)
+        coverage_warning = stats.get("dodnews/coverage_warning")
+        if coverage_warning:
+            logger.warning("Extraction health: %s", coverage_warning)
+        elif stats.get("dodnews/coverage_check"):
+            logger.info("Extraction health: %s", stats["dodnews/coverage_check"])
         verdict = run_verdict(stats, self.max_failure_ratio)
         if verdict:
             self.crawler.stats.set_value("dodnews/failed", verdict)

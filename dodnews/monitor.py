@@ -17,7 +17,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from dodnews.alerts import AlertConfig, send_alerts
+from dodnews.alerts import AlertConfig, coverage_line, send_alerts
 from dodnews.crawling import start_crawl
 from dodnews.errors import UserError
 
@@ -139,6 +139,8 @@ class Monitor:
             "ok" if code == 0 else "failed",
             len(changes),
         )
+        if run is not None and (warning := coverage_line(run)):
+            logger.warning("%s crawl (run %s): %s", spider, run.get("id"), warning)
         if run is not None and code != 0 and run.get("status") != "failed":
             run = {
                 **run,

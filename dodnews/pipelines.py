@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from dodnews import signals as dodnews_signals
+from dodnews.coverage import DROPPED, CoverageRule, coverage, describe, judge, tally
+from dodnews.errors import UserError
 from dodnews.items import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.normalize import normalize_article, validation_problem
 
@@ -35,6 +37,20 @@ class NormalizePipeline(_Stage):
             raise DropItem(f"not a capture: {type(item).__name__}")
         if item.article is not None:
             item.article = normalize_article(item.article)
+        return item
+
+
+class CoveragePipeline(_Stage):
+    """Counts which fields each parsed page has (dodnews.coverage), for the run's health check.
+
+    Runs before validation: a page refused for want of a title is exactly what coverage must see.
+    """
+
+    def process_item(self, item: Capture) -> Capture:
+        if item.article is not None:
+            stats = self.crawler.stats
+            for name, count in tally(item.article).items():
+                stats.inc_value(f"dodnews/coverage/{name}", count)
         return item
 
 
@@ -78,6 +94,7 @@ class ArchivePipeline(_Stage):
         self.change_ids: list[int] = []
         self.buffer: list[Capture] = []
         self._timer: Any = None  # strong reference: the periodic flush
+        self.coverage_rule = coverage_rule(settings)
 
     async def open_spider(self) -> None:
         from dodnews.archive import Archive
@@ -163,10 +180,12 @@ class ArchivePipeline(_Stage):
             # finish_reason: the run did not finish its job, whatever it captured.
             stats.setdefault("finish_reason", "shutdown")
         verdict = run_verdict(stats, self.crawler.settings.getfloat("DODNEWS_MAX_FAILURE_RATIO"))
+        counts: dict[str, Any] = dict(run_counts(stats))
+        counts.update(self._coverage(stats))
         self.archive.finish_run(
             self.run_id,
             status="failed" if verdict else "ok",
-            counts=run_counts(stats),
+            counts=counts,
             changes_found=len(self.change_ids),
             errors=[verdict] if verdict else [],
         )
@@ -178,3 +197,67 @@ class ArchivePipeline(_Stage):
             )
             logger.info("Reports for %d changes written to %s", len(self.change_ids), written)
         self.archive.close()
+
+    def _coverage(self, stats: dict[str, Any]) -> dict[str, Any]:
+        """The run's field coverage and its check against the spider's recent runs."""
+        if self.coverage_rule is None:
+            return {}
+        prefix = "dodnews/coverage/"
+        tallied = {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
+        spider = self.crawler.spider
+        scope_of = getattr(spider, "coverage_scope", None)
+        current = coverage(tallied, scope_of() if callable(scope_of) else None)
+        try:
+            earlier = [
+                (r.id, r.counts.get("coverage"))
+                for r in self.archive.runs(limit=100)
+                if r.spider == spider.name and r.status == "ok" and r.id != self.run_id
+            ]
+        except Exception:
+            logger.warning("Could not read earlier runs to check coverage", exc_info=True)
+            earlier = []
+        check = judge(current, earlier, self.coverage_rule)
+        # The summary (dodnews.extensions.CrawlProgress) and `scrapy crawl` report these.
+        line = describe(check, current)
+        self.crawler.stats.set_value("dodnews/coverage_check", line)
+        if check["status"] == DROPPED:
+            self.crawler.stats.set_value("dodnews/coverage_warning", line)
+        return {"coverage": current, "coverage_check": check}
+
+
+def coverage_rule(settings: Any) -> CoverageRule | None:
+    """The CoverageRule of the DODNEWS_COVERAGE_* settings; None when the check is off.
+
+    Raises UserError for a value that is not a number or out of range (`scrapy crawl` checks
+    before it starts).
+    """
+    try:
+        if not settings.getbool("DODNEWS_COVERAGE_CHECK", True):
+            return None
+    except ValueError:
+        value = settings.get("DODNEWS_COVERAGE_CHECK")
+        raise UserError(f"DODNEWS_COVERAGE_CHECK: expected 1 or 0, got {value!r}") from None
+    default = CoverageRule()
+
+    def number(name: str, kind: type, low: float, high: float | None = None) -> Any:
+        key = f"DODNEWS_COVERAGE_{name}"
+        value = settings.get(key)
+        if value is None:
+            return getattr(default, name.lower())
+        try:
+            number = kind(str(value).strip())
+        except ValueError:
+            number = None
+        if number is None or number < low or (high is not None and number > high):
+            limits = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise UserError(f"{key}: expected a {kind.__name__} {limits}, got {value!r}")
+        return number
+
+    return CoverageRule(
+        min_pages=number("MIN_PAGES", int, 1),
+        min_images=number("MIN_IMAGES", int, 1),
+        runs=number("RUNS", int, 1),
+        min_runs=number("MIN_RUNS", int, 1),
+        drop=number("DROP", float, 0.0, 1.0),
+        relative_drop=number("RELATIVE_DROP", float, 0.0, 1.0),
+    )

@@ -47,6 +47,18 @@ DODNEWS_EXTRACT_WORKERS = 0
 DODNEWS_HEAP_KEEP_MB = 64
 # Write diff reports into DODNEWS_DIFFS_DIR at the end of every crawl that found changes.
 DODNEWS_WRITE_REPORTS = True
+# Extraction health (docs/extraction-health.md): a run whose parsed pages have a field much less
+# often than the spider's recent runs did warns. Runs under MIN_PAGES parsed pages (MIN_IMAGES
+# photos for caption, credit, VIRIN) are not judged; the baseline is the median of the last RUNS
+# qualifying runs (at least MIN_RUNS); a field has fallen when it lost DROP points of share that
+# are also RELATIVE_DROP of the baseline.
+DODNEWS_COVERAGE_CHECK = True
+DODNEWS_COVERAGE_MIN_PAGES = 20
+DODNEWS_COVERAGE_MIN_IMAGES = 20
+DODNEWS_COVERAGE_RUNS = 5
+DODNEWS_COVERAGE_MIN_RUNS = 1
+DODNEWS_COVERAGE_DROP = 0.3
+DODNEWS_COVERAGE_RELATIVE_DROP = 0.5
 
 # -- politeness (the real site) ------------------------------------------------------------------
 USER_AGENT = f"dodnews/0.1.0 (archival crawler; +{DODNEWS_CONTACT_URL})"
@@ -93,6 +105,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "dodnews.pipelines.NormalizePipeline": 100,
+    "dodnews.pipelines.CoveragePipeline": 150,
     "dodnews.pipelines.ValidatePipeline": 200,
     "dodnews.pipelines.ArchivePipeline": 500,
 }

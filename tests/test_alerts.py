@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
-from dodnews.alerts import AlertConfig, build_payload, send_alerts
+from dodnews.alerts import AlertConfig, build_payload, send_alerts, subject_line
 
 RUN = {"id": 7, "status": "ok", "errors": []}
 CHANGES = [
@@ -87,3 +87,45 @@ def test_nothing_is_sent_without_changes_and_failed_runs_always_alert():
     problems = send_alerts(config, {**RUN, "status": "failed", "errors": ["bot wall"]}, [])
     assert problems and problems[0].startswith("webhook http://127.0.0.1:9/never")
     assert not AlertConfig().enabled
+
+
+def _coverage_run(byline_now: float) -> dict:
+    """A finished run whose counts carry the coverage check `dodnews.coverage.judge` made."""
+    from dodnews.coverage import FIELDS, judge
+
+    def cov(byline: float) -> dict:
+        return {"pages": 33, "images": 22, "scope": "war", **dict.fromkeys(FIELDS, 1.0),
+                "byline": byline}  # fmt: skip
+
+    check = judge(cov(byline_now), [(5, cov(0.42)), (4, cov(0.42))])
+    return {**RUN, "counts": {"coverage": cov(byline_now), "coverage_check": check}}
+
+
+def test_a_coverage_drop_alerts_even_without_changes():
+    received: list[bytes] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = AlertConfig(webhook_url=f"http://127.0.0.1:{server.server_port}/hook")
+        assert send_alerts(config, _coverage_run(0.42), []) == []  # unchanged coverage: silent
+        assert received == []
+        assert send_alerts(config, _coverage_run(0.0), []) == []
+    finally:
+        server.shutdown()
+    (body,) = [json.loads(r) for r in received]
+    assert body["coverage_drops"] == [{"field": "byline", "share": 0.0, "baseline": 0.42}]
+    assert body["changes_found"] == 0
+    assert subject_line(_coverage_run(0.0), []) == (
+        "dodnews: run 7 extraction coverage dropped (byline 42% -> 0%); 0 changes"
+    )
+    assert subject_line(_coverage_run(0.42), CHANGES[:2]) == "dodnews: 2 changes in run 7"

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from dodnews.archive import migrate
 from dodnews.archive.db import check_sqlite_file, make_engine, user_errors
 from dodnews.archive.liveness import orphaned_runs, this_process
 from dodnews.archive.rows import count_rows
+from dodnews.archive.schema import runs
 from dodnews.archive.urls import describe, resolve_archive_url, sqlite_path
+from dodnews.coverage import latest_judged
 from dodnews.errors import UserError
+
+# How far back `archive status` looks for each spider's latest judged run.
+_RECENT_RUNS = 200
 
 
 @dataclass
@@ -24,6 +31,8 @@ class ArchiveStatus:
     counts: dict[str, int] | None
     # Runs of this host marked running whose process is gone (known at the newest schema only).
     orphaned_runs: list[int] = field(default_factory=list)
+    # Per spider, the newest run whose extraction coverage was judged: (run id, its line).
+    coverage: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def needs_upgrade(self) -> bool:
@@ -43,6 +52,15 @@ def inspect_archive(url: str | None = None) -> ArchiveStatus:
             if revision is None and tables:
                 raise UserError(f"{describe(parsed)} is a database but not a dodnews archive")
             counts = count_rows(engine) if revision is not None else None
+            coverage: dict[str, tuple[int, str]] = {}
+            if revision is not None:
+                with engine.connect() as conn, conn.begin():
+                    recent = conn.execute(
+                        select(runs.c.id, runs.c.spider, runs.c.counts)
+                        .order_by(runs.c.id.desc())
+                        .limit(_RECENT_RUNS)
+                    ).all()
+                coverage = latest_judged([(r.id, r.spider, r.counts) for r in recent])
             orphans: list[int] = []
             if revision == migrate.head_revision():
                 with engine.connect() as conn, conn.begin():
@@ -58,4 +76,5 @@ def inspect_archive(url: str | None = None) -> ArchiveStatus:
         head=migrate.head_revision(),
         counts=counts,
         orphaned_runs=orphans,
+        coverage=coverage,
     )

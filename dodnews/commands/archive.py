@@ -91,6 +91,8 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"schema:   {status.revision} (current)")
     for name, count in (status.counts or {}).items():
         print(f"{name + ':':<26}{count}")
+    for spider, (run_id, line) in sorted(status.coverage.items()):
+        print(f"extraction ({spider}, run {run_id}): {line}")
     if status.orphaned_runs:
         ids = ", ".join(str(i) for i in status.orphaned_runs)
         print(

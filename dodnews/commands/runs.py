@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 
 from dodnews.archive.cli_support import add_archive_option, archive_for
+from dodnews.coverage import describe, run_drops, short_status
 from dodnews.errors import UserError
 
 
@@ -17,7 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list recorded crawl runs",
         description="List the crawl runs recorded in the archive, newest first. Status: ok, "
         "failed, running (still going), or interrupted (its process was killed or crashed; "
-        "marked by the next crawl on the same host).",
+        "marked by the next crawl on the same host). COVERAGE: the run's extraction health "
+        "(docs/extraction-health.md): ok, DROP (a field was found on far fewer parsed pages than "
+        "in recent runs: the site's markup may have changed), small (too few parsed pages to "
+        "judge), first (no earlier run to compare with), - (not measured).",
     )
     parser.add_argument("--limit", type=int, default=20, metavar="N", help="at most N (20)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
@@ -32,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     with archive_for(args) as archive:
         records = archive.runs(args.limit)
     if args.format == "json":
-        print(json.dumps([asdict(r) for r in records], indent=2, ensure_ascii=False))
+        listed = [{**asdict(r), "coverage_drops": run_drops(r.counts)} for r in records]
+        print(json.dumps(listed, indent=2, ensure_ascii=False))
         return 0
     if not records:
         print("no runs")
@@ -41,14 +46,19 @@ def run(args: argparse.Namespace) -> int:
     when = max(20, *(len(t) for r in records for t in (r.started_at, r.finished_at or "")))
     print(
         f"{'ID':>5}  {'SPIDER':<10} {'STARTED':<{when}}  {'FINISHED':<{when}}  {'STATUS':<11} "
-        f"{'CAPTURES':>8} {'CHANGES':>7}  ERRORS"
+        f"{'CAPTURES':>8} {'CHANGES':>7}  {'COVERAGE':<8}  ERRORS"
     )
     for r in records:
         captures = r.counts.get("captures", "-") if r.counts else "-"
         changes = "-" if r.changes_found is None else r.changes_found
         errors = "; ".join(str(e) for e in r.errors)[:80]
+        health = short_status(r.counts.get("coverage_check"))
         print(
             f"{r.id:>5}  {r.spider:<10} {r.started_at:<{when}}  {r.finished_at or '-':<{when}}  "
-            f"{r.status:<11} {captures!s:>8} {changes!s:>7}  {errors}".rstrip()
+            f"{r.status:<11} {captures!s:>8} {changes!s:>7}  {health:<8}  {errors}".rstrip()
         )
+    for r in records:
+        if run_drops(r.counts):
+            check = r.counts["coverage_check"]
+            print(f"run {r.id} ({r.spider}): {describe(check, r.counts.get('coverage'))}")
     return 0

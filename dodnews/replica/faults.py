@@ -2,8 +2,10 @@
 
 Also damaged pages served as complete responses: `huge` (the page padded to 10 MB), `redirectloop`
 (a 302 back to the same URL), `charset` (Windows-1252 bytes sent as UTF-8), `malformed` (tag soup
-around intact text) and `cut` (half the page with a matching Content-Length). Pure bookkeeping
-(which request gets which fault) plus the page damage; server.py carries them out.
+around intact text) and `cut` (half the page with a matching Content-Length); and `restyle`, a site
+redesign: from the moment it is armed, bylines come in a shape the extractor does not read (see
+`restyle`; body faults ignore conditional requests, as a redesign changes every page). Pure
+bookkeeping (which request gets which fault) plus the page damage; server.py carries them out.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ KINDS = (
     "charset",
     "malformed",
     "cut",
+    "restyle",
 )
 # Faults that change the body of an otherwise normal response (see `damage`).
-BODY_KINDS = ("huge", "charset", "malformed", "cut")
+BODY_KINDS = ("huge", "charset", "malformed", "cut", "restyle")
 HUGE_SIZE = 10 * 1024 * 1024
 
 
@@ -128,4 +131,26 @@ def damage(kind: str, body: bytes) -> tuple[bytes, str | None]:
         return text.encode("utf-8"), None
     if kind == "cut":
         return body[: len(body) // 2], None
+    if kind == "restyle":
+        return restyle(body), None
     raise ValueError(f"{kind!r} is not a body fault")
+
+
+# An element whose class names the byline, and its text (the replica's bylines are plain text).
+_BYLINE_RE = re.compile(
+    r'<(?P<tag>\w+)(?P<attrs>[^>]*\bclass="[^"]*\bbyline\b[^"]*"[^>]*)>(?P<text>[^<]*)</(?P=tag)>',
+    re.IGNORECASE,
+)
+
+
+def restyle(body: bytes) -> bytes:
+    """The page after a redesign of its header: each byline ("By Name, Outlet" in an element of
+    class byline) becomes a credit line without "By" in a `div.story-credit`, which a reader still
+    sees and the extractor does not read. Nothing else on the page changes."""
+    text = body.decode("utf-8")
+
+    def credit(match: re.Match[str]) -> str:
+        name = re.sub(r"^\s*by\s+", "", match.group("text"), flags=re.IGNORECASE)
+        return f'<div class="story-credit">{name}</div>'
+
+    return _BYLINE_RE.sub(credit, text).encode("utf-8")

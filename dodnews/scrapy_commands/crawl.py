@@ -1,6 +1,6 @@
 """`scrapy crawl` as Scrapy has it, plus: bad -a arguments, a bad DODNEWS_SITE or an unreachable
 Redis are one line and exit 2 before anything starts, and a run whose fetches mostly failed (bot
-wall, errors) exits 1 and says why."""
+wall, errors) exits 1 and says why, and a fall in extraction coverage is a warning on stderr."""
 
 from __future__ import annotations
 
@@ -22,14 +22,16 @@ def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) ->
     """Every check that can fail on user input, before a crawler (or its log) exists.
 
     The site profile (DODNEWS_SITE and `-a site=`) is checked and activated first, so that
-    `-a sections=` is checked against the chosen site's sections. Then JOBDIR (not another
-    crawl's), the spider's own `-a` checks, then the shared crawl's Redis (reachable, crawl id
-    well-formed).
+    `-a sections=` is checked against the chosen site's sections. Then the DODNEWS_COVERAGE_*
+    settings, JOBDIR (not another crawl's), the spider's own `-a` checks, then the shared crawl's
+    Redis (reachable, crawl id well-formed).
     """
     from dodnews.jobdir import check_job_dir
+    from dodnews.pipelines import coverage_rule
     from dodnews.profiles import load_configured
 
     load_configured(settings)  # a bad DODNEWS_SITE, whatever the spider
+    coverage_rule(settings)  # a bad DODNEWS_COVERAGE_* value
     check_job_dir(settings)  # a JOBDIR another crawl is running in
     check = getattr(spidercls, "check_arguments", None)
     if check is not None:
@@ -91,6 +93,9 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
+        warning = crawler.stats.get_value("dodnews/coverage_warning") if crawler.stats else None
+        if warning:
+            print(f"scrapy crawl: warning: {warning}", file=sys.stderr)
         failed = crawler.stats.get_value("dodnews/failed") if crawler.stats else None
         if failed:
             print(f"scrapy crawl: run failed: {failed}", file=sys.stderr)

@@ -116,6 +116,13 @@ class CaptureSpider(scrapy.Spider):
         if self.archive_view is not None:
             self.archive_view.close()
 
+    def coverage_scope(self) -> str:
+        """What a run's extraction coverage is compared within: the site profile (a spider that
+        crawls part of the site adds that part)."""
+        from dodnews import site
+
+        return site.ACTIVE_PROFILE
+
     def extractor(self) -> Any:
         """The ExtractionPool (one that runs in process for a spider built without a crawler)."""
         if self.extraction is None:

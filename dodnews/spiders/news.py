@@ -48,6 +48,14 @@ class NewsSpider(CaptureSpider):
 
     opts: CrawlOptions
 
+    def coverage_scope(self) -> str:
+        """The site profile, plus the sections when they are not all of them (a crawl of the
+        contracts alone has no bylines: it is not compared with crawls of every section)."""
+        scope = super().coverage_scope()
+        if set(self.opts.sections) != set(site.SECTIONS):
+            scope += ":" + ",".join(sorted(self.opts.sections))
+        return scope
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for section in self.opts.sections:
             yield self.listing_request(section, 1)
