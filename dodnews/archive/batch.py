@@ -336,6 +336,15 @@ class BatchWriter:
                 record.version = current
                 self._touch(current, when)
                 row["current_capture_id"] = record.ref
+            if (
+                capture.status == 200
+                and capture.body_digest
+                and later(row["last_captured"], when) == when
+            ):
+                # A whole page recognized as unchanged by its digest (tokens aside): the WARC
+                # index now holds this page's body digest, and the next recheck compares the
+                # two, so the archive must hold it too or the shortcut fails every other run.
+                row["body_digest"] = capture.body_digest
             row["last_captured"] = later(row["last_captured"], when)
             # A 304 may carry a fresher validator; keep the old one otherwise.
             if headers.get("etag"):
