@@ -1,4 +1,5 @@
-"""Downloader middlewares: keep a replica crawl on the replica, and back off on 429/503."""
+"""Downloader middlewares: keep a crawl on the site (and a replica crawl on the replica), back
+off on 429/503, and write every response to WARC files."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.response import response_status_message
 
 from dodnews import signals as dodnews_signals
-from dodnews.site import is_site_host, map_to_base
+from dodnews.site import is_site_host, map_to_base, offsite_host
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -59,6 +60,45 @@ class BaseUrlMiddleware:
         if base and location and 300 <= response.status < 400:
             mapped = map_to_base(response.urljoin(location.decode("latin-1")), base)
             response.headers[b"Location"] = mapped.encode("latin-1")
+        return response
+
+
+# The statuses Scrapy's RedirectMiddleware follows.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+class OffsiteRedirectMiddleware:
+    """A redirect to a host that is not the site's (nor base_url's) is never followed.
+
+    Sits between BaseUrlMiddleware (which has mapped the site's own hosts onto base_url by then)
+    and Scrapy's RedirectMiddleware. An article request gets the redirect itself, which its
+    callback records as an error capture naming the host (`meta["dodnews_offsite"]`); any other
+    request (listing, feed, robots.txt) ends there with a warning.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OffsiteRedirectMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location")
+        if response.status not in REDIRECT_STATUSES or not location:
+            return response
+        target = response.urljoin(location.decode("latin-1").strip())
+        host = offsite_host(target, _base_url(self.crawler))
+        if host is None:
+            return response
+        request.meta["dont_redirect"] = True
+        request.meta["dodnews_offsite"] = host
+        if request.meta.get("dodnews_kind") == "article":
+            # a new list: the one in meta may be shared by every article request
+            handled = [*request.meta.get("handle_httpstatus_list", ()), response.status]
+            request.meta["handle_httpstatus_list"] = handled
+        self.crawler.stats.inc_value("dodnews/redirect/offsite")
+        logger.warning("Not following %s off the site: redirected to %s", request.url, host)
         return response
 
 

@@ -101,6 +101,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "dodnews.middlewares.BackoffRetryMiddleware": 550,
     "dodnews.middlewares.BaseUrlMiddleware": 650,
+    "dodnews.middlewares.OffsiteRedirectMiddleware": 625,  # after BaseUrl, before redirects
     "dodnews.middlewares.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 CURRENT_HOST = "www.war.gov"
 OLD_HOST = "www.defense.gov"
@@ -86,6 +86,25 @@ def article_id_from_url(url: str) -> int | None:
 
 def is_site_host(host: str | None) -> bool:
     return (host or "").lower().rstrip(".") in SITE_HOSTS
+
+
+def offsite_host(url: str, base_url: str | None = None) -> str | None:
+    """`url`'s host (with its port, if any) when it is on none of the site's hosts and not on
+    `base_url`'s host and port; None when it is on the site."""
+    parts = urlsplit(url)
+    if is_site_host(parts.hostname):
+        return None
+    if base_url and _host_and_port(parts) == _host_and_port(urlsplit(base_url)):
+        return None
+    return parts.netloc.rpartition("@")[2].lower() or "(no host)"
+
+
+def _host_and_port(parts: SplitResult) -> tuple[str, int | None]:
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:  # a port that is not a number is no port of the site's
+        port = -1
+    return (parts.hostname or "", port)
 
 
 def section_from_path(path: str) -> Section | None:

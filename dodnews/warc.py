@@ -3,8 +3,9 @@
 Each file starts with a warcinfo record. A response whose payload is byte-identical to the last one
 archived for the same URL becomes a revisit record (identical-payload-digest profile) that points at
 the original, and a 304 answer to a conditional request becomes a revisit record
-(server-not-modified profile) pointing at the last full response: unchanged re-captures cost a few
-hundred bytes.
+(server-not-modified profile) pointing at the last full (2xx) response: unchanged re-captures cost
+a few hundred bytes. A 304 to a request without validators confirms nothing: it is written as the
+response it is.
 
 The per-URL index (`<prefix>-digests.json`) also keeps each page's content digest: the digest of
 the decoded page with its per-request WebForms tokens blanked, so that a re-capture from a server
@@ -89,6 +90,13 @@ def decoded_body(headers: list[tuple[str, str]], body: bytes) -> bytes | None:
     except (OSError, EOFError, zlib.error):
         return None
     return body if encoding in ("", "identity") else None
+
+
+def _asked(request_headers: list[tuple[str, str]]) -> bool:
+    """True when the request carried validators (If-None-Match / If-Modified-Since)."""
+    return any(
+        k.lower() in ("if-none-match", "if-modified-since") and v for k, v in request_headers
+    )
 
 
 def warc_date() -> str:
@@ -177,7 +185,7 @@ class RotatingWarcWriter:
         date = warc_date()
         key = key or url
         last = self._last.get(key)
-        not_modified = status_line.startswith("304") and not body
+        not_modified = status_line.startswith("304") and not body and _asked(request_headers)
         if last and (last[0] == digest or not_modified):
             # For a 304 the payload is the one of the response it confirms.
             original_url = last[5] if len(last) > 5 else url
@@ -209,8 +217,9 @@ class RotatingWarcWriter:
         )
         writer.write_request_response_pair(request, record)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
-        if not revisit and not not_modified:
-            # the content digests stay those of the last page noted until note_content says more
+        if not revisit and status_line.startswith("2"):
+            # only a whole page is an original for later revisits (never a wall, an error or a
+            # 304); its content digests stay those of the last page noted until note_content
             kept = (last[3], last[4]) if last and len(last) > 4 else ("", "")
             self._last[key] = [digest, record_id, date, *kept, url]
         return WarcRef(self._name, record_id, revisit)

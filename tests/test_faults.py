@@ -215,3 +215,113 @@ def test_article_flipping_between_versions_is_one_revert_per_flip(site) -> None:
         assert [run[0].revert for run in per_run] == [False, True, True, True]
         # Flipping back and forth never stores the same content twice.
         assert len(archive.versions(FLIP)) == 2
+
+
+class ForeignSite:
+    """Another origin (127.0.0.2, not the site's and not base_url's host): one page for every
+    GET, and a count of the requests it got."""
+
+    def __init__(self, body: bytes) -> None:
+        import http.server
+        import threading
+
+        owner = self
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+        self.origin = f"http://127.0.0.2:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> ForeignSite:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _page_path(work: CrawlWorkspace, article_id: int) -> str:
+    from urllib.parse import urlsplit
+
+    with work.open() as archive:
+        return urlsplit(archive.article(article_id).url).path
+
+
+def test_a_redirect_off_the_site_is_an_error_capture_and_never_followed(site) -> None:
+    replica, work, ids = site
+    article_id, other = [i for i in ids if i != FLIP][:2]
+    _, _, page = replica.get(_page_path(work, article_id))
+    # The same page with a planted paragraph: followed, it would be stored as an edit.
+    planted = page.replace(
+        b'<div class="body">\n<p>', b'<div class="body">\n<p>Planted elsewhere.</p>\n<p>', 1
+    )
+    assert planted != page
+    before = snapshot(work)
+    with ForeignSite(planted) as foreign:
+        replica.clear_faults()
+        replica.fault("offsite", path=f"/Article/{article_id}/", to=foreign.origin)
+        try:
+            code = work.crawl_with("recheck", ids=f"{article_id},{other}", listings="0")
+        finally:
+            replica.clear_faults()
+    assert code == 0, work.logs[-1][-3000:]
+    assert foreign.requests == 0  # never followed
+    rows = {r.article_id: r for r in last_run_captures(work)}
+    assert rows[other].outcome == "not-modified"
+    row = rows[article_id]
+    assert row.outcome == "error" and row.version_id is None and row.status == 302
+    assert row.error == f"redirected off-site to {foreign.origin.removeprefix('http://')}"
+    assert snapshot(work) == before
+    with work.open() as archive:
+        assert archive.verify(work.warc) == []
+        assert archive.changes(run_id=archive.runs(limit=1)[0].id) == []
+
+
+def test_a_304_we_did_not_ask_for_is_an_error_capture(site) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from dodnews.archive.schema import articles
+
+    replica, work, ids = site
+    stale, fresh = [i for i in ids if i != FLIP][1:3]
+    long_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=40)
+    with work.open() as archive, archive.engine.begin() as conn:
+        # received whole 40 days ago: past the 30-day trust, asked for without validators
+        conn.execute(
+            update(articles).where(articles.c.article_id == stale).values(last_downloaded=long_ago)
+        )
+    replica.clear_faults()
+    replica.fault("notmodified", path=f"/Article/({stale}|{fresh})/")
+    try:
+        code = work.crawl_with("recheck", ids=f"{stale},{fresh}", listings="0")
+    finally:
+        replica.clear_faults()
+    assert code == 0, work.logs[-1][-3000:]
+    rows = {r.article_id: r for r in last_run_captures(work)}
+    # a 304 answering the validators we sent still counts
+    assert (rows[fresh].outcome, rows[fresh].status) == ("not-modified", 304)
+    # one answering a request without validators is no evidence the page is unchanged
+    assert (rows[stale].outcome, rows[stale].status) == ("error", 304)
+    assert rows[stale].version_id is None and "validators" in rows[stale].error
+    with work.open() as archive:
+        assert archive.article(stale).last_downloaded.startswith(long_ago.date().isoformat())
+        assert archive.verify(work.warc) == []
+    # the next recheck still asks for the whole page
+    assert work.crawl_with("recheck", ids=str(stale), listings="0") == 0
+    (row,) = last_run_captures(work)
+    assert (row.outcome, row.status) == ("not-modified", 200)

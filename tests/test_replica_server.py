@@ -597,6 +597,21 @@ def test_fault_rejects_unknown_kind(replica: ReplicaProcess) -> None:
         replica.fault("meteor")
 
 
+def test_fault_notmodified_answers_304_without_being_asked(replica: ReplicaProcess) -> None:
+    replica.fault("notmodified", path="Article", count=1)
+    status, _, body = replica.get(ARTICLE_PATH)  # no If-None-Match, no If-Modified-Since
+    assert status == 304 and body == b""
+    assert replica.get(ARTICLE_PATH)[0] == 200
+
+
+def test_fault_offsite_redirects_to_the_same_path_elsewhere(replica: ReplicaProcess) -> None:
+    replica.fault("offsite", path="Article", count=1, to="http://127.0.0.2:9/")
+    status, headers, _ = replica.get(ARTICLE_PATH + "?a=1")
+    assert status == 302 and headers["location"] == "http://127.0.0.2:9" + ARTICLE_PATH + "?a=1"
+    with pytest.raises(ReplicaError, match="offsite needs to="):
+        replica.fault("offsite", to="127.0.0.2")
+
+
 # --- process and CLI -----------------------------------------------------------------------------
 
 

@@ -27,9 +27,16 @@ def replica() -> Replica:
     return Replica(build_timeline())
 
 
-def _response(status: int, body: bytes | str, url: str = BASE + PATH, **meta: object):
+def _response(
+    status: int,
+    body: bytes | str,
+    url: str = BASE + PATH,
+    request_headers: dict[str, str] | None = None,
+    **meta: object,
+):
     request = Request(
-        url,
+        BASE + PATH,
+        headers=request_headers,
         meta={"article_id": ID, "dodnews_requested": "https://www.defense.gov" + PATH, **meta},
     )
     body = body.encode() if isinstance(body, str) else body
@@ -66,7 +73,7 @@ def test_warc_reference_travels_to_the_capture(replica):
 @pytest.mark.parametrize(
     ("status", "body", "outcome", "error"),
     [
-        (304, b"", "not-modified", None),
+        (304, b"", "error", "HTTP 304 to a request without validators"),
         (404, "<html><h1>Page Not Found</h1></html>", "gone", None),
         (410, "", "gone", None),
         (403, bot_wall("https://www.war.gov" + PATH), "blocked", "bot wall (Access Denied)"),
@@ -83,6 +90,38 @@ def test_statuses_are_classified(status, body, outcome, error):
     assert capture.error == error
     assert capture.article is None
     assert capture.status == status
+
+
+@pytest.mark.parametrize(
+    "validators",
+    [{"If-None-Match": '"abc"'}, {"If-Modified-Since": "Tue, 01 Sep 2026 10:00:00 GMT"}],
+)
+def test_only_a_304_to_our_own_validators_is_not_modified(validators):
+    capture = capture_from_response(_response(304, b"", request_headers=validators), BASE)
+    assert (capture.outcome, capture.error, capture.status) == ("not-modified", None, 304)
+    unasked = capture_from_response(_response(304, b"", request_headers={"X-Other": "1"}), BASE)
+    assert unasked.outcome == "error" and "without validators" in unasked.error
+
+
+def test_a_redirect_off_the_site_is_an_error_naming_the_host(replica):
+    page = replica.route(PATH, {}, {})
+    # not followed (OffsiteRedirectMiddleware): the 302 itself, marked
+    held = _response(302, b"", dodnews_offsite="evil.example:8080")
+    capture = capture_from_response(held, BASE)
+    assert (capture.outcome, capture.status) == ("error", 302)
+    assert capture.error == "redirected off-site to evil.example:8080"
+    # a browser follows redirects itself: a page it ended on elsewhere is no capture of the site
+    for url in (
+        "https://evil.example" + PATH,
+        "http://127.0.0.2:8765" + PATH,
+        BASE[:-1] + "6" + PATH,
+    ):
+        capture = capture_from_response(_response(200, page.body, url=url), BASE)
+        assert capture.outcome == "error" and capture.article is None, url
+        assert capture.error.startswith("redirected off-site to "), url
+    assert capture_from_response(_response(200, page.body), BASE).outcome == "ok"
+    www = "https://www.war.gov" + PATH
+    assert capture_from_response(_response(200, page.body, url=www), None).outcome == "ok"
 
 
 def test_a_200_page_that_is_no_article_is_an_error(replica):

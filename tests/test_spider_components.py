@@ -10,7 +10,12 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
 from dodnews.fingerprint import ArticleIdFingerprinter
-from dodnews.middlewares import BackoffRetryMiddleware, BaseUrlMiddleware, retry_after_seconds
+from dodnews.middlewares import (
+    BackoffRetryMiddleware,
+    BaseUrlMiddleware,
+    OffsiteRedirectMiddleware,
+    retry_after_seconds,
+)
 
 BASE = "http://127.0.0.1:8765"
 PATH = "/News/Releases/Release/Article/4300118/Secretary-Hosts-Minister/"
@@ -107,6 +112,54 @@ def test_absolute_redirect_to_the_real_site_is_rewritten():
     out = mw.process_response(request, response)
     target = BASE + "/News/News-Stories/Article/Article/4300101/x/"
     assert out.headers[b"Location"] == target.encode()
+
+
+def _redirect(request: Request, location: str, status: int = 302) -> Response:
+    return Response(request.url, status=status, headers={"Location": location}, request=request)
+
+
+@pytest.mark.parametrize(
+    ("base", "location", "host"),
+    [
+        (BASE, "http://127.0.0.2:8765/x/", "127.0.0.2:8765"),
+        (BASE, "http://127.0.0.1:8766/x/", "127.0.0.1:8766"),  # another port, another server
+        (BASE, "//evil.example/x/", "evil.example"),
+        (BASE, "https://User@EVIL.example:444/x/", "evil.example:444"),
+        (None, "https://media.defense.gov/x/", "media.defense.gov"),
+        (None, "https://www.war.gov.evil.example/x/", "www.war.gov.evil.example"),
+    ],
+)
+def test_a_redirect_off_the_site_is_not_followed(base, location, host):
+    crawler = get_crawler(Spider, {"DODNEWS_BASE_URL": base} if base else {})
+    mw = OffsiteRedirectMiddleware.from_crawler(crawler)
+    shared = [304, 404]
+    request = _article((base or "https://www.war.gov") + PATH, handle_httpstatus_list=shared)
+    out = mw.process_response(request, _redirect(request, location))
+    assert out.status == 302
+    assert request.meta["dont_redirect"] and request.meta["dodnews_offsite"] == host
+    # the article callback gets the 302; the list other requests share is left alone
+    assert request.meta["handle_httpstatus_list"] == [304, 404, 302] and shared == [304, 404]
+    listing = Request(request.url, meta={"dodnews_kind": "listing"})
+    mw.process_response(listing, _redirect(listing, location))
+    assert listing.meta["dont_redirect"] and "handle_httpstatus_list" not in listing.meta
+
+
+@pytest.mark.parametrize(
+    ("base", "location"),
+    [
+        (BASE, BASE + "/News/x/"),
+        (BASE, "/News/x/"),
+        (BASE, "http://127.0.0.1:8765/y/"),
+        (None, "https://www.war.gov/News/x/"),
+        (None, "http://DEFENSE.gov/News/x/"),
+    ],
+)
+def test_a_redirect_on_the_site_is_followed(base, location):
+    crawler = get_crawler(Spider, {"DODNEWS_BASE_URL": base} if base else {})
+    mw = OffsiteRedirectMiddleware.from_crawler(crawler)
+    request = _article((base or "https://www.war.gov") + PATH)
+    mw.process_response(request, _redirect(request, location, 301))
+    assert "dont_redirect" not in request.meta and "dodnews_offsite" not in request.meta
 
 
 def test_relative_and_foreign_redirects_stay_off_the_real_site():

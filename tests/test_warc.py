@@ -114,7 +114,8 @@ def test_content_digest_ignores_view_state_and_304s_become_not_modified_revisits
 
     def capture(body: bytes, status: str = "200 OK") -> tuple[Any, str | None]:
         """Write the record, then hand over the page's digests as the crawl does."""
-        ref = writer.write(url, "GET", "/", [], status, "HTTP/1.1", [], body)
+        asked = [("If-None-Match", '"v1"')]
+        ref = writer.write(url, "GET", "/", asked, status, "HTTP/1.1", [], body)
         return ref, writer.note_content(url, ref.record_id, pair(body)) if body else None
 
     first_body = _page("t1")
@@ -143,6 +144,28 @@ def test_content_digest_ignores_view_state_and_304s_become_not_modified_revisits
         revisit = records[not_modified.record_id].rec_headers
     assert revisit.get_header("WARC-Profile").endswith("/revisit/server-not-modified")
     assert revisit.get_header("WARC-Refers-To") == third.record_id
+
+
+def test_only_a_304_to_our_validators_is_a_revisit_and_only_whole_pages_are_originals(tmp_path):
+    url = "https://www.war.gov/News/Article/8/"
+    writer = RotatingWarcWriter(tmp_path)
+
+    def write(status: str, body: bytes, asked: bool = False) -> Any:
+        validators = [("If-Modified-Since", "Tue, 01 Sep 2026 00:00:00 GMT")] if asked else []
+        return writer.write(url, "GET", "/", validators, status, "HTTP/1.1", [], body)
+
+    page = write("200 OK", PAGE)
+    unasked = write("304 Not Modified", b"")
+    wall = write("403 Forbidden", b"<HTML><TITLE>Access Denied</TITLE></HTML>")
+    asked = write("304 Not Modified", b"", asked=True)
+    writer.close()
+    assert not unasked.revisit and not wall.revisit and asked.revisit
+    with open(next(tmp_path.glob("*.warc.gz")), "rb") as fh:
+        records = {r.rec_headers.get_header("WARC-Record-ID"): r for r in ArchiveIterator(fh)}
+    assert records[unasked.record_id].rec_type == "response"
+    assert records[unasked.record_id].http_headers.get_statuscode() == "304"
+    # the answer to our validators confirms the last whole page, not the 304 or the wall
+    assert records[asked.record_id].rec_headers.get_header("WARC-Refers-To") == page.record_id
 
 
 def _records(path) -> list[str]:

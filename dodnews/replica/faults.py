@@ -1,6 +1,8 @@
 """Faults the replica injects on demand: bot wall, 5xx bursts, 429, slow, truncated, reset.
 
-Also damaged pages served as complete responses: `huge` (the page padded to 10 MB), `redirectloop`
+Also answers a careless or hostile server gives: `notmodified` (a 304 whether or not the request
+carried validators) and `offsite` (a 302 to the same path on another origin, `to`). And damaged
+pages served as complete responses: `huge` (the page padded to 10 MB), `redirectloop`
 (a 302 back to the same URL), `charset` (Windows-1252 bytes sent as UTF-8), `malformed` (tag soup
 around intact text) and `cut` (half the page with a matching Content-Length); and `restyle`, a site
 redesign: from the moment it is armed, bylines come in a shape the extractor does not read (see
@@ -13,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 KINDS = (
     "botwall",
@@ -28,6 +30,8 @@ KINDS = (
     "malformed",
     "cut",
     "restyle",
+    "notmodified",
+    "offsite",
 )
 # Faults that change the body of an otherwise normal response (see `damage`).
 BODY_KINDS = ("huge", "charset", "malformed", "cut", "restyle")
@@ -43,6 +47,7 @@ class Fault:
     remaining: int | None = None  # None: every matching request, until cleared
     delay: float = 1.0
     retry_after: int = 1
+    to: str = ""  # offsite: the origin (scheme://host:port) the redirect points at
     hits: int = field(default=0)
 
     def to_json(self) -> dict[str, Any]:
@@ -52,12 +57,14 @@ class Fault:
             "remaining": self.remaining,
             "delay": self.delay,
             "retry_after": self.retry_after,
+            "to": self.to,
             "hits": self.hits,
         }
 
 
 def parse_fault(params: dict[str, str]) -> Fault:
-    """A Fault from query parameters (kind, path, count, delay, retry_after); ValueError if bad."""
+    """A Fault from query parameters (kind, path, count, delay, retry_after, to); ValueError if
+    bad."""
     kind = params.get("kind", "")
     if kind not in KINDS:
         raise ValueError(f"unknown fault kind {kind!r} (one of {', '.join(KINDS)})")
@@ -73,7 +80,12 @@ def parse_fault(params: dict[str, str]) -> Fault:
         raise ValueError(f"bad fault number: {exc}") from exc
     if (count is not None and count < 1) or delay < 0 or retry_after < 0:
         raise ValueError("count must be 1 or more, delay and retry_after 0 or more")
-    return Fault(kind, pattern, count, delay, retry_after)
+    to = (params.get("to") or "").rstrip("/")
+    if kind == "offsite":
+        parts = urlsplit(to)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+            raise ValueError("offsite needs to=http://HOST[:PORT] (an origin, no path)")
+    return Fault(kind, pattern, count, delay, retry_after, to)
 
 
 def parse_fault_spec(spec: str) -> Fault:

@@ -376,6 +376,11 @@ class ReplicaResource(resource.Resource):
             host = headers.get("host", site.CURRENT_HOST)
             url = f"http://{host}{request.uri.decode('latin-1')}"
             return self._send(request, Response(302, "", None, {"Location": url}))
+        if fault.kind == "notmodified":
+            return self._send(request, Response(304, b"", None))
+        if fault.kind == "offsite":
+            location = fault.to + request.uri.decode("latin-1")
+            return self._send(request, Response(302, "", None, {"Location": location}))
         if fault.kind in BODY_KINDS:
             path = request.path.decode("latin-1")
             args = {

@@ -173,10 +173,17 @@ class ReplicaProcess:
         count: int | None = None,
         delay: float | None = None,
         retry_after: int | None = None,
+        to: str | None = None,
     ) -> dict[str, Any]:
-        """Arm a fault (botwall, 5xx, 429, slow, truncate, reset) for paths matching `path`."""
+        """Arm a fault (botwall, 5xx, 429, slow, truncate, reset, ...) for paths matching `path`."""
         return self.admin(
-            "fault", kind=kind, path=path, count=count, delay=delay, retry_after=retry_after
+            "fault",
+            kind=kind,
+            path=path,
+            count=count,
+            delay=delay,
+            retry_after=retry_after,
+            to=to,
         )
 
     def clear_faults(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dodnews.items import (
     OUTCOME_OK,
     Capture,
 )
-from dodnews.site import to_real_url
+from dodnews.site import offsite_host, to_real_url
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -87,8 +87,18 @@ def classify_response(response: Response, base_url: str | None) -> tuple[Capture
     if warc:
         capture.warc_file, capture.warc_record_id = warc["file"], warc["record_id"]
     status = response.status
-    if status == 304:
+    # set by OffsiteRedirectMiddleware; a browser follows redirects itself, so its page is
+    # checked too
+    offsite = meta.get("dodnews_offsite") or offsite_host(response.url, base_url)
+    if offsite:
+        capture.outcome = OUTCOME_ERROR
+        capture.error = f"redirected off-site to {offsite}"
+    elif status == 304 and asked_to_revalidate(response):
         capture.outcome = OUTCOME_NOT_MODIFIED
+    elif status == 304:
+        # not an answer to validators of ours: no evidence the page is the one archived
+        capture.outcome = OUTCOME_ERROR
+        capture.error = "HTTP 304 to a request without validators"
     elif status in (404, 410):
         capture.outcome = OUTCOME_GONE
     elif is_bot_wall(response.body, status):
@@ -106,6 +116,15 @@ def classify_response(response: Response, base_url: str | None) -> tuple[Capture
         return capture, True
     capture.body_digest = body_digest(response.body)
     return capture, False
+
+
+VALIDATOR_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+
+
+def asked_to_revalidate(response: Response) -> bool:
+    """True when the request behind `response` carried validators (a 304 can answer it)."""
+    request = response.request
+    return request is not None and any(request.headers.get(name) for name in VALIDATOR_HEADERS)
 
 
 def apply_read(capture: Capture, read: PageRead) -> Capture:
