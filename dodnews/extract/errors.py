@@ -12,7 +12,7 @@ class EmptyPage(ExtractionError):
 
 
 class BlockedPage(ExtractionError):
-    """The page is the Akamai bot wall ("Access Denied" + "Reference #"), not the site's content."""
+    """The page is the Akamai bot wall (a tiny "Access Denied" page), not the site's content."""
 
 
 class NotAnArticle(ExtractionError):
