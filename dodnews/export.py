@@ -93,10 +93,15 @@ def index_records(path: Path) -> dict[str, RecordSpot]:
     return spots
 
 
+# Records whose WARC-Refers-To names a record an export must carry with them.
+_REFERRING = ("revisit", "conversion")
+
+
 def _closure(
     wanted: list[str], spots: dict[str, RecordSpot], requests: dict[str, list[str]]
 ) -> list[str]:
-    """The wanted records, their requests and the originals of revisits, each once."""
+    """The wanted records, their requests, the originals of revisits and the raw responses of
+    conversion records (rendered pages), each once."""
     chosen: dict[str, None] = {}
     queue = list(wanted)
     while queue:
@@ -106,7 +111,7 @@ def _closure(
         chosen[record_id] = None
         queue.extend(requests.get(record_id, []))
         refers = spots[record_id].refers_to
-        if spots[record_id].rec_type == "revisit" and refers:
+        if spots[record_id].rec_type in _REFERRING and refers:
             queue.append(refers)
     return list(chosen)
 
@@ -131,9 +136,10 @@ def export_warc(
     for name in sorted(names):
         if Path(name).name == name and (folder / name).is_file():
             spots.update(index_records(folder / name))
-    originals = {s.refers_to for s in spots.values() if s.rec_type == "revisit" and s.refers_to}
+    originals = {s.refers_to for s in spots.values() if s.rec_type in _REFERRING and s.refers_to}
     if originals - set(spots):
-        # Revisits of pages archived by earlier runs: their originals live in other files.
+        # Revisits of pages archived by earlier runs (or a rendered page whose raw response a
+        # rotation put in the previous file): what they refer to lives in other files.
         for path in sorted(folder.glob("*.warc.gz")):
             if path.name not in names:
                 spots.update(index_records(path))

@@ -4,8 +4,9 @@
 plain fetch cannot be read: a listing with no entries whose page carries the GetList loader, an
 article whose captions are filled in by script, or an article behind the bot wall. `always`
 renders every listing and article after its plain fetch; `never` keeps the browser off. The plain
-response stays the raw evidence in the WARC file; the rendered DOM is written beside it as a
-conversion record (see `dodnews.middlewares.WarcCaptureMiddleware`).
+response stays in the WARC file as the server sent it; the rendered DOM is written beside it as a
+conversion record referring to it, and a rendered capture points at that conversion record: the
+evidence of a capture is what was parsed (see `dodnews.middlewares.WarcCaptureMiddleware`).
 """
 
 from __future__ import annotations
@@ -369,8 +370,9 @@ def write_rendered(writer: Any, request: Any, response: Response, base_url: str 
     """The rendered DOM (and screenshot) as conversion records referring to the raw response.
 
     The raw response record is the one written for the plain fetch of the same page, whose ref the
-    browser request carries in `meta["warc"]`; the refs of what is written here go into
-    `meta["warc_rendered"]` (the DOM) and `meta["warc_screenshot"]`.
+    browser request carries in `meta["warc"]`. The DOM is what the capture is read from, so its
+    record becomes the capture's evidence: `meta["warc"]` (and `meta["warc_rendered"]`) name it
+    from here on, `meta["warc_raw"]` the raw response; `meta["warc_screenshot"]` the screenshot.
     """
     from dodnews.site import to_real_url
 
@@ -378,6 +380,8 @@ def write_rendered(writer: Any, request: Any, response: Response, base_url: str 
     raw = request.meta.get("warc") or {}
     dom = writer.write_derived(url, response.body, "text/html; charset=utf-8", raw.get("record_id"))
     request.meta["warc_rendered"] = {"file": dom.file, "record_id": dom.record_id}
+    request.meta["warc_raw"] = raw
+    request.meta["warc"] = {"file": dom.file, "record_id": dom.record_id, "revisit": False}
     shot = screenshot_result(request.meta)
     if shot is not None:
         ref = writer.write_derived(

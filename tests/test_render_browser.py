@@ -7,6 +7,9 @@ across an epoch switch.
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,7 +104,7 @@ def test_bot_walled_articles_are_captured_through_the_browser(crawls) -> None:
     assert all(c.status == 200 for c in captures)
 
 
-def test_rendered_dom_is_a_conversion_record_tied_to_the_raw_response(crawls) -> None:
+def test_a_rendered_capture_points_at_the_conversion_record_it_was_read_from(crawls) -> None:
     work = crawls["auto"]
     records = {}
     for path in Path(work.warc).glob("*.warc.gz"):
@@ -115,17 +118,31 @@ def test_rendered_dom_is_a_conversion_record_tied_to_the_raw_response(crawls) ->
                 )
     captures = _captures(work)
     for capture in captures:
-        raw_type, _, raw_body = records[capture.warc_record_id]
+        # the capture's evidence is the DOM it was parsed from...
+        kind, refers_to, dom = records[capture.warc_record_id]
+        assert kind == "conversion" and b"maintitle" in dom
+        assert capture.body_digest == "sha256:" + hashlib.sha256(dom).hexdigest()
+        assert capture.headers[H_RENDERED_WARC] == f"{capture.warc_file}#{capture.warc_record_id}"
+        # ...which refers to the raw response the server sent (the wall), kept beside it
+        raw_type, _, raw_body = records[refers_to]
         assert raw_type in ("response", "revisit")
-        _file, record_id = capture.headers[H_RENDERED_WARC].split("#", 1)
-        kind, refers_to, dom = records[record_id]
-        assert kind == "conversion"
-        assert refers_to == capture.warc_record_id
         assert b"Access Denied" in raw_body or raw_type == "revisit"
-        assert b"maintitle" in dom
     # rendered listings (entries inserted, loader done) exist only as conversion records
     done = {kind for kind, _, body in records.values() if b'data-loaded="1"' in body}
     assert done == {"conversion"}
+
+
+def test_a_crawl_through_the_bot_wall_verifies_clean(crawls) -> None:
+    work = crawls["auto"]
+    with work.open() as archive:
+        assert archive.verify(work.warc) == []
+    done = subprocess.run(
+        [sys.executable, "-m", "dodnews", "archive", "verify", "--archive", work.archive,
+         "--warc", str(work.warc)],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +213,30 @@ def test_screenshots_of_two_versions_appear_in_the_report(screenshot_crawls) -> 
     report = (work.diffs / f"{marked[0].stem}.html").read_text("utf-8")
     assert report.count('<img class="shot"') == 2
     assert 'class="changed-region"' in report
+
+
+def test_an_export_of_a_rendered_capture_carries_the_wall_it_was_rendered_past(
+    crawls, tmp_path
+) -> None:
+    work = crawls["auto"]
+    capture = _captures(work)[0]
+    out = tmp_path / "one.warc.gz"
+    done = subprocess.run(
+        [sys.executable, "-m", "dodnews", "export", "--warc", str(out),
+         "--ids", str(capture.article_id), "--archive", work.archive, "--warc-dir", str(work.warc)],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with open(out, "rb") as stream:
+        records = {
+            r.rec_headers.get_header("WARC-Record-ID"): (
+                r.rec_type,
+                r.rec_headers.get_header("WARC-Refers-To"),
+                r.content_stream().read(),
+            )
+            for r in ArchiveIterator(stream)
+        }
+    kind, refers_to, _ = records[capture.warc_record_id]
+    assert kind == "conversion"
+    assert records[refers_to][0] == "response" and b"Access Denied" in records[refers_to][2]

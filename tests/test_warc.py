@@ -223,3 +223,39 @@ def test_a_file_a_killed_writer_left_torn_is_cut_back_to_whole_records(tmp_path)
     assert live_other.with_name(live_other.name + OPEN_SUFFIX).exists()
     writer.close()
     assert not marker.exists()
+
+
+def test_verify_checks_a_rendered_capture_against_its_conversion_record(tmp_path):
+    from dodnews.items import Capture
+
+    url = "https://www.war.gov/News/Article/10/"
+    writer = RotatingWarcWriter(tmp_path)
+    wall = writer.write(url, "GET", "/", [], "403 Forbidden", "HTTP/1.1", [], b"Access Denied")
+    dom = _page("rendered")
+    rendered = writer.write_derived(url, dom, "text/html; charset=utf-8", wall.record_id)
+    orphan = writer.write_derived(url, dom, "text/html; charset=utf-8", "<urn:uuid:gone>")
+    writer.close()
+
+    def capture(record_id: str, digest: str) -> Capture:
+        return Capture(
+            article_id=10,
+            requested_url=url,
+            fetched_at="2026-09-01T10:00:00Z",
+            outcome="error",
+            status=200,
+            body_digest=digest,
+            error="kept as a failed capture: no version needed for this check",
+            warc_file=rendered.file,
+            warc_record_id=record_id,
+        )
+
+    right = "sha256:" + hashlib.sha256(dom).hexdigest()
+    with Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+        archive.record_capture(capture(rendered.record_id, right))
+        assert archive.verify(tmp_path) == []
+        archive.record_capture(capture(rendered.record_id, "sha256:" + "0" * 64))
+        archive.record_capture(capture(orphan.record_id, right))
+        problems = archive.verify(tmp_path)
+    assert len(problems) == 2
+    assert "decodes to " + right in problems[0] or "decodes to " + right in problems[1]
+    assert any("refers to <urn:uuid:gone>, which no WARC file holds" in p for p in problems)

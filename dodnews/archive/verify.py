@@ -83,7 +83,9 @@ def find_warc_problems(conn: Connection, warc_dir: str | Path) -> list[str]:
     """Check the WARC records captures point at: each exists and its payload re-hashes right.
 
     A response record's raw payload must match its WARC-Payload-Digest and, decoded, the capture's
-    body digest; a revisit record's WARC-Refers-To must name a record that exists.
+    body digest; so must a conversion record's (a page rendered by the browser: what the capture
+    was read from). A revisit record's WARC-Refers-To, and a conversion record's (the raw
+    response it was made from), must name a record that exists.
     """
     folder = Path(warc_dir)
     wanted: dict[str, dict[str, list[tuple[int, str | None]]]] = defaultdict(dict)
@@ -116,13 +118,13 @@ def find_warc_problems(conn: Connection, warc_dir: str | Path) -> list[str]:
                     continue
                 found.add(record_id)
                 users = records[record_id]
-                kind, detail = check
-                if kind == "refers":
-                    refers.append((name, detail, users))
-                elif kind == "bad":
+                kind, detail, target = check
+                if target:
+                    refers.append((name, target, users))
+                if kind == "bad":
                     for capture_id, _ in users:
                         problems.append(f"capture {capture_id}: WARC record in {name}: {detail}")
-                else:
+                elif kind == "ok":
                     for capture_id, digest in users:
                         if digest and digest != detail:
                             problems.append(
@@ -146,37 +148,43 @@ def find_warc_problems(conn: Connection, warc_dir: str | Path) -> list[str]:
         if target not in seen_ids:
             for capture_id, _ in users:
                 problems.append(
-                    f"capture {capture_id}: revisit in {name} refers to {target}, which no WARC "
-                    "file holds"
+                    f"capture {capture_id}: its record in {name} refers to {target}, which no "
+                    "WARC file holds"
                 )
     return problems
 
 
-def _scan(path: Path, wanted: set[str]) -> Iterator[tuple[str, tuple[str, str]]]:
-    """Every record id in a WARC file, with a check of the wanted response/revisit records."""
+def _scan(path: Path, wanted: set[str]) -> Iterator[tuple[str, tuple[str, str, str]]]:
+    """Every record id in a WARC file, with a check of the wanted records: (kind, detail, the
+    record it refers to or '')."""
     with path.open("rb") as handle:
         for record in ArchiveIterator(handle):
             record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
             if record_id not in wanted:
-                yield record_id, ("skip", "")
+                yield record_id, ("skip", "", "")
                 continue
+            refers = record.rec_headers.get_header("WARC-Refers-To") or ""
             if record.rec_type == "revisit":
-                yield record_id, ("refers", record.rec_headers.get_header("WARC-Refers-To") or "")
+                yield record_id, ("refers", "", refers)
                 continue
-            if record.rec_type != "response":
-                yield record_id, ("bad", f"is a {record.rec_type} record, not a response")
+            if record.rec_type not in ("response", "conversion"):
+                yield record_id, ("bad", f"is a {record.rec_type} record, not a response", "")
                 continue
             raw = record.raw_stream.read()
             stated = record.rec_headers.get_header("WARC-Payload-Digest")
             if stated != payload_digest(raw):
-                yield record_id, ("bad", f"payload digest {payload_digest(raw)} is not {stated}")
+                detail = f"payload digest {payload_digest(raw)} is not {stated}"
+                yield record_id, ("bad", detail, refers)
                 continue
-            yield record_id, ("ok", "sha256:" + hashlib.sha256(_decoded(record, raw)).hexdigest())
+            body = _decoded(record, raw)
+            yield record_id, ("ok", "sha256:" + hashlib.sha256(body).hexdigest(), refers)
 
 
 def _decoded(record: Any, raw: bytes) -> bytes:
     """The payload as the crawler's spider saw it (Content-Encoding undone; as stored when that
-    fails, which then shows as a digest mismatch)."""
+    fails, which then shows as a digest mismatch, or when there are no HTTP headers)."""
+    if record.http_headers is None:  # a conversion record: the payload is the page itself
+        return raw
     decoded = decoded_body(record.http_headers.headers, raw)
     return raw if decoded is None else decoded
 

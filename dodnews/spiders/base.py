@@ -263,7 +263,8 @@ class CaptureSpider(scrapy.Spider):
         """Hand a page's digests to the WARC writer; returns the body digest of the last page
         archived for the article with the same content (tokens aside), or None."""
         warc = response.meta.get("warc")
-        if not warc or "playwright" in response.flags:  # a rendered body is not the record's
+        # the index follows what the server sent, not DOMs the browser made of it
+        if not warc or "playwright" in response.flags:
             return None
         answers = self.crawler.signals.send_catch_log(
             dodnews_signals.page_content,
