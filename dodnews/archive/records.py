@@ -35,7 +35,12 @@ class VersionRecord:
     title: str | None
     first_seen: str
     last_seen: str
+    # the newest extractor that reads this content (a version confirmed by a newer extractor
+    # keeps the article JSON its first extractor stored)
     extractor_version: str | None
+    # set on a version made by reading an older version's page again with a newer extractor:
+    # extractor_version, from_extractor_version, from_seq, capture_id, captured_at, reextracted_at
+    reextraction: dict[str, Any] | None = None
 
 
 @dataclass
