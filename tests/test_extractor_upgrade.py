@@ -8,10 +8,12 @@ compare like with like: the archived page is read again from its WARC record.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sqlite3
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +209,7 @@ def test_reextraction_is_a_marked_version_without_a_change(upgrade: dict[str, An
         # the re-extraction is what the running extractor reads in the archived page
         original = upgrade["stored"][article_id]
         assert second.article.byline == original.byline
-        assert [i.caption for i in second.article.images] == [
-            i.caption for i in original.images
-        ]
+        assert [i.caption for i in second.article.images] == [i.caption for i in original.images]
     edited = upgrade["versions"][upgrade["ids"]["edited"]]
     (change,) = changes_of(upgrade, "edited")
     assert (change.from_seq, change.to_seq) == (2, 3) and len(edited) == 3
@@ -255,3 +255,133 @@ def test_reports_and_feed_show_no_invented_edit(upgrade: dict[str, Any]) -> None
     assert "different extractor versions" in (diffs / f"{stem}.html").read_text()
     index = (diffs / "index.html").read_text()
     assert "Extractor changed" in index
+
+
+# -- dodnews archive reextract -------------------------------------------------------------------
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    """Run the dodnews command in this process: exit status, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main(list(argv))
+    return status, out.getvalue(), err.getvalue()
+
+
+def extractor_versions(archive_url: str) -> dict[int, str | None]:
+    """The extractor version of every article's current version."""
+    with Archive.open(archive_url) as archive:
+        return {
+            a.article_id: archive.latest_version(a.article_id).extractor_version  # type: ignore[union-attr]
+            for a in archive.known_articles()
+        }
+
+
+@pytest.fixture(scope="module")
+def reextract(upgrade: dict[str, Any]) -> dict[str, Any]:
+    import dodnews.commands.archive as archive_command
+
+    work: CrawlWorkspace = upgrade["cli"]
+    ids = upgrade["ids"]
+    url, warc = work.archive, str(work.warc)
+    out: dict[str, Any] = {"ids": ids, "url": url}
+    pretend_old_extractor(
+        url, {ids["same"]: [drop_byline, swallow_download], ids["edited"]: [drop_byline]}
+    )
+    with Archive.open(url) as archive:
+        out["before"] = archive.stats()
+    out["dry"] = cli("archive", "reextract", "--archive", url, "--warc", warc, "--dry-run")
+    out["after_dry"] = extractor_versions(url)
+    with Archive.open(url) as archive:
+        out["stats_dry"] = archive.stats()
+
+    lose_evidence(url, ids["lost"])
+    with Archive.open(url) as archive, archive.engine.begin() as conn:
+        # a record that no longer matches what its capture received
+        conn.execute(
+            update(captures)
+            .where(captures.c.article_id == ids["quiet"])
+            .values(body_digest="sha256:" + "0" * 64)
+        )
+    seconds = archive_command.PROGRESS_SECONDS
+    archive_command.PROGRESS_SECONDS = 0.0  # a progress line after every chunk
+    try:
+        out["apply"] = cli("archive", "reextract", "--archive", url, "--warc", warc)
+    finally:
+        archive_command.PROGRESS_SECONDS = seconds
+    with Archive.open(url) as archive:
+        out["stats"] = archive.stats()
+        out["versions"] = {i: archive.versions(i) for i in ids.values()}
+    out["current"] = extractor_versions(url)
+    out["again"] = cli("archive", "reextract", "--archive", url, "--warc", warc)
+    out["history"] = cli("history", str(ids["same"]), "--archive", url)
+    return out
+
+
+def test_reextract_dry_run_counts_and_changes_nothing(reextract: dict[str, Any]) -> None:
+    status, out, _ = reextract["dry"]
+    total = reextract["before"]["articles"]
+    assert status == 0, out
+    assert out.splitlines()[-1] == (
+        f"{total} current versions read by an older extractor: 2 would get a re-extracted "
+        f"version (extractor {EXTRACTOR_VERSION}), {total - 2} read the same, 0 could not be "
+        "read (dry run: nothing written)"
+    )
+    assert reextract["stats_dry"] == reextract["before"]
+    assert set(reextract["after_dry"].values()) == {OLD}
+
+
+def test_reextract_stores_marked_versions_and_no_changes(reextract: dict[str, Any]) -> None:
+    status, out, err = reextract["apply"]
+    ids = reextract["ids"]
+    total = reextract["before"]["articles"]
+    assert status == 1  # two articles could not be read
+    assert out.splitlines()[-1] == (
+        f"{total} current versions read by an older extractor: 2 got a re-extracted version "
+        f"(extractor {EXTRACTOR_VERSION}), {total - 4} read the same, 2 could not be read"
+    )
+    assert reextract["stats"]["versions"] == reextract["before"]["versions"] + 2
+    assert reextract["stats"]["changes"] == 0
+    for name in ("same", "edited"):
+        history = reextract["versions"][ids[name]]
+        assert len(history) == 2 and history[1].reextraction["from_seq"] == 1  # type: ignore[index]
+        assert history[1].article.byline is not None and history[0].article.byline is None
+    unread = {ids["lost"], ids["quiet"]}
+    assert {i for i, v in reextract["current"].items() if v != EXTRACTOR_VERSION} == unread
+    assert "articles read" in err  # progress on stderr
+
+
+def test_reextract_reports_each_unreadable_article_on_one_line(reextract: dict[str, Any]) -> None:
+    _, out, _ = reextract["apply"]
+    ids = reextract["ids"]
+    problems = [line for line in out.splitlines() if "cannot be re-extracted" in line]
+    assert len(problems) == 2
+    (lost,) = [p for p in problems if p.startswith(f"article {ids['lost']}: ")]
+    assert f"WARC record {MISSING_RECORD} not in " in lost
+    (quiet,) = [p for p in problems if p.startswith(f"article {ids['quiet']}: ")]
+    assert "the capture recorded sha256:0000" in quiet
+    # what could not be read stays outdated: the next run tries it again
+    status, again, _ = reextract["again"]
+    assert status == 1
+    assert again.splitlines()[-1].startswith("2 current versions read by an older extractor: 0 got")
+
+
+def test_history_shows_the_reextraction(reextract: dict[str, Any]) -> None:
+    status, out, _ = reextract["history"]
+    assert status == 0
+    assert f"[re-extracted with extractor {EXTRACTOR_VERSION} from v1]" in out
+    assert "0 changes" in out
+
+
+def test_reextract_bad_input_is_one_line_and_status_2(
+    tmp_path: Path, reextract: dict[str, Any]
+) -> None:
+    status, out, err = cli(
+        "archive", "reextract", "--archive", reextract["url"], "--warc", str(tmp_path / "none")
+    )
+    assert status == 2 and out == ""
+    assert err.strip().count("\n") == 0 and "WARC folder" in err and "does not exist" in err
+    status, _, err = cli(
+        "archive", "reextract", "--archive", str(tmp_path / "none.sqlite"), "--warc", str(tmp_path)
+    )
+    assert status == 2 and err.strip().count("\n") == 0 and err.startswith("dodnews: error:")

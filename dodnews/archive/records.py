@@ -104,6 +104,7 @@ class ChangeRecord:
             "kinds": self.kinds,
             "significance": self.significance,
             "revert": self.revert,
+            "extractor_changed": self.report.extractor_changed,
             "from_version": self.from_seq,
             "to_version": self.to_seq,
             "old_captured_at": self.old_captured_at,
