@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from dodnews.reports import (
 )
 from dodnews.warc import RotatingWarcWriter
 from dodnews.warc_reader import RecordUnreadable, WarcReader
+from tests.pg_support import throwaway_database
 from tests.test_archive import ARTICLE_ID, URL, article_v1, article_v2
 
 OLD, NEW = "1", "2"
@@ -61,9 +63,14 @@ def evidence(capture_id: int = 1) -> Evidence:
     return Evidence(capture_id, "2025-10-01T00:00:00Z", URL, "one.warc.gz", "<urn:1>", None)
 
 
-@pytest.fixture
-def archive(tmp_path: Path) -> Archive:
-    with Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
+    if request.param == "sqlite":
+        with Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+            yield archive
+        return
+    postgres = request.getfixturevalue("postgres_url")
+    with throwaway_database(postgres) as url, Archive.open(url) as archive:
         yield archive
 
 
