@@ -73,7 +73,7 @@ class Reextractor:
             article = normalize_article(extract_article(body, evidence.url))
         except ExtractionError as exc:
             raise EvidenceMissing(
-                f"capture {evidence.capture_id}: not an article page: {exc}"
+                f"capture {evidence.capture_id}: extraction failed: {exc}"
             ) from None
         problem = validation_problem(article)
         if problem is not None:
