@@ -194,17 +194,25 @@ class ArchivePipeline(_Stage):
         items = []
         stats = self.crawler.stats
         for extractor_version, ids in by_extractor.items():
-            for outdated in self.archive.outdated_versions(extractor_version, ids):
-                if self.archive.hasher(first[outdated.article_id]) == outdated.content_hash:
-                    continue  # the new capture itself shows the running extractor agrees
+            outdated = [
+                version
+                for version in self.archive.outdated_versions(
+                    extractor_version, ids, with_evidence=False
+                )
+                # a new capture with the same content shows the running extractor agrees
+                if self.archive.hasher(first[version.article_id]) != version.content_hash
+            ]
+            found = self.archive.evidence([version.version_id for version in outdated])
+            for version in outdated:
+                version = replace(version, evidence=found.get(version.version_id, []))
                 try:
-                    items.append(self.reextractor.read(outdated))
+                    items.append(self.reextractor.read(version))
                 except EvidenceMissing as exc:
                     stats.inc_value("dodnews/reextract/missing")
                     logger.warning(
                         "Article %s could not be re-extracted with extractor %s (%s): a change "
                         "found in it is marked extractor_changed",
-                        outdated.article_id, extractor_version, exc,
+                        version.article_id, extractor_version, exc,
                     )  # fmt: skip
         return items
 

@@ -114,6 +114,22 @@ def test_a_different_reextraction_is_a_marked_version_and_never_a_change(archive
     assert change.report.provenance.extractor_version == NEW
 
 
+def test_a_reextracted_version_is_read_again_from_the_capture_it_came_from(archive) -> None:
+    of = old_archive(archive)
+    (capture,) = archive.captures(ARTICLE_ID)
+    source = replace(evidence(capture.id), fetched_at=capture.fetched_at)
+    archive.record_reextractions([Reextraction(ARTICLE_ID, of, read_by(NEW, article_v1()), source)])
+    # no capture points at the re-extracted version; a later upgrade still finds its page
+    (outdated,) = archive.outdated_versions("3")
+    assert outdated.seq == 2
+    assert [e.capture_id for e in outdated.evidence] == [capture.id]
+    assert outdated.evidence[0].warc_record_id == "<urn:1>"
+    (bare,) = archive.outdated_versions("3", with_evidence=False)
+    assert bare.evidence == [] and archive.evidence([bare.version_id]) == {
+        bare.version_id: outdated.evidence
+    }
+
+
 def test_reextraction_and_capture_in_one_batch(archive) -> None:
     of = old_archive(archive)
     results, done = archive.write_batch(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
-from dodnews.archive.schema import articles, captures, versions
+from dodnews.archive.schema import articles, captures, parse_utc, versions
 from dodnews.items import Article
 
 MARKER = "reextraction"  # key of the marker inside a version's stored article JSON
@@ -121,9 +121,10 @@ def outdated_versions(
     *,
     after: int | None = None,
     limit: int | None = None,
+    with_evidence: bool = True,
 ) -> list[OutdatedVersion]:
     """Current versions read by an older extractor than `running`, by article id, each with its
-    evidence (captures that received the whole page, newest first)."""
+    evidence unless `with_evidence` is False (see `evidence`)."""
     query = (
         select(
             articles.c.article_id,
@@ -145,9 +146,7 @@ def outdated_versions(
     rows = [
         r for r in conn.execute(query).all() if is_older_extractor(r.extractor_version, running)
     ]
-    if not rows:
-        return []
-    evidence = _evidence(conn, [r.id for r in rows])
+    found = evidence(conn, [r.id for r in rows]) if rows and with_evidence else {}
     return [
         OutdatedVersion(
             article_id=r.article_id,
@@ -155,48 +154,79 @@ def outdated_versions(
             seq=r.seq,
             content_hash=r.content_hash,
             extractor_version=r.extractor_version,
-            evidence=evidence.get(r.id, []),
+            evidence=found.get(r.id, []),
         )
         for r in rows
     ]
 
 
-def _evidence(conn: Connection, version_ids: list[int]) -> dict[int, list[Evidence]]:
-    """Up to EVIDENCE_PER_VERSION captures per version that received the whole page (status
-    200: an ok capture, or one whose digest showed the page unchanged) and name a WARC record."""
-    query = (
-        select(
-            captures.c.id,
-            captures.c.version_id,
-            captures.c.fetched_at,
-            captures.c.requested_url,
-            captures.c.final_url,
-            captures.c.warc_file,
-            captures.c.warc_record_id,
-            captures.c.body_digest,
-            captures.c.headers,
+def evidence(conn: Connection, version_ids: list[int]) -> dict[int, list[Evidence]]:
+    """Where the page of each version can be read again, newest first: up to
+    EVIDENCE_PER_VERSION captures of the version that received the whole page (status 200: an ok
+    capture, or one whose digest showed the page unchanged) and name a WARC record, and for a
+    re-extracted version the capture it was read from (no capture points at it until the next
+    crawl confirms it)."""
+    if not version_ids:
+        return {}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=captures.c.version_id,
+            order_by=(captures.c.fetched_at.desc(), captures.c.id.desc()),
         )
+        .label("rank")
+    )
+    ranked = (
+        select(*_EVIDENCE_COLUMNS, captures.c.version_id, rank)
         .where(
             captures.c.version_id.in_(version_ids),
             captures.c.status == 200,
             captures.c.warc_record_id.is_not(None),
         )
-        .order_by(captures.c.version_id, captures.c.fetched_at.desc(), captures.c.id.desc())
+        .subquery()
     )
     found: dict[int, list[Evidence]] = {}
-    for row in conn.execute(query):
-        kept = found.setdefault(row.version_id, [])
-        if len(kept) >= EVIDENCE_PER_VERSION:
-            continue
-        kept.append(
-            Evidence(
-                capture_id=row.id,
-                fetched_at=row.fetched_at,
-                url=row.final_url or row.requested_url,
-                warc_file=row.warc_file,
-                warc_record_id=row.warc_record_id,
-                body_digest=row.body_digest,
-                rendered=(row.headers or {}).get(H_RENDERED_WARC) or None,
-            )
+    for row in conn.execute(select(ranked).where(ranked.c.rank <= EVIDENCE_PER_VERSION)):
+        found.setdefault(row.version_id, []).append(_evidence_of(row))
+    read_from: dict[int, list[int]] = {}  # capture id -> re-extracted versions read from it
+    markers = select(versions.c.id, versions.c.article).where(versions.c.id.in_(version_ids))
+    for row in conn.execute(markers):
+        capture_id = (reextraction_marker(row.article) or {}).get("capture_id")
+        if isinstance(capture_id, int) and not isinstance(capture_id, bool):
+            read_from.setdefault(capture_id, []).append(row.id)
+    if read_from:
+        query = select(*_EVIDENCE_COLUMNS).where(
+            captures.c.id.in_(sorted(read_from)), captures.c.warc_record_id.is_not(None)
         )
+        for row in conn.execute(query):
+            for version_id in read_from[row.id]:
+                kept = found.setdefault(version_id, [])
+                if all(e.capture_id != row.id for e in kept):
+                    kept.append(_evidence_of(row))
+    for kept in found.values():
+        kept.sort(key=lambda e: (parse_utc(e.fetched_at), e.capture_id), reverse=True)
     return found
+
+
+_EVIDENCE_COLUMNS = (
+    captures.c.id,
+    captures.c.fetched_at,
+    captures.c.requested_url,
+    captures.c.final_url,
+    captures.c.warc_file,
+    captures.c.warc_record_id,
+    captures.c.body_digest,
+    captures.c.headers,
+)
+
+
+def _evidence_of(row: Any) -> Evidence:
+    return Evidence(
+        capture_id=row.id,
+        fetched_at=row.fetched_at,
+        url=row.final_url or row.requested_url,
+        warc_file=row.warc_file,
+        warc_record_id=row.warc_record_id,
+        body_digest=row.body_digest,
+        rendered=(row.headers or {}).get(H_RENDERED_WARC) or None,
+    )

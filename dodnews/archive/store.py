@@ -32,10 +32,12 @@ from dodnews.archive.records import (
     VersionRecord,
 )
 from dodnews.archive.reextraction import (
+    Evidence,
     OutdatedVersion,
     Reextraction,
     ReextractionResult,
     count_outdated,
+    evidence,
     outdated_versions,
 )
 from dodnews.archive.rows import (
@@ -295,12 +297,25 @@ class Archive:
         *,
         after: int | None = None,
         limit: int | None = None,
+        with_evidence: bool = True,
     ) -> list[OutdatedVersion]:
         """Current versions an older extractor than `extractor_version` read, by article id,
         with the captures whose WARC records hold their page (only `article_ids`, or those
-        after article id `after`, at most `limit`)."""
+        after article id `after`, at most `limit`; no evidence with `with_evidence=False`)."""
         with self._reading() as conn:
-            return outdated_versions(conn, extractor_version, article_ids, after=after, limit=limit)
+            return outdated_versions(
+                conn,
+                extractor_version,
+                article_ids,
+                after=after,
+                limit=limit,
+                with_evidence=with_evidence,
+            )
+
+    def evidence(self, version_ids: Sequence[int]) -> dict[int, list[Evidence]]:
+        """Where the page of each version can be read again, newest first, by version id."""
+        with self._reading() as conn:
+            return evidence(conn, list(version_ids))
 
     def count_outdated(self, extractor_version: str) -> int:
         """How many current versions another extractor read (see `outdated_versions`)."""
