@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import json
 from collections.abc import Iterator
+from contextlib import redirect_stdout
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import pytest
 
 from dodnews.archive import Archive, Evidence, Reextraction
 from dodnews.archive.reextraction import is_older_extractor
+from dodnews.cli import main
 from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import Change, ChangeReport, Provenance
 from dodnews.diffing.render import render_text
@@ -158,6 +162,13 @@ def test_the_same_reading_confirms_the_version_for_the_new_extractor(archive) ->
     (change,) = archive.changes()
     assert change.report.provenance.extractor_version == NEW
     assert not change.report.extractor_changed
+    # comparing the two stored versions by hand says the same
+    url = archive.url.render_as_string(hide_password=False)
+    argv = ["diff", "--id", str(ARTICLE_ID), "--from", "1", "--to", "2", "--archive", url]
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main([*argv, "--format", "json"]) == 1
+    assert json.loads(out.getvalue())["extractor_changed"] is False
 
 
 def test_a_capture_that_reads_the_same_confirms_the_version(archive) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dodnews.diffing.model import ChangeReport
@@ -41,6 +41,13 @@ class VersionRecord:
     # set on a version made by reading an older version's page again with a newer extractor:
     # extractor_version, from_extractor_version, from_seq, capture_id, captured_at, reextracted_at
     reextraction: dict[str, Any] | None = None
+
+    def compared(self) -> Article:
+        """The article as the archive compares it: read by `extractor_version` (the stored JSON
+        of a confirmed version still names the extractor that first stored it)."""
+        if not self.extractor_version or self.extractor_version == self.article.extractor_version:
+            return self.article
+        return replace(self.article, extractor_version=self.extractor_version)
 
 
 @dataclass
