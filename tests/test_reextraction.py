@@ -17,13 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from dodnews.archive import Archive, Evidence, Reextraction
+from dodnews.archive import Archive, Evidence, OutdatedVersion, Reextraction
 from dodnews.archive.reextraction import is_older_extractor
 from dodnews.cli import main
 from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import Change, ChangeReport, Provenance
 from dodnews.diffing.render import render_text
+from dodnews.extract import EXTRACTOR_VERSION, extract_article
 from dodnews.items import OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
+from dodnews.normalize import normalize_article
+from dodnews.reextracting import EvidenceMissing, Reextractor
 from dodnews.reports import (
     ReportEntry,
     group_entries,
@@ -371,3 +374,59 @@ def test_stored_reports_from_before_the_flag_read_it_from_their_provenance() -> 
 
     assert ChangeReport.from_dict(stored("1 -> 2")).extractor_changed
     assert not ChangeReport.from_dict(stored("2")).extractor_changed
+
+
+# -- reading an outdated version again -----------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def news_story() -> tuple[bytes, str]:
+    """A saved article page and its URL."""
+    url = json.loads((FIXTURES / "news-story.expected.json").read_text())["url"]
+    return (FIXTURES / "news-story.html").read_bytes(), url
+
+
+def outdated_with(*items: Evidence) -> OutdatedVersion:
+    return OutdatedVersion(4100001, 7, 1, "hash", OLD, list(items))
+
+
+def test_reextractor_reads_the_newest_readable_capture(tmp_path: Path) -> None:
+    page, url = news_story()
+    writer = RotatingWarcWriter(tmp_path)
+    ref = write(writer, gzip.compress(page), "gzip")
+    writer.close()
+    good = Evidence(3, "2025-10-01T00:00:00Z", url, ref.file, ref.record_id, sha(page))
+    lost = replace(good, capture_id=9, warc_record_id="<urn:uuid:lost>")
+    item = Reextractor(tmp_path).read(outdated_with(lost, good))
+    assert (item.article_id, item.of_version_id, item.evidence) == (4100001, 7, good)
+    assert item.article == normalize_article(extract_article(page, url))
+    assert item.article.extractor_version == EXTRACTOR_VERSION
+
+
+def test_reextractor_reads_a_rendered_capture_from_its_dom(tmp_path: Path) -> None:
+    page, url = news_story()
+    writer = RotatingWarcWriter(tmp_path)
+    raw = write(writer, b"<html><body>script shell</body></html>")
+    dom = writer.write_derived(url, page, "text/html; charset=utf-8", raw.record_id)
+    writer.close()
+    rendered = Evidence(
+        3, "2025-10-01T00:00:00Z", url, raw.file, raw.record_id, None, f"{dom.file}#{dom.record_id}"
+    )
+    assert Reextractor(tmp_path).read(outdated_with(rendered)).article.title
+
+
+def test_reextractor_says_why_a_version_cannot_be_read(tmp_path: Path) -> None:
+    _, url = news_story()
+    writer = RotatingWarcWriter(tmp_path)
+    wall = write(writer, b"<html><body>Access Denied Reference #18.2</body></html>", key="a")
+    writer.close()
+    reextractor = Reextractor(tmp_path)
+    with pytest.raises(EvidenceMissing, match="no capture of this version"):
+        reextractor.read(outdated_with())
+    walled = Evidence(3, "2025-10-01T00:00:00Z", url, wall.file, wall.record_id, None)
+    with pytest.raises(EvidenceMissing, match="capture 3: extraction failed"):
+        reextractor.read(outdated_with(walled))
+    lost = [replace(walled, capture_id=n, warc_record_id=f"<urn:{n}>") for n in (1, 2)]
+    with pytest.raises(EvidenceMissing, match=r"<urn:1> not in .* \(and 1 more\)$"):
+        reextractor.read(outdated_with(*lost))
