@@ -75,6 +75,10 @@ class Reextractor:
             raise EvidenceMissing(
                 f"capture {evidence.capture_id}: extraction failed: {exc}"
             ) from None
+        except Exception as exc:  # an extractor bug on one old page costs that article only
+            raise EvidenceMissing(
+                f"capture {evidence.capture_id}: extraction failed: {type(exc).__name__}: {exc}"
+            ) from None
         problem = validation_problem(article)
         if problem is not None:
             raise EvidenceMissing(f"capture {evidence.capture_id}: invalid article: {problem}")

@@ -192,6 +192,8 @@ def test_a_reextraction_of_a_version_no_longer_current_is_skipped(archive) -> No
     )
     assert result.outcome == "skipped"
     assert len(archive.versions(ARTICLE_ID)) == 2
+    unknown = Reextraction(4199999, of, read_by(NEW, article_v1()), evidence())
+    assert [r.outcome for r in archive.record_reextractions([unknown])] == ["skipped"]
 
 
 def test_a_change_across_extractors_without_evidence_is_flagged(archive) -> None:

@@ -301,9 +301,9 @@ class BatchWriter:
     def _reextract(self, item: Reextraction, when: str) -> tuple[str, _Version | None]:
         """Apply one re-extraction: a marked version, or the current one confirmed; returns the
         outcome (see ReextractionResult) and the version now current."""
-        state = self.states[item.article_id]
-        current = state.current
-        if current is None or current.new or current.ref != item.of_version_id:
+        state = self.states.get(item.article_id)
+        current = state.current if state is not None else None
+        if state is None or current is None or current.new or current.ref != item.of_version_id:
             # another writer moved the article on since the page was read: nothing to redo
             return "skipped", None
         article = item.article
