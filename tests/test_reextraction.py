@@ -432,3 +432,15 @@ def test_reextractor_says_why_a_version_cannot_be_read(tmp_path: Path) -> None:
     lost = [replace(walled, capture_id=n, warc_record_id=f"<urn:{n}>") for n in (1, 2)]
     with pytest.raises(EvidenceMissing, match=r"<urn:1> not in .* \(and 1 more\)$"):
         reextractor.read(outdated_with(*lost))
+
+
+def test_reextract_with_nothing_outdated_says_so(archive, tmp_path: Path) -> None:
+    archive.record_capture(ok(read_by(EXTRACTOR_VERSION, article_v1()), 0, "<urn:1>"))
+    url = archive.url.render_as_string(hide_password=False)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        status = main(["archive", "reextract", "--archive", url, "--warc", str(tmp_path)])
+    assert status == 0
+    assert out.getvalue() == (
+        f"nothing to re-extract: every current version is read by extractor {EXTRACTOR_VERSION}\n"
+    )
