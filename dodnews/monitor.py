@@ -256,5 +256,6 @@ def _change_summary(change: Any) -> dict[str, Any]:
         "kinds": list(change.kinds),
         "significance": change.significance,
         "revert": bool(getattr(change, "revert", False)),
+        "extractor_changed": bool(report.extractor_changed) if report else False,
         "summaries": [c.summary for c in report.changes] if report else [],
     }

@@ -81,6 +81,12 @@ class ArchivePipeline(_Stage):
     one capture at a time, so one bad capture costs only itself (counted, logged, and the run
     marked failed). A crawl killed outright loses at most the unwritten buffer from the archive;
     its WARC records are already on disk, and the next run captures those articles again.
+
+    After an extractor upgrade, a capture whose article's current version an older extractor
+    read, and whose content differs from it, is not compared with that reading: the version's
+    page is read again from its WARC record (in `DODNEWS_WARC_DIR`) with the running extractor
+    and stored first, as a marked version (see dodnews.reextracting). When that record cannot be
+    read, the comparison crosses extractors and its report says so (`extractor_changed`).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -89,6 +95,8 @@ class ArchivePipeline(_Stage):
         self.archive_url = settings.get("DODNEWS_ARCHIVE") or None
         self.batch_size = max(1, settings.getint("DODNEWS_ARCHIVE_BATCH", 100))
         self.flush_seconds = max(0.0, settings.getfloat("DODNEWS_ARCHIVE_FLUSH_SECONDS", 2.0))
+        self.warc_dir = settings.get("DODNEWS_WARC_DIR") or "data/warc"
+        self.reextractor: Any = None
         self.archive: Any = None
         self.run_id: int | None = None
         self.change_ids: list[int] = []
@@ -98,8 +106,10 @@ class ArchivePipeline(_Stage):
 
     async def open_spider(self) -> None:
         from dodnews.archive import Archive
+        from dodnews.reextracting import Reextractor
 
         self.archive = Archive.open(self.archive_url)
+        self.reextractor = Reextractor(self.warc_dir)
         self.run_id = self.archive.start_run(self.crawler.spider.name)
         self.crawler.stats.set_value("dodnews/run_id", self.run_id)
         self.crawler.signals.send_catch_log(
@@ -129,7 +139,13 @@ class ArchivePipeline(_Stage):
         # the WARC records the captures point at go to disk before the captures are committed
         self.crawler.signals.send_catch_log(dodnews_signals.archive_writing)
         try:
-            results = self.archive.record_captures(batch, run_id=self.run_id)
+            reextractions = self._reextractions(batch)
+        except Exception:  # a failed read costs the comparison its evidence, never the batch
+            logger.warning("Re-extraction of outdated versions failed", exc_info=True)
+            reextractions = []
+        try:
+            results, done = self.archive.write_batch(batch, self.run_id, reextractions)
+            self._count_reextractions(done)
         except Exception:
             logger.warning(
                 "Archive write of %d captures failed; writing them one at a time",
@@ -137,9 +153,15 @@ class ArchivePipeline(_Stage):
                 exc_info=True,
             )
             results = []
+            pending = {item.article_id: item for item in reextractions}
             for capture in batch:
+                item = pending.pop(capture.article_id, None)
                 try:
-                    results.append(self.archive.record_capture(capture, run_id=self.run_id))
+                    result, done = self.archive.write_batch(
+                        [capture], self.run_id, [item] if item else []
+                    )
+                    results.append(result[0])
+                    self._count_reextractions(done)
                 except Exception as exc:
                     self.crawler.stats.inc_value("dodnews/archive/failed")
                     logger.error(
@@ -153,6 +175,55 @@ class ArchivePipeline(_Stage):
         self.crawler.signals.send_catch_log(
             signal=dodnews_signals.captures_archived, count=len(batch)
         )
+
+    def _reextractions(self, batch: list[Capture]) -> list[Any]:
+        """The outdated current versions of the batch's articles whose content the new capture
+        does not confirm, read again from their WARC records with the running extractor."""
+        if self.reextractor is None:
+            return []
+        from dodnews.reextracting import EvidenceMissing
+
+        first: dict[int, Any] = {}
+        for capture in batch:
+            if capture.outcome == OUTCOME_OK and capture.article is not None:
+                first.setdefault(capture.article_id, capture.article)
+        by_extractor: dict[str, list[int]] = {}
+        for article_id, article in first.items():
+            if article.extractor_version:
+                by_extractor.setdefault(article.extractor_version, []).append(article_id)
+        items = []
+        stats = self.crawler.stats
+        for extractor_version, ids in by_extractor.items():
+            outdated = [
+                version
+                for version in self.archive.outdated_versions(
+                    extractor_version, ids, with_evidence=False
+                )
+                # a new capture with the same content shows the running extractor agrees
+                if self.archive.hasher(first[version.article_id]) != version.content_hash
+            ]
+            found = self.archive.evidence([version.version_id for version in outdated])
+            for version in outdated:
+                version = replace(version, evidence=found.get(version.version_id, []))
+                try:
+                    items.append(self.reextractor.read(version))
+                except EvidenceMissing as exc:
+                    stats.inc_value("dodnews/reextract/missing")
+                    logger.warning(
+                        "Article %s could not be re-extracted with extractor %s (%s): a change "
+                        "found in it is marked extractor_changed",
+                        version.article_id, extractor_version, exc,
+                    )  # fmt: skip
+        return items
+
+    def _count_reextractions(self, results: list[Any]) -> None:
+        for result in results:
+            self.crawler.stats.inc_value(f"dodnews/reextract/{result.outcome}")
+            if result.outcome in ("version", "earlier"):
+                logger.info(
+                    "Article %s re-extracted with the running extractor: version %s",
+                    result.article_id, result.seq,
+                )  # fmt: skip
 
     def _count(self, item: Capture, result: Any) -> None:
         stats = self.crawler.stats

@@ -13,6 +13,12 @@ from dodnews.archive.records import (
     RunRecord,
     VersionRecord,
 )
+from dodnews.archive.reextraction import (
+    Evidence,
+    OutdatedVersion,
+    Reextraction,
+    ReextractionResult,
+)
 from dodnews.archive.status import ArchiveStatus, inspect_archive
 from dodnews.archive.store import Archive
 from dodnews.archive.urls import default_archive_url, resolve_archive_url
@@ -23,7 +29,11 @@ __all__ = [
     "ArticleRecord",
     "CaptureRecord",
     "ChangeRecord",
+    "Evidence",
+    "OutdatedVersion",
     "RecordResult",
+    "Reextraction",
+    "ReextractionResult",
     "RunRecord",
     "VersionRecord",
     "default_archive_url",

@@ -11,6 +11,12 @@
 3. Write: versions, captures and changes with one multi-row INSERT ... RETURNING each, then the
    touched versions' `last_seen` and the article rows with one executemany UPDATE each.
 
+Re-extractions (an outdated current version read again by the running extractor, see
+`archive.reextraction`) are applied after the lock and before the captures: a capture is then
+compared with what the running extractor reads in the archived page, never with an older
+extractor's reading. A re-extraction makes a marked version or confirms the current one; it never
+makes a change.
+
 A batch of one capture is the old one-capture write; a batch of N costs a handful of statements
 instead of about 8 N.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -26,6 +33,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from dodnews.archive.records import RecordResult
+from dodnews.archive.reextraction import (
+    MARKER,
+    Reextraction,
+    ReextractionResult,
+    is_older_extractor,
+)
 from dodnews.archive.schema import (
     SELECTED_HEADERS,
     articles,
@@ -86,6 +99,9 @@ class _Version:
     article: Article | None = None  # loaded only when a change needs the old side
     first_seen: str = ""
     touched: bool = False
+    extractor_version: str | None = None
+    retagged: bool = False  # extractor_version to be rewritten (the running extractor agrees)
+    marker: dict[str, Any] | None = None  # a new version made by re-extraction
 
     @property
     def new(self) -> bool:
@@ -125,6 +141,14 @@ class _ChangeRow:
     to_version: _Version
 
 
+def _stored(version: _Version) -> dict[str, Any]:
+    """The article JSON of a new version (with the re-extraction marker when it is one)."""
+    data = version.article.to_dict()  # type: ignore[union-attr]
+    if version.marker is not None:
+        data[MARKER] = version.marker
+    return data
+
+
 def later(a: str | None, b: str | None) -> str | None:
     """The later of two times (either may be None)."""
     if a is None or b is None:
@@ -154,10 +178,12 @@ class BatchWriter:
         self.by_id: dict[int, _Version] = {}
         self.rows: list[_CaptureRow] = []
         self.new_versions: list[_Version] = []
+        self.reextracted: list[ReextractionResult] = []
 
     # -- 1. lock -----------------------------------------------------------------------------
 
-    def _lock(self, batch: Sequence[Capture]) -> None:
+    def _lock(self, batch: Sequence[Capture], known: Sequence[int] = ()) -> None:
+        """Lock and read the articles of `batch` and the already archived articles `known`."""
         first: dict[int, dict[str, Any]] = {}
         for capture in batch:
             first.setdefault(
@@ -169,14 +195,15 @@ class BatchWriter:
                     "gone": False,
                 },
             )
-        ids = sorted(first)
+        ids = sorted(set(first) | set(known))
         dialect = self.conn.dialect.name
         # The archive runs on SQLite or PostgreSQL (dodnews.archive.urls refuses anything else).
         module = sqlite if dialect == "sqlite" else postgresql
-        self.conn.execute(
-            module.insert(articles).on_conflict_do_nothing(index_elements=["article_id"]),
-            [first[i] for i in ids],
-        )
+        if first:
+            self.conn.execute(
+                module.insert(articles).on_conflict_do_nothing(index_elements=["article_id"]),
+                [first[i] for i in sorted(first)],
+            )
         if dialect != "sqlite":
             # Lock first, read after: under READ COMMITTED a statement that waited for a lock
             # still joins the rows of its own (older) snapshot, so the read must come later.
@@ -199,6 +226,7 @@ class BatchWriter:
                 current.c.content_hash.label("cur_hash"),
                 current.c.last_seen.label("cur_last_seen"),
                 current.c.seq.label("cur_seq"),
+                current.c.extractor_version.label("cur_extractor"),
                 top.label("top_seq"),
             )
             .outerjoin(current, current.c.id == articles.c.current_version_id)
@@ -214,6 +242,7 @@ class BatchWriter:
                     content_hash=row.cur_hash,
                     last_seen=row.cur_last_seen,
                     seq=row.cur_seq,
+                    extractor_version=row.cur_extractor,
                 )
                 self._know(version)
             self.states[row.article_id] = _ArticleState(
@@ -236,9 +265,9 @@ class BatchWriter:
         if not self.states[article_id].has_stored_versions:
             return None  # a new article: no query for versions it cannot have
         row = self.conn.execute(
-            select(versions.c.id, versions.c.last_seen, versions.c.seq).where(
-                versions.c.article_id == article_id, versions.c.content_hash == content_hash
-            )
+            select(
+                versions.c.id, versions.c.last_seen, versions.c.seq, versions.c.extractor_version
+            ).where(versions.c.article_id == article_id, versions.c.content_hash == content_hash)
         ).first()
         if row is None:
             return None
@@ -248,6 +277,7 @@ class BatchWriter:
             content_hash=content_hash,
             last_seen=row.last_seen,
             seq=row.seq,
+            extractor_version=row.extractor_version,
         )
         self._know(version)
         return version
@@ -259,6 +289,59 @@ class BatchWriter:
         if later(version.last_seen, when) != version.last_seen:
             version.last_seen = when
             version.touched = True
+
+    @staticmethod
+    def _confirm(version: _Version, extractor_version: str) -> None:
+        """The running extractor reads this version's content: the version says so from now on
+        (the next capture is compared without reading the page again)."""
+        if is_older_extractor(version.extractor_version, extractor_version):
+            version.extractor_version = extractor_version
+            version.retagged = not version.new
+
+    def _reextract(self, item: Reextraction, when: str) -> tuple[str, _Version | None]:
+        """Apply one re-extraction: a marked version, or the current one confirmed; returns the
+        outcome (see ReextractionResult) and the version now current."""
+        state = self.states.get(item.article_id)
+        current = state.current if state is not None else None
+        if state is None or current is None or current.new or current.ref != item.of_version_id:
+            # another writer moved the article on since the page was read: nothing to redo
+            return "skipped", None
+        article = item.article
+        content_hash = self.hasher(article)
+        if content_hash == current.content_hash:
+            self._confirm(current, article.extractor_version)
+            return "confirmed", current
+        older = self._older(item.article_id, content_hash)
+        if older is not None:
+            # what an earlier version holds: it is current again (no change, nothing edited)
+            self._confirm(older, article.extractor_version)
+            version, outcome = older, "earlier"
+        else:
+            state.top_seq += 1
+            version = _Version(
+                ref=_Pending(),
+                article_id=item.article_id,
+                content_hash=content_hash,
+                last_seen=later(current.last_seen, item.evidence.fetched_at) or when,
+                seq=state.top_seq,
+                article=article,
+                first_seen=item.evidence.fetched_at,
+                extractor_version=article.extractor_version or None,
+                marker={
+                    "extractor_version": article.extractor_version,
+                    "from_extractor_version": current.extractor_version,
+                    "from_seq": current.seq,
+                    "capture_id": item.evidence.capture_id,
+                    "captured_at": item.evidence.fetched_at,
+                    "reextracted_at": when,
+                },
+            )
+            self._know(version)
+            self.new_versions.append(version)
+            outcome = "version"
+        state.current = version
+        state.row["current_version_id"] = version.ref
+        return outcome, version
 
     def _decide(self, capture: Capture) -> _CaptureRow:
         state = self.states[capture.article_id]
@@ -282,11 +365,13 @@ class BatchWriter:
             if current is not None and current.content_hash == content_hash:
                 version = current
                 self._touch(current, when)
+                self._confirm(current, article.extractor_version)
             else:
                 older = self._older(capture.article_id, content_hash)
                 if older is not None:
                     version, record.revert = older, current is not None
                     self._touch(older, when)
+                    self._confirm(older, article.extractor_version)
                 else:
                     state.top_seq += 1
                     version = _Version(
@@ -297,6 +382,7 @@ class BatchWriter:
                         seq=state.top_seq,
                         article=article,
                         first_seen=when,
+                        extractor_version=article.extractor_version or None,
                     )
                     self._know(version)
                     self.new_versions.append(version)
@@ -362,6 +448,10 @@ class BatchWriter:
                 select(versions.c.article).where(versions.c.id == _id(version.ref))
             ).scalar_one()
             version.article = Article.from_dict(data)
+        if version.extractor_version:
+            # The column names the newest extractor that reads this content (a confirmed
+            # version keeps the article JSON its first extractor stored): the report says so.
+            version.article.extractor_version = version.extractor_version
         return version.article
 
     def _captured_at(self, state: _ArticleState, ref: int | _Pending | None) -> str | None:
@@ -433,12 +523,12 @@ class BatchWriter:
                     "article_id": v.article_id,
                     "seq": v.seq,
                     "content_hash": v.content_hash,
-                    "article": v.article.to_dict(),  # type: ignore[union-attr]
+                    "article": _stored(v),
                     "url": v.article.url,  # type: ignore[union-attr]
                     "title": v.article.title,  # type: ignore[union-attr]
                     "first_seen": v.first_seen,
                     "last_seen": v.last_seen,
-                    "extractor_version": v.article.extractor_version or None,  # type: ignore[union-attr]
+                    "extractor_version": v.extractor_version,
                 }
                 for v in self.new_versions
             ],
@@ -492,6 +582,15 @@ class BatchWriter:
         ]
         if touched:
             self.conn.execute(update(versions).where(versions.c.id == bindparam("b_id")), touched)
+        retagged = [
+            {"b_id": _id(v.ref), "extractor_version": v.extractor_version}
+            for v in self.by_hash.values()
+            if v.retagged and not v.new
+        ]
+        if retagged:
+            self.conn.execute(update(versions).where(versions.c.id == bindparam("b_id")), retagged)
+        if not self.states:
+            return
         self.conn.execute(
             update(articles).where(articles.c.article_id == bindparam("b_article_id")),
             [
@@ -506,11 +605,28 @@ class BatchWriter:
             ],
         )
 
-    def record(self, batch: Sequence[Capture], run_id: int | None) -> list[RecordResult]:
-        """Record `batch` in order; one result per capture."""
-        self._lock(batch)
+    def record(
+        self,
+        batch: Sequence[Capture],
+        run_id: int | None,
+        reextractions: Sequence[Reextraction] = (),
+    ) -> list[RecordResult]:
+        """Apply `reextractions`, then record `batch` in order; one result per capture (what
+        became of each re-extraction is in `reextracted` afterwards)."""
+        self._lock(batch, [r.article_id for r in reextractions])
+        when = format_utc(datetime.now(UTC))
+        applied = [(item, self._reextract(item, when)) for item in reextractions]
         self.rows = [self._decide(capture) for capture in batch]
         self._write(run_id)
+        self.reextracted = [
+            ReextractionResult(
+                item.article_id,
+                outcome,
+                _id(version.ref) if version else None,
+                version.seq if version else None,
+            )
+            for item, (outcome, version) in applied
+        ]
         return [
             RecordResult(
                 capture_id=_id(r.ref),  # type: ignore[arg-type]

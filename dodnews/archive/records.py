@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dodnews.diffing.model import ChangeReport
@@ -35,7 +35,19 @@ class VersionRecord:
     title: str | None
     first_seen: str
     last_seen: str
+    # the newest extractor that reads this content (a version confirmed by a newer extractor
+    # keeps the article JSON its first extractor stored)
     extractor_version: str | None
+    # set on a version made by reading an older version's page again with a newer extractor:
+    # extractor_version, from_extractor_version, from_seq, capture_id, captured_at, reextracted_at
+    reextraction: dict[str, Any] | None = None
+
+    def compared(self) -> Article:
+        """The article as the archive compares it: read by `extractor_version` (the stored JSON
+        of a confirmed version still names the extractor that first stored it)."""
+        if not self.extractor_version or self.extractor_version == self.article.extractor_version:
+            return self.article
+        return replace(self.article, extractor_version=self.extractor_version)
 
 
 @dataclass
@@ -99,6 +111,7 @@ class ChangeRecord:
             "kinds": self.kinds,
             "significance": self.significance,
             "revert": self.revert,
+            "extractor_changed": self.report.extractor_changed,
             "from_version": self.from_seq,
             "to_version": self.to_seq,
             "old_captured_at": self.old_captured_at,

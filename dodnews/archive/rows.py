@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, Row
 
 from dodnews.archive.records import ArticleRecord, CaptureRecord, ChangeRecord, VersionRecord
+from dodnews.archive.reextraction import reextraction_marker
 from dodnews.archive.schema import articles, captures, changes, runs, versions
 from dodnews.diffing.model import ChangeReport
 from dodnews.items import Article
@@ -48,6 +49,7 @@ def version_record(row: Row[Any]) -> VersionRecord:
         first_seen=row.first_seen,
         last_seen=row.last_seen,
         extractor_version=row.extractor_version,
+        reextraction=reextraction_marker(row.article),
     )
 
 

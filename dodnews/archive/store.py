@@ -9,7 +9,7 @@ constraint retries from the start).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,15 @@ from dodnews.archive.records import (
     RecordResult,
     RunRecord,
     VersionRecord,
+)
+from dodnews.archive.reextraction import (
+    Evidence,
+    OutdatedVersion,
+    Reextraction,
+    ReextractionResult,
+    count_outdated,
+    evidence,
+    outdated_versions,
 )
 from dodnews.archive.rows import (
     article_record,
@@ -225,24 +234,52 @@ class Archive:
         return self.record_captures([capture], run_id=run_id)[0]
 
     def record_captures(
-        self, batch: Sequence[Capture], run_id: int | None = None
+        self,
+        batch: Sequence[Capture],
+        run_id: int | None = None,
+        *,
+        reextractions: Sequence[Reextraction] = (),
     ) -> list[RecordResult]:
         """Store captures in order, in one transaction: all of them or (on an error) none.
 
         The outcome is what recording them one at a time would give; a batch of a few hundred
-        costs a handful of statements instead of several per capture.
+        costs a handful of statements instead of several per capture. `reextractions` are
+        applied first, in the same transaction (see `write_batch`).
+        """
+        return self.write_batch(batch, run_id, reextractions)[0]
+
+    def record_reextractions(
+        self, reextractions: Sequence[Reextraction]
+    ) -> list[ReextractionResult]:
+        """Store re-extractions of current versions (marked versions, never changes)."""
+        return self.write_batch([], None, reextractions)[1]
+
+    def write_batch(
+        self,
+        batch: Sequence[Capture],
+        run_id: int | None = None,
+        reextractions: Sequence[Reextraction] = (),
+    ) -> tuple[list[RecordResult], list[ReextractionResult]]:
+        """Apply re-extractions, then store captures, in one transaction; what became of each.
+
+        A re-extraction is the page of an article's current version read again by the running
+        extractor (`outdated_versions` says which): when it differs from the stored version it
+        becomes a new version marked as a re-extraction, so the captures that follow are
+        compared with the same extractor's reading. It never makes a change.
         """
         for capture in batch:
             if capture.outcome not in OUTCOMES:
                 raise ValueError(f"unknown capture outcome {capture.outcome!r}")
             if capture.outcome == OUTCOME_OK and capture.article is None:
                 raise ValueError("an ok capture needs an article")
-        if not batch:
-            return []
+        if not batch and not reextractions:
+            return [], []
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with self._writing() as conn:
-                    return BatchWriter(conn, self.differ, self.hasher).record(batch, run_id)
+                    writer = BatchWriter(conn, self.differ, self.hasher)
+                    results = writer.record(batch, run_id, reextractions)
+                    return results, writer.reextracted
             except (IntegrityError, OperationalError) as exc:
                 if attempt == ATTEMPTS or not _retryable(exc):
                     raise
@@ -252,6 +289,38 @@ class Archive:
                     exc.orig,
                 )
         raise AssertionError("unreachable")
+
+    def outdated_versions(
+        self,
+        extractor_version: str,
+        article_ids: Iterable[int] | None = None,
+        *,
+        after: int | None = None,
+        limit: int | None = None,
+        with_evidence: bool = True,
+    ) -> list[OutdatedVersion]:
+        """Current versions an older extractor than `extractor_version` read, by article id,
+        with the captures whose WARC records hold their page (only `article_ids`, or those
+        after article id `after`, at most `limit`; no evidence with `with_evidence=False`)."""
+        with self._reading() as conn:
+            return outdated_versions(
+                conn,
+                extractor_version,
+                article_ids,
+                after=after,
+                limit=limit,
+                with_evidence=with_evidence,
+            )
+
+    def evidence(self, version_ids: Sequence[int]) -> dict[int, list[Evidence]]:
+        """Where the page of each version can be read again, newest first, by version id."""
+        with self._reading() as conn:
+            return evidence(conn, list(version_ids))
+
+    def count_outdated(self, extractor_version: str) -> int:
+        """How many current versions another extractor read (see `outdated_versions`)."""
+        with self._reading() as conn:
+            return count_outdated(conn, extractor_version)
 
     def start_run(self, spider: str) -> int:
         """Record the start of a crawl run by this process (host name, pid); returns its id.

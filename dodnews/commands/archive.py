@@ -1,14 +1,18 @@
-"""`dodnews archive upgrade|status|verify`: look after the archive database."""
+"""`dodnews archive upgrade|status|verify|migrate|reextract`: look after the archive database."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from dodnews.archive.cli_support import add_archive_option, archive_for
 from dodnews.archive.migrate import known_revisions
 from dodnews.archive.status import inspect_archive
 from dodnews.archive.store import Archive
+from dodnews.errors import UserError
+
+PROGRESS_SECONDS = 10.0  # a progress line on stderr at most this often during `reextract`
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,6 +41,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "else ./data/warc); `--warc ''` skips the WARC check",
     )
     verify.set_defaults(func=run_verify)
+    reextract = actions.add_parser(
+        "reextract",
+        help="read every current version an older extractor read again from its WARC record "
+        "(exit 1 when some cannot be read)",
+        description="After an extractor upgrade: read the page of every article's current "
+        "version again from its WARC record with this dodnews's extractor, and store what "
+        "differs as a version marked as a re-extraction (never a change), so that the next "
+        "crawl compares like with like. Set DODNEWS_SITE for an archive of a sibling site.",
+    )
+    add_archive_option(reextract)
+    reextract.add_argument(
+        "--warc",
+        metavar="DIR",
+        help="WARC folder whose records the captures point at (default: $DODNEWS_WARC_DIR, "
+        "else ./data/warc)",
+    )
+    reextract.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read and count, change nothing",
+    )
+    reextract.set_defaults(func=run_reextract)
     move = actions.add_parser(
         "migrate",
         help="copy an archive into an empty one (e.g. SQLite -> PostgreSQL), verified",
@@ -119,6 +145,49 @@ def run_verify(args: argparse.Namespace) -> int:
         f"{counts['captures']} captures checked"
     )
     return 0
+
+
+def run_reextract(args: argparse.Namespace) -> int:
+    """Re-extract every outdated current version; exit 1 when some could not be read."""
+    from dodnews.extract import EXTRACTOR_VERSION
+    from dodnews.profiles import activate, load_configured
+    from dodnews.reextracting import Progress, Reextractor, reextract_archive
+
+    warc_dir = args.warc or os.environ.get("DODNEWS_WARC_DIR") or "data/warc"
+    if not os.path.isdir(warc_dir):
+        raise UserError(f"WARC folder {warc_dir} does not exist (give it with --warc DIR)")
+    profile = load_configured()  # DODNEWS_SITE=af: the pages are read with af.mil's URL rules
+    if profile is not None:
+        activate(profile)
+
+    def missing(article_id: int, why: str) -> None:
+        print(f"article {article_id}: cannot be re-extracted: {why}", flush=True)
+
+    def progress(done: int, total: int) -> None:
+        print(f"reextract: {done}/{total} articles read", file=sys.stderr, flush=True)
+
+    with archive_for(args) as archive:
+        summary = reextract_archive(
+            archive,
+            Reextractor(warc_dir),
+            EXTRACTOR_VERSION,
+            dry_run=args.dry_run,
+            on_missing=missing,
+            on_progress=Progress(progress, PROGRESS_SECONDS),
+        )
+    if not summary.outdated:
+        print(f"nothing to re-extract: every current version is read by extractor "
+              f"{EXTRACTOR_VERSION}")  # fmt: skip
+        return 0
+    would = "would get" if args.dry_run else "got"
+    print(
+        f"{summary.outdated} current versions read by an older extractor: "
+        f"{summary.versions} {would} a re-extracted version (extractor {EXTRACTOR_VERSION}), "
+        f"{summary.confirmed} read the same, {len(summary.missing)} could not be read"
+        + (f", {summary.skipped} changed meanwhile" if summary.skipped else "")
+        + (" (dry run: nothing written)" if args.dry_run else "")
+    )
+    return 1 if summary.missing else 0
 
 
 def run_migrate(args: argparse.Namespace) -> int:

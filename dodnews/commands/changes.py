@@ -22,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "changes",
         help="list the changes recorded in the archive",
         description="List recorded changes, newest first. JSON fields are snake_case: id, "
-        "article_id, title, url, detected_at, kinds, significance, revert, from_version, "
-        "to_version, old_captured_at, new_captured_at, run_id, summary.",
+        "article_id, title, url, detected_at, kinds, significance, revert, extractor_changed, "
+        "from_version, to_version, old_captured_at, new_captured_at, run_id, summary.",
     )
     parser.add_argument(
         "--since", metavar="DATE", help="only changes detected since DATE (2025-10-01, or 7d)"
@@ -65,6 +65,8 @@ def render_text(records: list[ChangeRecord]) -> str:
         versions = f"v{r.from_seq}->v{r.to_seq}"
         title = (r.title or "")[:60]
         flag = " [revert]" if r.revert else ""
+        if r.report.extractor_changed:
+            flag += f" [extractor changed: {r.report.provenance.extractor_version}]"
         lines.append(
             f"{r.id:>5}  {r.detected_at:<20}  {r.article_id:>8}  {versions:<9} "
             f"{r.significance:>4.2f}  {title}{flag}"

@@ -83,8 +83,8 @@ def _from_archive(args: argparse.Namespace) -> ChangeReport:
         missing = args.from_version if old is None else args.to_version
         raise UserError(f"article {args.article_id} has no version {missing} in the archive")
     return detect_changes(
-        old.article,
-        new.article,
+        old.compared(),
+        new.compared(),
         old_captured_at=old.first_seen,
         new_captured_at=new.first_seen,
         old_hash=getattr(old, "content_hash", None),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dodnews.archive.cli_support import add_archive_option, archive_for, require_article
+from dodnews.archive.records import VersionRecord
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,11 +41,14 @@ def run(args: argparse.Namespace) -> int:
     )
     print()
     change_at = {c.new_capture_id: c for c in changes}
+    reextracted = {v.id: v for v in versions if v.reextraction}
     seen: set[int] = set()
     for capture in captures:
         status = str(capture.status) if capture.status is not None else "-"
         if capture.version_seq is None:
             what = capture.error or ""
+        elif capture.version_id in reextracted and capture.version_id not in seen:
+            what = f"v{capture.version_seq} ({reextraction_note(reextracted[capture.version_id])})"
         elif capture.version_id not in seen:
             what = f"v{capture.version_seq} new"
         else:
@@ -67,8 +71,18 @@ def run(args: argparse.Namespace) -> int:
         print("versions:")
         for v in versions:
             mark = "*" if current is not None and v.id == current.id else " "
+            note = f"  [{reextraction_note(v)}]" if v.reextraction else ""
             print(
                 f" {mark}v{v.seq:<3} {v.first_seen} .. {v.last_seen}  "
-                f"{v.content_hash[:12]}  {v.title or ''}"
+                f"{v.content_hash[:12]}  {v.title or ''}{note}"
             )
     return 0
+
+
+def reextraction_note(version: VersionRecord) -> str:
+    """ "re-extracted with extractor 2 from v1": a version no edit made."""
+    marker = version.reextraction or {}
+    return (
+        f"re-extracted with extractor {marker.get('extractor_version', '?')} "
+        f"from v{marker.get('from_seq', '?')}"
+    )

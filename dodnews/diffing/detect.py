@@ -104,8 +104,11 @@ def detect_changes(
         tool_version=dodnews.__version__,
         deepdiff_version=deepdiff.__version__,
     )
+    crossed = bool(old.extractor_version and new.extractor_version) and (
+        old.extractor_version != new.extractor_version
+    )
     if old_hash == new_hash:
-        return ChangeReport(provenance=provenance)
+        return ChangeReport(provenance=provenance, extractor_changed=crossed)
 
     old_view, new_view = structured_view(old), structured_view(new)
     diff = None
@@ -130,6 +133,7 @@ def detect_changes(
         significance=significance,
         reasons=reasons,
         deepdiff=json.loads(diff.to_json()) if diff else {},
+        extractor_changed=crossed,
     )
 
 

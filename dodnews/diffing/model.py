@@ -65,6 +65,9 @@ class ChangeReport:
     significance: float = 0.0
     reasons: list[str] = field(default_factory=list)
     deepdiff: dict[str, Any] = field(default_factory=dict)  # deepdiff's JSON-safe output
+    # The two sides were read by different extractor versions: some differences may be the
+    # extractor's, not the site's (set when the older page could not be read again).
+    extractor_changed: bool = False
 
     @property
     def changed(self) -> bool:
@@ -81,10 +84,14 @@ class ChangeReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChangeReport:
+        provenance = Provenance(**data["provenance"])
         return cls(
-            provenance=Provenance(**data["provenance"]),
+            provenance=provenance,
             changes=[Change(**c) for c in data.get("changes", [])],
             significance=data.get("significance", 0.0),
             reasons=list(data.get("reasons", [])),
             deepdiff=data.get("deepdiff", {}),
+            extractor_changed=bool(
+                data.get("extractor_changed", " -> " in (provenance.extractor_version or ""))
+            ),
         )

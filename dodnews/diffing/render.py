@@ -14,8 +14,15 @@ from dodnews.diffing.model import ChangeReport
 FORMATS = ("text", "json", "md", "html")
 
 
+EXTRACTOR_NOTICE = (
+    "extractor changed: the two sides were read by different extractor versions; some of "
+    "these differences may come from the extractor, not from an edit"
+)
+
+
 def _header(report: ChangeReport) -> list[str]:
     p = report.provenance
+    notice = [EXTRACTOR_NOTICE] if report.extractor_changed else []
     return [
         f"article {p.article_id}: {len(report.changes)} change(s), "
         f"significance {report.significance}",
@@ -23,6 +30,7 @@ def _header(report: ChangeReport) -> list[str]:
         f"new: {p.new_url} captured {p.new_captured_at or '-'} hash {(p.new_hash or '-')[:12]}",
         f"extractor {p.extractor_version or '-'}, dodnews {p.tool_version}, "
         f"deepdiff {p.deepdiff_version}",
+        *notice,
     ]
 
 

@@ -25,6 +25,7 @@ td, dd, li, p, a { overflow-wrap: anywhere; }
 .badge { display: inline-block; padding: 1px 8px; margin: 0 4px 4px 0; border-radius: 10px;
   background: #e8eef6; color: var(--accent); font-size: .8rem; white-space: nowrap; }
 .badge.revert { background: #fde8c8; color: #7a4300; }
+.badge.extractor { background: #ece4f7; color: #4b2a7a; }
 .sig { display: inline-block; min-width: 3.2em; text-align: center; font-weight: 600;
   border-radius: 4px; padding: 0 6px; background: #eef1f4; }
 .sig.high { background: #f8d3d3; color: #7d0d0d; }

@@ -1,4 +1,8 @@
-"""atom.xml: an Atom 1.0 feed with one entry per change event, carrying the diff itself."""
+"""atom.xml: an Atom 1.0 feed with one entry per change event, carrying the diff itself.
+
+Reports whose two sides different extractors read (`extractor_changed`) are left out: they may
+show differences the site never made, and an extractor upgrade would flood the feed with them.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +49,10 @@ def render_atom(
         {"rel": "alternate", "type": "text/html", "href": _url(feed_url, "index.html")},
     )
     for event in events:
+        if event.extractor_changed:
+            # Not an edit the site is known to have made: the index and the report show it,
+            # marked; the feed stays a list of edits (see docs/extractor-upgrades.md).
+            continue
         _entry(feed, event, feed_url)
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

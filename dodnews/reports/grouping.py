@@ -1,5 +1,8 @@
 """Rollouts: the same change on many articles (a banner added to 57 pages) becomes one event.
 
+Reports across an extractor change (`extractor_changed`) are never grouped: the same difference
+on many articles is then more likely the extractor's than the site's.
+
 A change is keyed by kind, field and normalized before/after text. Detections of one key are
 chained in time (a gap longer than `window` starts a new rollout), and a chain that touches
 `threshold` or more distinct articles is one grouped event. An entry whose every change belongs
@@ -56,6 +59,11 @@ class Event:
         return sorted({c.kind for c in self.changes})
 
     @property
+    def extractor_changed(self) -> bool:
+        """A single report whose two sides different extractors read (see `extractor_notice`)."""
+        return not self.grouped and self.entries[0].report.extractor_changed
+
+    @property
     def significance(self) -> float:
         return max(e.report.significance for e in self.entries)
 
@@ -73,6 +81,10 @@ def group_entries(
     chosen = unique_entries(entries)
     by_key: dict[str, list[tuple[ReportEntry, Change]]] = defaultdict(list)
     for entry in chosen:
+        if entry.report.extractor_changed:
+            # Differences an extractor upgrade may have made show on many articles at once:
+            # never a rollout of the site's (each report stands alone, marked).
+            continue
         for change in entry.report.changes:
             by_key[change_key(change)].append((entry, change))
 

@@ -9,9 +9,11 @@ from dodnews.reports.assets import CSP, CSS
 from dodnews.reports.entry import ReportEntry
 from dodnews.reports.text import data_image, esc, href, safe_url
 from dodnews.reports.view import (
+    EXTRACTOR_LABEL,
     PARAGRAPH_KINDS,
     WordOp,
     diff_words,
+    extractor_notice,
     kind_label,
     kind_slug,
     paragraph_number,
@@ -105,12 +107,19 @@ def _header(entry: ReportEntry, title: str) -> str:
     )
     if entry.revert:
         badges += '<span class="badge revert">Revert to an earlier text</span>'
+    notice = extractor_notice(report)
+    if notice:
+        badges += f'<span class="badge extractor">{esc(EXTRACTOR_LABEL)}</span>'
+        notice = (
+            f'<p class="notice extractor"><strong>{esc(EXTRACTOR_LABEL)}.</strong> '
+            f"{esc(notice)}</p>\n"
+        )
     return (
         f'<header class="report">\n<h1>{esc(title)}</h1>\n'
         f'<p class="meta">Article {entry.article_id} · version {entry.from_version} → '
         f"{entry.to_version} · detected <time>{esc(entry.detected_at)}</time></p>\n"
         f'<p class="meta">Article: {href(entry.url)}</p>\n{_capture_links(entry)}'
-        f"<p>{badges}</p>\n</header>\n"
+        f"<p>{badges}</p>\n{notice or ''}</header>\n"
     )
 
 

@@ -11,7 +11,14 @@ from collections import Counter
 from dodnews.reports.grouping import Event
 from dodnews.reports.html import page, significance_html
 from dodnews.reports.text import esc, href
-from dodnews.reports.view import KIND_LABELS, kind_label, kind_slug, summary_line
+from dodnews.reports.view import (
+    EXTRACTOR_LABEL,
+    KIND_LABELS,
+    extractor_notice,
+    kind_label,
+    kind_slug,
+    summary_line,
+)
 
 MAX_SUMMARIES = 6  # per event in the list; the per-change page has them all
 
@@ -66,6 +73,11 @@ def _event(event: Event) -> str:
         head = f'<a href="{entry.stem}.html"><strong>{esc(event.title)}</strong></a>'
         if entry.revert:
             badges += '<span class="badge revert">Revert</span>'
+        if event.extractor_changed:
+            badges += (
+                f'<span class="badge extractor" title="{esc(extractor_notice(entry.report))}">'
+                f"{esc(EXTRACTOR_LABEL)}</span>"
+            )
         extra = (
             f'<p class="meta">Article {entry.article_id}, v{entry.from_version} → '
             f"v{entry.to_version} · {href(entry.url)}</p>\n"

@@ -6,7 +6,9 @@ from dodnews.diffing.model import Change
 from dodnews.reports.entry import ReportEntry
 from dodnews.reports.text import md, md_link
 from dodnews.reports.view import (
+    EXTRACTOR_LABEL,
     WordOp,
+    extractor_notice,
     kind_label,
     paragraph_number,
     sections,
@@ -41,6 +43,9 @@ def render_markdown(entry: ReportEntry) -> str:
     ):
         if url:
             lines.append(f"- {label}: {md_link(url)}")
+    notice = extractor_notice(report)
+    if notice:
+        lines += ["", f"> **{EXTRACTOR_LABEL}.** {md(notice)}"]
     lines += ["", "## Summary", ""]
     lines += [f"- {md(summary_line(c))}" for c in report.changes] or ["- No changes."]
 

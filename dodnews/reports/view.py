@@ -46,6 +46,22 @@ FIGURE_KIND = "figure_changed"
 _KIND_ORDER = {kind: n for n, kind in enumerate(KINDS)}
 
 
+EXTRACTOR_LABEL = "Extractor changed"
+
+
+def extractor_notice(report: Any) -> str | None:
+    """Why a report across an extractor change may show differences the site never made (None
+    for a report whose two sides the same extractor read)."""
+    if not getattr(report, "extractor_changed", False):
+        return None
+    versions = report.provenance.extractor_version or "an older one -> the running one"
+    return (
+        f"The two versions were read by different extractor versions ({versions}) and the "
+        "older page could not be read again from its WARC record: some of these differences "
+        "may come from the extractor, not from an edit on the site."
+    )
+
+
 def kind_label(kind: str) -> str:
     """Human label of a kind; unknown kinds are shown as they are (the caller escapes)."""
     return KIND_LABELS.get(kind, kind)
