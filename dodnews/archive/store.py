@@ -57,6 +57,7 @@ from dodnews.items import (
     Article,
     Capture,
 )
+from dodnews.site import MAX_ID
 
 logger = logging.getLogger(__name__)
 
@@ -328,6 +329,9 @@ class Archive:
             number = int(seq)
         except (TypeError, ValueError):
             raise UserError(f"bad version number {seq!r}: use 1, 2, 3...") from None
+        if number > MAX_ID:
+            # SQLite cannot even be asked about a number past 64 bits (OverflowError).
+            raise UserError(f"bad version number {seq}: too large (at most {MAX_ID})")
         return self.version(article_id, number)
 
     def versions(self, article_id: int) -> list[VersionRecord]:
