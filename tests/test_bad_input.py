@@ -36,6 +36,8 @@ ARCHIVE_COMMANDS = [
     ["report", "--diffs-dir", "DIFFS"],
     ["archive", "status"],
     ["archive", "verify"],
+    ["archive", "repair", "--wrong-ids"],
+    ["archive", "repair", "--wrong-ids", "--apply"],
     ["archive", "upgrade"],
     ["export", "--warc", "OUT"],
 ]

@@ -302,3 +302,59 @@ def test_repair_wants_to_be_told_what_to_repair(
     poisoned_archive(path)
     assert main(["archive", "repair", "--archive", str(path)]) == 2
     assert capsys.readouterr().err == "dodnews: error: say what to repair: --wrong-ids\n"
+
+
+def news_spider() -> Any:
+    """The news spider as `scrapy crawl news` builds it (not started), with its stats."""
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from dodnews import settings as project
+    from dodnews.spiders.news import NewsSpider
+
+    settings = Settings()
+    settings.setmodule(project, priority="project")
+    crawler = Crawler(NewsSpider, settings)
+    crawler.stats = MemoryStatsCollector(crawler)
+    crawler.spider = NewsSpider.from_crawler(crawler, render="never")
+    return crawler.spider
+
+
+def test_discovery_files_a_link_under_its_own_id_and_refuses_ids_past_64_bits(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    spider = news_spider()
+    link = f"https://www.war.gov/News/News-Stories/Article/Article/{LISTED}/x/"
+    # A related link stored by an older dodnews: the claimed id rode along as the link's id.
+    (request,) = spider.article_requests(link, 1, source="related", article_id=CLAIMED)
+    assert request.meta["article_id"] == LISTED
+    assert spider.crawler.stats.get_value("dodnews/identity/hint_mismatch") == 1
+    assert f"says article-id {CLAIMED}: using {LISTED}" in caplog.text
+    huge = "https://www.war.gov/News/News-Stories/Article/Article/9223372036854775808/x/"
+    assert list(spider.article_requests(huge, source="listing")) == []
+    assert spider.crawler.stats.get_value("dodnews/identity/id_too_large") == 1
+    assert "names article id 9223372036854775808" in caplog.text
+    largest = huge.replace("9223372036854775808", "9223372036854775807")
+    (request,) = spider.article_requests(largest, source="listing")
+    assert request.meta["article_id"] == 2**63 - 1
+
+
+def test_a_page_answering_for_another_id_is_captured_under_its_own() -> None:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from dodnews.spiders.capturing import capture_from_response
+
+    replica = Replica(build_timeline())
+    path = f"/News/News-Stories/Article/Article/{LISTED}/x/"
+    body = replica.route(path, {}, {}).body
+    base = "http://127.0.0.1:8765"
+    request = Request(base + path, meta={"article_id": CLAIMED})
+    response = HtmlResponse(base + path, status=200, body=body, request=request)
+    found = capture_from_response(response, base)
+    assert found.outcome == OUTCOME_OK and found.article is not None
+    assert found.article_id == found.article.article_id == LISTED
+    # A failed fetch is filed under the id of the URL that answered too.
+    gone = HtmlResponse(base + path, status=404, body=b"<html></html>", request=request)
+    assert capture_from_response(gone, base).article_id == LISTED
