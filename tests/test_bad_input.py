@@ -320,6 +320,7 @@ SPIDER_ARGS = [
     ("news", {"render": "sometimes"}),
     ("news", {"bogus": "1"}),
     ("recheck", {"ids": "1,x"}),
+    ("recheck", {"ids": "1," + "9" * 30}),  # past 2**63: no archive stores such an id
     ("recheck", {"limit": "-2"}),
     ("recheck", {"all": "2"}),
 ]
