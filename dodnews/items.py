@@ -101,6 +101,9 @@ class ListingEntry:
     published: str | None = None
     image_url: str | None = None
     source: str = "listing"
+    # The id the entry's markup claimed (an `article-id` attribute, an `item-N` class, an RSS
+    # guid) when it differs from the id in its link: only a hint, never the entry's identity.
+    id_hint: int | None = None
 
 
 # Outcomes of a capture (one fetch).

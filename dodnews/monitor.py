@@ -9,6 +9,7 @@ the lock until it ends: two crawls never run at once.
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import subprocess
 from dataclasses import dataclass, field
@@ -47,8 +48,12 @@ class CycleResult:
     alert_problems: list[str]
 
 
+# Longer than a year is a typo, and far longer overflows the scheduler's datetime arithmetic.
+MAX_EVERY_SECONDS = 366 * 86400
+
+
 def parse_every(text: str) -> float:
-    """Seconds from '90s', '15m', '1h', '2d' (a plain number is seconds)."""
+    """Seconds from '90s', '15m', '1h', '2d' (a plain number is seconds), 1s to 366d."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     value = text.strip().lower()
     try:
@@ -58,8 +63,12 @@ def parse_every(text: str) -> float:
             seconds = float(value)
     except ValueError:
         raise UserError(f"--every: expected a duration like 30m, 1h or 2d, got {text!r}") from None
+    if not math.isfinite(seconds):
+        raise UserError(f"--every: expected a duration like 30m, 1h or 2d, got {text!r}")
     if seconds < 1:
         raise UserError("--every: must be at least 1s")
+    if seconds > MAX_EVERY_SECONDS:
+        raise UserError(f"--every: at most 366d, got {text!r}")
     return seconds
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import replace
 
 from dodnews.items import Article, Image, RelatedLink
-from dodnews.site import SECTIONS
+from dodnews.site import MAX_ID, SECTIONS
 
 _SPACE_RE = re.compile(r"\s+")
 
@@ -68,8 +68,8 @@ def normalize_article(article: Article) -> Article:
 
 def validation_problem(article: Article) -> str | None:
     """Why an article cannot be archived (a short reason), or None when it is valid."""
-    if not isinstance(article.article_id, int) or article.article_id <= 0:
-        return "bad_article_id"
+    if not isinstance(article.article_id, int) or not 0 < article.article_id <= MAX_ID:
+        return "bad_article_id"  # past MAX_ID no archive back end can store it
     if not article.url:
         return "missing_url"
     if not article.title:

@@ -25,11 +25,25 @@ def capture_link(capture: Any, replay_url: str | None) -> str | None:
     return None
 
 
+def checked_replay_url(replay_url: str | None, *, strict: bool = True) -> str | None:
+    """An http(s) replay URL; any other (file:, ftp:, javascript:) is a UserError, or None."""
+    from dodnews.errors import UserError
+    from dodnews.reports.text import safe_url
+
+    if not replay_url or safe_url(replay_url) is not None:
+        return replay_url or None
+    if strict:
+        raise UserError(f"replay URL must be an http(s) URL: {replay_url!r}")
+    # A crawl's reports: link the WARC records rather than fail the run over a setting.
+    return None
+
+
 def archive_entries(archive: Any, replay_url: str | None = None) -> list[Any]:
     """A ReportEntry for every change in the archive, with both articles and capture links."""
     from dodnews.reports import ReportEntry
 
     replay_url = replay_url if replay_url is not None else os.environ.get("DODNEWS_REPLAY_URL")
+    replay_url = checked_replay_url(replay_url, strict=False)
     captures_by_article: dict[int, dict[int, Any]] = {}
     versions_by_article: dict[int, dict[int, Any]] = {}
     entries = []

@@ -76,6 +76,8 @@ _OLD_PREFIXES = {
 
 ARTICLE_ID_RE = re.compile(r"/Article/(\d+)", re.IGNORECASE)
 SLUG_MAX = 80
+# The largest id (article, version, run...) every archive back end stores: a signed 64-bit integer.
+MAX_ID = 2**63 - 1
 
 
 def article_id_from_url(url: str) -> int | None:

@@ -7,8 +7,12 @@ the spiders' `-a` arguments (through `scrapy crawl`, whose checks run before any
 from __future__ import annotations
 
 import hashlib
+import os
+import resource
+import signal
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +21,10 @@ from dodnews.archive import Archive
 from dodnews.cli import build_parser, main
 from dodnews.crawling import crawl_command, crawl_env
 from dodnews.items import OUTCOME_OK
+from dodnews.settings import DOWNLOAD_MAXSIZE
 from tests.test_archive import ARTICLE_ID, article_v1, article_v2, capture
+
+HUGE = "9" * 30  # far past 2**63
 
 # Every subcommand that reads the archive, as a user would type it (ARCHIVE is filled in).
 ARCHIVE_COMMANDS = [
@@ -29,6 +36,8 @@ ARCHIVE_COMMANDS = [
     ["report", "--diffs-dir", "DIFFS"],
     ["archive", "status"],
     ["archive", "verify"],
+    ["archive", "repair", "--wrong-ids"],
+    ["archive", "repair", "--wrong-ids", "--apply"],
     ["archive", "upgrade"],
     ["export", "--warc", "OUT"],
 ]
@@ -165,6 +174,21 @@ def test_locked_archive(
         (["report", "--diffs-dir", "FILE"], ""),
         (["report", "--diffs-dir", "DIFFS", "--feed-url", "javascript:alert(1)"], ""),
         (["nosuchcommand"], "invalid choice"),
+        # Numbers past a 64-bit integer: no database can hold them, so none can match.
+        (["changes", "--id", HUGE], "too large"),
+        (["changes", "--run", HUGE], "too large"),
+        (["changes", "--id", str(2**63)], "too large"),
+        (["history", HUGE], "too large"),
+        (["show", HUGE], "too large"),
+        (["show", str(ARTICLE_ID), "--version", HUGE], "too large"),
+        (["diff", "--id", str(ARTICLE_ID), "--from", "1", "--to", HUGE], "too large"),
+        (["diff", "--id", HUGE, "--from", "1", "--to", "2"], "too large"),
+        (["runs", "--limit", HUGE], "too large"),
+        (["export", "--warc", "OUT", "--run", HUGE], "too large"),
+        (["changes", "--since", "99999999d"], "too far back"),
+        (["changes", "--since", "9" * 40 + "w"], "too far back"),
+        (["report", "--diffs-dir", "DIFFS", "--replay-url", "file:///etc/passwd"], "http(s)"),
+        (["report", "--diffs-dir", "DIFFS", "--replay-url", "ftp://example.org/c/"], "http(s)"),
     ],
 )
 def test_wrong_values(
@@ -200,6 +224,16 @@ def test_wrong_values(
         (["demo", "--workdir", "HOME"], "not emptying it"),
         (["export", "--warc", "DIR", "--archive", "MISSING"], ""),
         (["monitor", "--every", "soon"], ""),
+        (["monitor", "--every", "99999999999d"], "--every"),
+        (["monitor", "--every", "1e400s"], "--every"),
+        (["monitor", "--every", "nan"], "--every"),
+        # --once runs no schedule, but a wrong --every is still a mistake worth a word.
+        (["monitor", "--once", "--every", "soon", "--base-url", "http://127.0.0.1:9"], "--every"),
+        (["extract", "FIFO"], "not a regular file"),
+        (["extract", "--listing", "FIFO"], "not a regular file"),
+        (["diff", "FIFO", "FIFO"], "not a regular file"),
+        (["extract", "HUGE"], "larger than"),
+        (["diff", "HUGE", "HUGE"], "larger than"),
         (["monitor", "--cron", "61 * * * *"], ""),
         (["monitor", "--once", "--spiders", "news,evil"], ""),
         (["monitor", "--once", "--base-url", "ftp://x"], ""),
@@ -222,15 +256,58 @@ def test_wrong_files_and_values_outside_the_archive(
     (tmp_path / "BINARY").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     (tmp_path / "EMPTY").touch()
     (tmp_path / "HOME" / "notes").mkdir(parents=True)  # a folder a typo could point at
-    names = {"MISSING", "DIR", "BINARY", "EMPTY", "HOME"}
+    os.mkfifo(tmp_path / "FIFO")  # nobody writes to it: reading it would wait for ever
+    with (tmp_path / "HUGE").open("wb") as huge:  # sparse: one byte past the crawl's page limit
+        huge.truncate(DOWNLOAD_MAXSIZE + 1)
+    names = {"MISSING", "DIR", "BINARY", "EMPTY", "HOME", "FIFO", "HUGE"}
     argv = [str(tmp_path / a) if a in names else a for a in argv]
     monkeypatch.setenv("DODNEWS_ARCHIVE", str(tmp_path / "never.sqlite"))
     monkeypatch.chdir(tmp_path)
-    status, _, err = run(capsys, argv)
+    # A read that blocks (a FIFO) would hang the suite: an alarm turns it into a failure.
+    signal.signal(signal.SIGALRM, _too_slow)
+    signal.alarm(20)
+    try:
+        status, _, err = run(capsys, argv)
+    finally:
+        signal.alarm(0)
     assert_one_line_error(status, err)
     assert message in err
     assert not (tmp_path / "never.sqlite").exists()
     assert (tmp_path / "HOME" / "notes").is_dir() and (tmp_path / "BINARY").is_file()
+
+
+def _too_slow(signum: int, frame: object) -> None:
+    raise AssertionError("the command did not answer within 20 s")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["extract", "/dev/zero"],
+        ["extract", "--listing", "/dev/zero"],
+        ["diff", "/dev/zero", "/dev/zero"],
+    ],
+    ids=" ".join,
+)
+def test_endless_devices_are_refused_in_bounded_time_and_memory(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    # Run apart, with 1 GB of address space: reading /dev/zero whole once took 7 GB in 5 s.
+    limit = 1024**3
+    done = subprocess.run(
+        [sys.executable, "-m", "dodnews", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
+        cwd=tmp_path,
+        env=crawl_env(str(tmp_path / "never.sqlite")),
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+    )
+    assert_one_line_error(done.returncode, done.stderr)
+    assert "not a regular file" in done.stderr
+    assert done.stdout == ""
 
 
 SPIDER_ARGS = [
@@ -243,6 +320,7 @@ SPIDER_ARGS = [
     ("news", {"render": "sometimes"}),
     ("news", {"bogus": "1"}),
     ("recheck", {"ids": "1,x"}),
+    ("recheck", {"ids": "1," + "9" * 30}),  # past 2**63: no archive stores such an id
     ("recheck", {"limit": "-2"}),
     ("recheck", {"all": "2"}),
 ]

@@ -205,6 +205,7 @@ def test_clean_text():
     [
         ({}, None),
         ({"article_id": 0}, "bad_article_id"),
+        ({"article_id": 2**63}, "bad_article_id"),  # no archive back end stores it
         ({"url": ""}, "missing_url"),
         ({"title": ""}, "missing_title"),
         ({"section": "blogs"}, "unknown_section"),

@@ -23,8 +23,9 @@ instead of about 8 N.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +54,8 @@ from dodnews.items import OUTCOME_GONE, OUTCOME_NOT_MODIFIED, OUTCOME_OK, Articl
 
 Differ = Callable[..., ChangeReport]
 Hasher = Callable[[Article], str]
+
+logger = logging.getLogger(__name__)
 
 # The article columns a batch rewrites (everything but the key and first_seen).
 _ARTICLE_STATE = (
@@ -164,6 +167,18 @@ def selected_headers(headers: dict[str, str]) -> dict[str, str]:
         if low in SELECTED_HEADERS and value is not None:
             kept[low] = str(value)[:500]
     return kept
+
+
+def own_article_id(capture: Capture) -> Capture:
+    """The capture filed under its article's own id: a page is never a version of another."""
+    article = capture.article
+    if capture.outcome != OUTCOME_OK or article is None or article.article_id == capture.article_id:
+        return capture
+    logger.warning(
+        "A capture requested as article %s holds article %s (%s): archived as %s",
+        capture.article_id, article.article_id, article.url, article.article_id,
+    )  # fmt: skip
+    return replace(capture, article_id=article.article_id)
 
 
 class BatchWriter:
@@ -474,8 +489,18 @@ class BatchWriter:
         old_captured_at = current.last_seen
         if old_capture is not None:
             old_captured_at = self._captured_at(state, old_capture)
+        old_article = self._old_article(current)
+        if old_article.article_id != article.article_id:
+            # An older dodnews filed another article's page under this id: comparing the two
+            # would fail every capture of this article for good. Keep the capture, report nothing.
+            logger.warning(
+                "Article %s: its version %s holds article %s, filed under a wrong id; no change "
+                "reported (`dodnews archive repair --wrong-ids` moves that version)",
+                article.article_id, current.seq, old_article.article_id,
+            )  # fmt: skip
+            return
         report = self.differ(
-            self._old_article(current),
+            old_article,
             article,
             old_captured_at=old_captured_at,
             new_captured_at=record.when,
@@ -613,6 +638,7 @@ class BatchWriter:
     ) -> list[RecordResult]:
         """Apply `reextractions`, then record `batch` in order; one result per capture (what
         became of each re-extraction is in `reextracted` afterwards)."""
+        batch = [own_article_id(capture) for capture in batch]
         self._lock(batch, [r.article_id for r in reextractions])
         when = format_utc(datetime.now(UTC))
         applied = [(item, self._reextract(item, when)) for item in reextractions]

@@ -51,8 +51,11 @@ def parse_since(text: str) -> datetime:
     value = text.strip()
     match = _RELATIVE.match(value)
     if match:
-        span = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-        return datetime.now(UTC) - span
+        try:
+            span = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+            return datetime.now(UTC) - span
+        except OverflowError:  # past year 1 (or past what timedelta holds)
+            raise UserError(f"bad date {text!r}: too far back (before year 1)") from None
     try:
         return parse_utc(value)
     except ValueError:

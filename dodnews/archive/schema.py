@@ -7,11 +7,13 @@ plain JSON values (never pickles).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -78,15 +80,61 @@ class UtcTime(TypeDecorator[str]):
         return format_utc(value)
 
 
+# Ids are 64-bit integers on every back end. SQLite's INTEGER is 64-bit already, and an id column
+# must stay INTEGER there: only an INTEGER PRIMARY KEY is the rowid that numbers new rows.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+# Header values start with this mark when escaped (see HeaderText). Headers are decoded as
+# latin-1 (U+0000..U+00FF), so it never starts a header value as received.
+ESCAPE_MARK = "\ufdd0"
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+
+
+def escape_text(value: str) -> str:
+    """A value PostgreSQL's text accepts (no NUL), told apart by a leading mark; reversible."""
+    if "\x00" not in value and not value.startswith(ESCAPE_MARK):
+        return value
+    return ESCAPE_MARK + value.replace("\\", "\\\\").replace("\x00", "\\0")
+
+
+def unescape_text(value: str) -> str:
+    """The value `escape_text` was given."""
+    if not value.startswith(ESCAPE_MARK):
+        return value
+    body = value[len(ESCAPE_MARK) :]
+    return _ESCAPED.sub(lambda m: "\x00" if m.group(1) == "0" else m.group(1), body)
+
+
+class HeaderText(TypeDecorator[str]):
+    """A response header's value, stored byte for byte on every back end.
+
+    PostgreSQL's text refuses NUL, which a server may well send in an ETag or a Last-Modified:
+    there such a value is stored escaped and unescaped on read. SQLite stores any string.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return escape_text(str(value))
+
+    def process_result_value(self, value: Any, dialect: Any) -> str | None:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return unescape_text(value)
+
+
 articles = Table(
     "articles",
     metadata,
-    Column("article_id", Integer, primary_key=True, autoincrement=False),
+    Column("article_id", Id, primary_key=True, autoincrement=False),
     # No foreign key here: articles <-> versions would be a cycle; `verify` checks it instead.
-    Column("current_version_id", Integer),
+    Column("current_version_id", Id),
     # The latest capture that confirmed the current version (ok or not-modified): the "old" side
     # of the next change.
-    Column("current_capture_id", Integer),
+    Column("current_capture_id", Id),
     Column("first_seen", UtcTime, nullable=False),
     Column("last_captured", UtcTime),  # latest ok / not-modified / gone answer
     Column("last_attempt", UtcTime),  # latest capture of any outcome
@@ -95,8 +143,11 @@ articles = Table(
     Column("url", Text),
     Column("section", String(64)),
     Column("published", String(40)),
-    Column("etag", Text),
-    Column("last_modified", String(64)),
+    # Revision 0005: header values kept whole (HeaderText); last_modified unbounded. SQLite never
+    # enforced its VARCHAR(64), so the column keeps that type there (changing a column's type
+    # in SQLite means rebuilding the table under every foreign key that points at it).
+    Column("etag", HeaderText),
+    Column("last_modified", HeaderText().with_variant(String(64), "sqlite")),
     Column("body_digest", String(80)),
     Column("gone", Boolean, nullable=False, default=False),
     # Revision 0004: the latest capture that received the whole page (status 200); a conditional
@@ -107,7 +158,7 @@ articles = Table(
 runs = Table(
     "runs",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", Id, primary_key=True),
     Column("spider", String(64), nullable=False),
     Column("started_at", UtcTime, nullable=False),
     Column("finished_at", UtcTime),
@@ -123,8 +174,8 @@ runs = Table(
 versions = Table(
     "versions",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("article_id", Integer, ForeignKey("articles.article_id"), nullable=False),
+    Column("id", Id, primary_key=True),
+    Column("article_id", Id, ForeignKey("articles.article_id"), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("content_hash", String(80), nullable=False),
     Column("article", JSON, nullable=False),
@@ -140,8 +191,8 @@ versions = Table(
 captures = Table(
     "captures",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("article_id", Integer, ForeignKey("articles.article_id"), nullable=False),
+    Column("id", Id, primary_key=True),
+    Column("article_id", Id, ForeignKey("articles.article_id"), nullable=False),
     Column("requested_url", Text, nullable=False),
     Column("final_url", Text),  # NULL when equal to requested_url (keeps unchanged rows small)
     Column("redirects", JSON),  # NULL when there were none
@@ -153,8 +204,8 @@ captures = Table(
     Column("error", Text),
     Column("warc_file", Text),
     Column("warc_record_id", Text),
-    Column("version_id", Integer, ForeignKey("versions.id")),
-    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("version_id", Id, ForeignKey("versions.id")),
+    Column("run_id", Id, ForeignKey("runs.id")),
     # Revision 0002: history and "latest capture of an article" read this index.
     Index(None, "article_id", "fetched_at"),
 )
@@ -162,18 +213,18 @@ captures = Table(
 changes = Table(
     "changes",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("article_id", Integer, ForeignKey("articles.article_id"), nullable=False),
-    Column("from_version_id", Integer, ForeignKey("versions.id"), nullable=False),
-    Column("to_version_id", Integer, ForeignKey("versions.id"), nullable=False),
-    Column("from_capture_id", Integer, ForeignKey("captures.id")),
-    Column("to_capture_id", Integer, ForeignKey("captures.id")),
+    Column("id", Id, primary_key=True),
+    Column("article_id", Id, ForeignKey("articles.article_id"), nullable=False),
+    Column("from_version_id", Id, ForeignKey("versions.id"), nullable=False),
+    Column("to_version_id", Id, ForeignKey("versions.id"), nullable=False),
+    Column("from_capture_id", Id, ForeignKey("captures.id")),
+    Column("to_capture_id", Id, ForeignKey("captures.id")),
     Column("detected_at", UtcTime, nullable=False, index=True),
     Column("kinds", JSON, nullable=False),
     Column("significance", Float, nullable=False, default=0.0),
     Column("report", JSON, nullable=False),
     Column("revert", Boolean, nullable=False, default=False),
-    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("run_id", Id, ForeignKey("runs.id")),
     Index(None, "article_id"),
     Index(None, "run_id"),
 )

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from dodnews.archive import migrate
 from dodnews.archive.batch import BatchWriter
 from dodnews.archive.db import WRITE, check_sqlite_file, enable_wal, make_engine, user_errors
+from dodnews.archive.identity import repair_wrong_ids
 from dodnews.archive.liveness import RUNNING, close_orphaned_runs, this_process
 from dodnews.archive.records import (
     ArticleRecord,
@@ -66,6 +67,7 @@ from dodnews.items import (
     Article,
     Capture,
 )
+from dodnews.site import MAX_ID
 
 logger = logging.getLogger(__name__)
 
@@ -397,6 +399,9 @@ class Archive:
             number = int(seq)
         except (TypeError, ValueError):
             raise UserError(f"bad version number {seq!r}: use 1, 2, 3...") from None
+        if number > MAX_ID:
+            # SQLite cannot even be asked about a number past 64 bits (OverflowError).
+            raise UserError(f"bad version number {seq}: too large (at most {MAX_ID})")
         return self.version(article_id, number)
 
     def versions(self, article_id: int) -> list[VersionRecord]:
@@ -532,6 +537,26 @@ class Archive:
         """The schema revision of the database."""
         with self._reading() as conn:
             return migrate.current_revision(conn)
+
+    def repair_wrong_ids(self, *, apply: bool = False) -> list[str]:
+        """Move versions filed under a wrong article id to their own article (identity.py).
+
+        Returns what was (with `apply`) or would be done; without `apply` the same work is
+        rolled back, so the dry run reports exactly what `apply` does.
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            transaction = conn.begin()
+            try:
+                lines = repair_wrong_ids(conn)
+            except BaseException:
+                transaction.rollback()
+                raise
+            if apply:
+                transaction.commit()
+            else:
+                transaction.rollback()
+        return lines
 
     def verify(self, warc_dir: str | Path | None = None) -> list[str]:
         """Problems found: version hashes that do not match their stored article, dangling ids.

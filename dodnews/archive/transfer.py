@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
-from dodnews.archive.db import WRITE, user_errors
+from dodnews.archive.db import WRITE, problem, user_errors
 from dodnews.archive.rows import count_rows
 from dodnews.archive.schema import articles, captures, changes, runs, versions
 from dodnews.archive.store import Archive
@@ -66,15 +67,44 @@ def table_digest(conn: Connection, table: Table) -> tuple[int, str]:
     return count, "sha256:" + digest.hexdigest()
 
 
+class _Refused(Exception):
+    """The target refused a row: which one, and why (one line)."""
+
+
+def _row_name(table: Table, row: dict[str, Any]) -> str:
+    key = ", ".join(f"{c.name} {row.get(c.name)}" for c in table.primary_key.columns)
+    return f"table {table.name} row {key}"
+
+
+def _insert(target: Connection, table: Table, batch: list[dict[str, Any]]) -> None:
+    """Insert a batch; when the target refuses it, find the row it refuses (in savepoints, so
+    the transaction stays usable long enough to say which)."""
+    try:
+        with target.begin_nested():
+            target.execute(insert(table), batch)
+        return
+    except DBAPIError as exc:
+        if len(batch) == 1:
+            raise _Refused(f"{_row_name(table, batch[0])}: {problem(exc)}") from exc
+        first = exc
+    for row in batch:
+        try:
+            with target.begin_nested():
+                target.execute(insert(table), [row])
+        except DBAPIError as exc:
+            raise _Refused(f"{_row_name(table, row)}: {problem(exc)}") from exc
+    raise _Refused(f"table {table.name}: {problem(first)}") from first
+
+
 def _copy_table(source: Connection, target: Connection, table: Table) -> None:
     batch: list[dict[str, Any]] = []
     for row in _rows(source, table):
         batch.append(row)
         if len(batch) >= BATCH:
-            target.execute(insert(table), batch)
+            _insert(target, table, batch)
             batch = []
     if batch:
-        target.execute(insert(table), batch)
+        _insert(target, table, batch)
 
 
 def _reset_sequences(target: Connection) -> None:
@@ -127,6 +157,18 @@ def migrate_archive(source_url: str, target_url: str) -> list[TableCopy]:
 
 
 def _transfer(source: Engine, target: Engine, label: str) -> list[TableCopy]:
+    try:
+        return _copy_all(source, target, label)
+    except _Refused as exc:
+        # A value one back end stores and the other refuses: the copy is rolled back whole.
+        raise UserError(f"migration to {label} failed at {exc}; nothing was written") from exc
+    except DBAPIError as exc:
+        raise UserError(
+            f"migration to {label} failed: {problem(exc)}; nothing was written"
+        ) from exc
+
+
+def _copy_all(source: Engine, target: Engine, label: str) -> list[TableCopy]:
     copies: list[TableCopy] = []
     with source.connect() as src, src.begin(), target.connect() as dst:
         dst.execution_options(**{WRITE: True})

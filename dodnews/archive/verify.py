@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from warcio.archiveiterator import ArchiveIterator
 
+from dodnews.archive.identity import own_id
 from dodnews.archive.schema import articles, captures, changes, versions
 from dodnews.items import Article
 from dodnews.warc import decoded_body, payload_digest
@@ -37,8 +38,12 @@ def find_problems(conn: Connection, hasher: Callable[[Article], str]) -> list[st
                 f"{where}: content hash {row.content_hash} does not match the stored "
                 f"article ({actual})"
             )
-        if article.article_id != row.article_id:
-            problems.append(f"{where}: stored article has id {article.article_id}")
+        own = own_id(row.article, row.url)
+        if own is not None and own != row.article_id:
+            problems.append(
+                f"{where}: holds article {own} (filed under a wrong id; "
+                "`dodnews archive repair --wrong-ids` moves it)"
+            )
     capture_ids = set(conn.execute(select(captures.c.id)).scalars())
     refs = select(
         changes.c.id,

@@ -1,4 +1,4 @@
-"""`dodnews archive upgrade|status|verify|migrate|reextract`: look after the archive database."""
+"""`dodnews archive upgrade|status|verify|repair|migrate|reextract`: look after the archive."""
 
 from __future__ import annotations
 
@@ -63,6 +63,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="read and count, change nothing",
     )
     reextract.set_defaults(func=run_reextract)
+    repair = actions.add_parser(
+        "repair",
+        help="move versions filed under a wrong article id to their own article (dry run "
+        "unless --apply)",
+        description="Find versions whose content is another article's (a listing entry named "
+        "the wrong id) and move them, with their captures and changes, to the article they "
+        "hold. Prints what it does; changes nothing without --apply.",
+    )
+    add_archive_option(repair)
+    repair.add_argument(
+        "--wrong-ids",
+        action="store_true",
+        help="repair versions filed under a wrong article id (the only repair there is)",
+    )
+    repair.add_argument("--apply", action="store_true", help="do it (default: a dry run)")
+    repair.set_defaults(func=run_repair)
     move = actions.add_parser(
         "migrate",
         help="copy an archive into an empty one (e.g. SQLite -> PostgreSQL), verified",
@@ -188,6 +204,22 @@ def run_reextract(args: argparse.Namespace) -> int:
         + (" (dry run: nothing written)" if args.dry_run else "")
     )
     return 1 if summary.missing else 0
+def run_repair(args: argparse.Namespace) -> int:
+    """Print each move; a dry run unless --apply."""
+    if not args.wrong_ids:
+        raise UserError("say what to repair: --wrong-ids")
+    with archive_for(args) as archive:
+        lines = archive.repair_wrong_ids(apply=args.apply)
+    if not lines:
+        print("no version is filed under a wrong article id")
+        return 0
+    for line in lines:
+        print(line)
+    if args.apply:
+        print("done; `dodnews report` rewrites the reports of the articles involved")
+    else:
+        print("dry run: nothing changed; run again with --apply to do it")
+    return 0
 
 
 def run_migrate(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from dodnews.archive.cli_support import (
     require_article,
 )
 from dodnews.archive.records import ChangeRecord
+from dodnews.commands._numbers import number
 from dodnews.errors import UserError
 
 
@@ -29,9 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--since", metavar="DATE", help="only changes detected since DATE (2025-10-01, or 7d)"
     )
     parser.add_argument("--kind", metavar="K", help="only changes with this kind")
-    parser.add_argument("--id", type=int, dest="article_id", metavar="N", help="only article N")
-    parser.add_argument("--run", type=int, dest="run_id", metavar="R", help="only crawl run R")
-    parser.add_argument("--limit", type=int, metavar="N", help="at most N changes")
+    parser.add_argument("--id", type=number, dest="article_id", metavar="N", help="only article N")
+    parser.add_argument("--run", type=number, dest="run_id", metavar="R", help="only crawl run R")
+    parser.add_argument("--limit", type=number, metavar="N", help="at most N changes")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_archive_option(parser)
     parser.set_defaults(func=run)

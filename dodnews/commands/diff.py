@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dodnews.commands._numbers import number
 from dodnews.commands._pages import read_page
 from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import ChangeReport
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("new", nargs="?", metavar="NEW.html", help="the later saved page")
     parser.add_argument("--url", help="the article URL (default: each page's og:url)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
-    parser.add_argument("--id", type=int, dest="article_id", metavar="N", help="article id")
+    parser.add_argument("--id", type=number, dest="article_id", metavar="N", help="article id")
     parser.add_argument("--from", dest="from_version", metavar="V", help="earlier version")
     parser.add_argument("--to", dest="to_version", metavar="W", help="later version")
     parser.add_argument("--archive", metavar="URL", help="archive database URL")

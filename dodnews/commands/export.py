@@ -6,6 +6,7 @@ import argparse
 import os
 
 from dodnews.archive.cli_support import add_archive_option, archive_for, parse_since
+from dodnews.commands._numbers import number
 from dodnews.errors import UserError
 
 
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument("--wacz", metavar="OUT.wacz", help="write a WACZ package")
     parser.add_argument("--ids", metavar="1,2", help="only these article ids")
     parser.add_argument("--since", metavar="DATE", help="only captures since DATE (or 7d, 36h)")
-    parser.add_argument("--run", type=int, metavar="N", help="only captures of crawl run N")
+    parser.add_argument("--run", type=number, metavar="N", help="only captures of crawl run N")
     parser.add_argument(
         "--warc-dir",
         default=os.environ.get("DODNEWS_WARC_DIR") or "data/warc",

@@ -6,6 +6,7 @@ import argparse
 
 from dodnews.archive.cli_support import add_archive_option, archive_for, require_article
 from dodnews.archive.records import VersionRecord
+from dodnews.commands._numbers import number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="List every capture of an article in time order, with the version each "
         "one saw, then its versions.",
     )
-    parser.add_argument("article_id", type=int, metavar="ID", help="numeric article id")
+    parser.add_argument("article_id", type=number, metavar="ID", help="numeric article id")
     add_archive_option(parser)
     parser.set_defaults(func=run)
 

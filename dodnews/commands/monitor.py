@@ -56,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
     # The crawls inherit DODNEWS_SITE: a bad one, or one --site contradicts, fails here.
     profile = choose_site(args.site, option="--site ")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    trigger = None if args.once else build_trigger(args.every, args.cron)
+    # Checked with --once too: a wrong --every or --cron is a mistake even when nothing waits.
+    trigger = build_trigger(args.every, args.cron)
+    if args.once:
+        trigger = None
     spiders = [s.strip() for s in args.spiders.split(",") if s.strip()]
     bad = [s for s in spiders if s not in ("recheck", "news")]
     if bad or not spiders:

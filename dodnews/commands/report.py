@@ -30,11 +30,12 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dodnews.archive.cli_support import archive_for
-    from dodnews.reporting import archive_entries
+    from dodnews.reporting import archive_entries, checked_replay_url
     from dodnews.reports import write_reports
 
+    replay_url = checked_replay_url(args.replay_url or os.environ.get("DODNEWS_REPLAY_URL"))
     with archive_for(args) as archive:
-        entries = archive_entries(archive, args.replay_url)
+        entries = archive_entries(archive, replay_url)
     result = write_reports(entries, Path(args.diffs_dir), feed_url=args.feed_url)
     removed = len(result.removed)
     leftovers = f", {removed} temp files of an interrupted run removed" if removed else ""

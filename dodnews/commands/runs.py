@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 
 from dodnews.archive.cli_support import add_archive_option, archive_for
+from dodnews.commands._numbers import number
 from dodnews.coverage import describe, run_drops, short_status
 from dodnews.errors import UserError
 
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "in recent runs: the site's markup may have changed), small (too few parsed pages to "
         "judge), first (no earlier run to compare with), - (not measured).",
     )
-    parser.add_argument("--limit", type=int, default=20, metavar="N", help="at most N (20)")
+    parser.add_argument("--limit", type=number, default=20, metavar="N", help="at most N (20)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_archive_option(parser)
     parser.set_defaults(func=run)

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from dodnews.archive.cli_support import add_archive_option, archive_for, require_article
+from dodnews.commands._numbers import number
 from dodnews.errors import UserError
 
 
@@ -16,8 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="print an archived version of an article as JSON",
         description="Print the current (or a given) archived version of an article as JSON.",
     )
-    parser.add_argument("article_id", type=int, metavar="ID", help="numeric article id")
-    parser.add_argument("--version", type=int, metavar="N", help="version (default: current)")
+    parser.add_argument("article_id", type=number, metavar="ID", help="numeric article id")
+    parser.add_argument("--version", type=number, metavar="N", help="version (default: current)")
     add_archive_option(parser)
     parser.set_defaults(func=run)
 

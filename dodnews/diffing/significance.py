@@ -20,6 +20,10 @@ score alike.
 | `paragraph_moved`, `credit_changed` | 0.1 |
 | `related_added`, `related_removed`, `tags_changed` | 0.05 |
 
+The product is computed in exact fractions and rounded half up to 3 decimals, so the score does not
+depend on the order of the changes (in floating point, 0.7 * 0.75 * 0.9 and 0.9 * 0.75 * 0.7
+fall on either side of 0.5275 and round apart).
+
 Reasons are listed heaviest first: one per figure ("figure changed in paragraph 3: 120 → 125"),
 otherwise one per kind with a count ("2 paragraphs added", "banner added", "title changed").
 """
@@ -27,10 +31,13 @@ otherwise one per kind with a count ("2 paragraphs added", "banner added", "titl
 from __future__ import annotations
 
 from collections import Counter
+from fractions import Fraction
 
 from dodnews.diffing.model import Change
 
 MAX_SCORE = 0.999
+_ONE = Fraction(1)
+_THOUSANDTHS = 1000
 WEIGHTS: dict[str, float] = {
     "figure_changed": 0.6,
     "correction_added": 0.6,
@@ -99,11 +106,22 @@ def _count_reason(kind: str, count: int) -> str:
     return kind.replace("_", " ")
 
 
+def _exact(weight: float) -> Fraction:
+    # Fraction(str(0.3)) is 3/10, the weight as written; Fraction(0.3) would be the binary float.
+    return Fraction(str(weight))
+
+
+def _combined(changes: list[Change]) -> float:
+    """1 - prod(1 - w), exact (order cannot matter), rounded half up to 3 decimals."""
+    remaining = _ONE
+    for change in changes:
+        remaining *= _ONE - _exact(WEIGHTS[change.kind])
+    thousandths = (_ONE - remaining) * _THOUSANDTHS
+    return float(Fraction(int(thousandths + Fraction(1, 2)), _THOUSANDTHS))
+
+
 def score(changes: list[Change]) -> tuple[float, list[str]]:
     """The significance score (0..1, 3 decimals) and reasons, heaviest first."""
-    remaining = 1.0
-    for change in changes:
-        remaining *= 1.0 - WEIGHTS[change.kind]
     weighted: list[tuple[float, str]] = []
     counts = Counter(_reason_kind(c) for c in changes if c.kind != "figure_changed")
     for kind, count in counts.items():
@@ -114,4 +132,4 @@ def score(changes: list[Change]) -> tuple[float, list[str]]:
             weighted.append((WEIGHTS["figure_changed"], _figure_reason(change)))
     weighted.sort(key=lambda item: (-item[0], item[1]))
     # never 1: rounding to 3 decimals would make 1 of anything above 0.9995
-    return min(round(1.0 - remaining, 3), MAX_SCORE), [reason for _, reason in weighted]
+    return min(_combined(changes), MAX_SCORE), [reason for _, reason in weighted]

@@ -55,8 +55,14 @@ def entry_from_attrs(
     """A listing entry from a custom element's attributes (`listing-with-preview` and kin)."""
     get = el.get
     url = absolute(page_url, get("article-url") or get("article-url-or-link-absolute"))
-    article_id = _int(get("article-id")) or (_site_article_id(url, page_url) if url else None)
-    if article_id is None or url is None:
+    if url is None:
+        return None
+    # The link says which article the entry leads to; the attribute is only a hint (a wrong one
+    # would file one article's page under another's id).
+    claimed = _int(get("article-id"))
+    url_id = _site_article_id(url, page_url)
+    article_id = url_id or claimed
+    if article_id is None:
         return None
     content_type = clean_or_none(strip_tags(get("content-type-name")))
     return ListingEntry(
@@ -69,7 +75,13 @@ def entry_from_attrs(
         published=jss_to_iso(get("publish-date-jss")) or ap_to_iso(get("publish-date-ap")),
         image_url=absolute(page_url, get("image-url")),
         source=source,
+        id_hint=_hint(claimed, article_id),
     )
+
+
+def _hint(claimed: int | None, article_id: int) -> int | None:
+    """The id the markup claimed, kept only when it disagrees with the entry's own."""
+    return claimed if claimed is not None and claimed != article_id else None
 
 
 def entry_from_item(
@@ -106,10 +118,9 @@ def entry_from_item(
     url = absolute(page_url, link.get("href")) if link is not None else None
     url_id = _site_article_id(url, page_url) if url else None
     ids = [int(m.group(1)) for c in classes(el) if (m := _ITEM_ID_RE.match(c))]
-    article_id = (
-        url_id if url_id in ids else max((i for i in ids if i >= _MIN_ARTICLE_ID), default=None)
-    )
-    article_id = article_id or url_id
+    claimed = None if url_id in ids else max((i for i in ids if i >= _MIN_ARTICLE_ID), default=None)
+    # As for the attributes: the link names the article, an `item-<id>` class is a hint.
+    article_id = url_id or claimed
     if article_id is None or url is None:
         return None
     published = None
@@ -130,6 +141,7 @@ def entry_from_item(
         published=published,
         image_url=absolute(page_url, image_url),
         source=source,
+        id_hint=_hint(claimed, article_id),
     )
 
 

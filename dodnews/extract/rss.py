@@ -77,9 +77,10 @@ def extract_rss(xml: str | bytes, url: str) -> list[ListingEntry]:
         link = (fields.get("link") or "").strip()
         link = urljoin(url, link) if link else ""
         guid = (fields.get("guid") or "").strip()
-        article_id = int(guid) if guid.isdigit() else None
-        if article_id is None:
-            article_id = site.article_id_from_url(link or guid)
+        # The link names the article; a numeric guid is only a hint when the link has an id.
+        claimed = int(guid) if guid.isdigit() else None
+        link_id = site.article_id_from_url(link) if link else None
+        article_id = link_id or claimed or site.article_id_from_url(guid)
         if article_id is None or article_id in seen:
             continue
         seen.add(article_id)
@@ -99,6 +100,7 @@ def extract_rss(xml: str | bytes, url: str) -> list[ListingEntry]:
                 published=rfc822_to_iso(fields.get("pubdate")),
                 image_url=urljoin(url, image_url.strip()) if image_url else None,
                 source="rss",
+                id_hint=claimed if claimed is not None and claimed != article_id else None,
             )
         )
     return entries

@@ -11,7 +11,7 @@ import scrapy
 
 from dodnews import signals as dodnews_signals
 from dodnews.items import OUTCOME_NOT_MODIFIED, Capture
-from dodnews.site import article_id_from_url, is_site_host, map_to_base
+from dodnews.site import MAX_ID, article_id_from_url, is_site_host, map_to_base
 from dodnews.spiders.capturing import apply_read, capture_from_failure, classify_response
 from dodnews.spiders.options import is_loopback_url
 from dodnews.spiders.revalidation import ArchiveView, Validators, trust_cutoff
@@ -157,14 +157,46 @@ class CaptureSpider(scrapy.Spider):
         *,
         source: str = "listing",
         article_id: int | None = None,
+        id_hint: int | None = None,
         headers: dict[str, str] | None = None,
         **meta: Any,
     ) -> scrapy.Request | None:
         """One request per article id per run; None when the id was already requested."""
         requests = self.article_requests(
-            url, depth, source=source, article_id=article_id, headers=headers, **meta
+            url,
+            depth,
+            source=source,
+            article_id=article_id,
+            id_hint=id_hint,
+            headers=headers,
+            **meta,
         )
         return next(requests, None)
+
+    def identify(
+        self, url: str, article_id: int | None, id_hint: int | None, source: str
+    ) -> int | None:
+        """The id of the article `url` leads to: the id in the URL. An id the entry claimed
+        (`article_id` from an older record, `id_hint` from the markup) is only a hint: a
+        different one is logged and counted, never used. None for an id no archive can store."""
+        url_id = article_id_from_url(url)
+        own = url_id if url_id is not None else article_id
+        claimed = id_hint if id_hint is not None else article_id
+        stats = self.crawler.stats
+        if own is not None and claimed is not None and claimed != own:
+            stats.inc_value("dodnews/identity/hint_mismatch")
+            logger.warning(
+                "A %s entry for %s says article-id %s: using %s, the id in its link",
+                source, url, claimed, own,
+            )  # fmt: skip
+        if own is not None and own > MAX_ID:
+            stats.inc_value("dodnews/identity/id_too_large")
+            logger.warning(
+                "A %s entry for %s names article id %s, past %s (a 64-bit integer, the "
+                "largest an archive stores): skipped", source, url, own, MAX_ID,
+            )  # fmt: skip
+            return None
+        return own
 
     def article_requests(
         self,
@@ -173,6 +205,7 @@ class CaptureSpider(scrapy.Spider):
         *,
         source: str = "listing",
         article_id: int | None = None,
+        id_hint: int | None = None,
         headers: dict[str, str] | None = None,
         **meta: Any,
     ) -> Iterator[scrapy.Request]:
@@ -183,7 +216,7 @@ class CaptureSpider(scrapy.Spider):
         its listing entry) has its own related stories followed again from the nearer depth, so
         `related_depth` counts from the nearest way an article was found, whatever the order.
         """
-        article_id = article_id or article_id_from_url(url)
+        article_id = self.identify(url, article_id, id_hint, source)
         if article_id is None or not is_site_host(_host(url)):
             return
         known = self._depth.get(article_id)
@@ -231,6 +264,7 @@ class CaptureSpider(scrapy.Spider):
         capture, wanted = classify_response(response, self.base_url)
         if wanted:
             await self.read_page(response, capture)
+        self.note_identity(response, capture)
         for output in self.after_capture(response, capture):
             yield output
 
@@ -256,6 +290,16 @@ class CaptureSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"dodnews/{self.name}/same_digest")
             return
         apply_read(capture, await extraction.read(response.body, capture.final_url or "", content))
+
+    def note_identity(self, response: Response, capture: Capture) -> None:
+        """Log and count a page whose own id (its URL's, or og:url's) is not the one requested."""
+        requested = int(response.meta["article_id"])
+        if capture.article_id != requested:
+            self.crawler.stats.inc_value("dodnews/identity/page_mismatch")
+            logger.warning(
+                "Requested as article %s, %s is article %s: captured as %s",
+                requested, capture.final_url, capture.article_id, capture.article_id,
+            )  # fmt: skip
 
     def note_content(
         self, response: Response, article_id: int, content: tuple[str, str]

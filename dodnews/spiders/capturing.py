@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from dodnews.extract import BlockedPage, ExtractionError, TruncatedPage, is_bot_wall
 from dodnews.extraction_pool import PageRead, read_article
@@ -16,7 +17,7 @@ from dodnews.items import (
     OUTCOME_OK,
     Capture,
 )
-from dodnews.site import offsite_host, to_real_url
+from dodnews.site import MAX_ID, article_id_from_url, is_site_host, offsite_host, to_real_url
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -69,12 +70,11 @@ def classify_response(response: Response, base_url: str | None) -> tuple[Capture
     no body digest (give it both with `apply_read`).
     """
     meta = response.meta
-    article_id = int(meta["article_id"])
     redirects = [to_real_url(u, base_url) for u in meta.get("redirect_urls", [])]
     requested = meta.get("dodnews_requested") or (redirects[0] if redirects else response.url)
     final_url = to_real_url(response.url, base_url)
     capture = Capture(
-        article_id=article_id,
+        article_id=page_id(final_url, int(meta["article_id"])),
         requested_url=requested,
         fetched_at=now_iso(),
         outcome=OUTCOME_OK,
@@ -127,14 +127,33 @@ def asked_to_revalidate(response: Response) -> bool:
     return request is not None and any(request.headers.get(name) for name in VALIDATOR_HEADERS)
 
 
+def page_id(url: str, requested_id: int) -> int:
+    """The id a fetch is filed under: the one in the URL that answered, when it is a site
+    article URL with an id an archive can hold; else the id it was requested as."""
+    if not is_site_host(urlsplit(url).hostname):
+        return requested_id
+    url_id = article_id_from_url(url)
+    return url_id if url_id is not None and url_id <= MAX_ID else requested_id
+
+
 def apply_read(capture: Capture, read: PageRead) -> Capture:
     """An ok capture with what reading its page gave: the body digest, and the article or the
-    outcome that says why there is none."""
+    outcome that says why there is none. The capture takes the article's own id (its URL's, or
+    its og:url's when the URL has none): a page is never filed under another article."""
     capture.body_digest = read.content[1]
     if read.error is not None:
         _not_extracted(capture, read.error)
-    else:
-        capture.article = read.article
+        return capture
+    article = read.article
+    if article is not None and article.article_id != capture.article_id:
+        if not 0 < article.article_id <= MAX_ID:
+            capture.outcome = OUTCOME_ERROR
+            capture.error = (
+                f"the page names article id {article.article_id}, not one an archive stores"
+            )
+            return capture
+        capture.article_id = article.article_id
+    capture.article = article
     return capture
 
 

@@ -129,7 +129,7 @@ class NewsSpider(CaptureSpider):
             if until and published and published > until:
                 continue
             yield from self.article_requests(
-                entry.url, 0, source="listing", article_id=entry.article_id
+                entry.url, 0, source="listing", article_id=entry.article_id, id_hint=entry.id_hint
             )
 
     def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
@@ -144,7 +144,7 @@ class NewsSpider(CaptureSpider):
             if self.opts.until and published and published > self.opts.until:
                 continue
             yield from self.article_requests(
-                entry.url, 0, source="rss", article_id=entry.article_id
+                entry.url, 0, source="rss", article_id=entry.article_id, id_hint=entry.id_hint
             )
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from dodnews.errors import UserError
 from dodnews.profiles import activate_site
-from dodnews.site import SECTIONS
+from dodnews.site import MAX_ID, SECTIONS
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -32,6 +32,8 @@ def parse_int(name: str, value: Any, minimum: int = 0) -> int:
         raise UserError(f"-a {name}: expected a whole number, got {value!r}") from None
     if number < minimum:
         raise UserError(f"-a {name}: must be at least {minimum}, got {number}")
+    if number > MAX_ID:  # no archive holds a larger integer (a 64-bit one)
+        raise UserError(f"-a {name}: must be at most {MAX_ID}, got {number}")
     return number
 
 

@@ -171,7 +171,7 @@ class RecheckSpider(CaptureSpider):
             if entry.article_id in self._known_ids:
                 continue  # known articles are re-captured when due, not because they are listed
             request = self.article_request(
-                entry.url, 0, source="listing", article_id=entry.article_id
+                entry.url, 0, source="listing", article_id=entry.article_id, id_hint=entry.id_hint
             )
             if request is not None:
                 yield request
