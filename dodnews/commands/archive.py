@@ -204,6 +204,8 @@ def run_reextract(args: argparse.Namespace) -> int:
         + (" (dry run: nothing written)" if args.dry_run else "")
     )
     return 1 if summary.missing else 0
+
+
 def run_repair(args: argparse.Namespace) -> int:
     """Print each move; a dry run unless --apply."""
     if not args.wrong_ids:
