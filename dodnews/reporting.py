@@ -1,7 +1,7 @@
 """Glue between the archive and the report writers: archived changes -> files in diffs/.
 
-Links to captures: with DODNEWS_REPLAY_URL (a pywb collection such as
-`http://localhost:8080/dodnews/`), each capture links to its replay `<replay>/<timestamp>/<url>`;
+Links to captures: with DODNEWS_REPLAY_URL (the pywb collection `dodnews replay` serves, such as
+`http://127.0.0.1:8080/dodnews/`), each capture links to its replay `<replay>/<timestamp>/<url>`;
 without it, the report names the WARC file and record id of each capture as plain text.
 """
 
@@ -13,16 +13,19 @@ from typing import Any
 
 
 def capture_link(capture: Any, replay_url: str | None) -> str | None:
-    """Where a reader can see one capture: a replay URL, or its WARC file and record id."""
-    if capture is None:
+    """Where a reader can see one capture: a replay URL, or its WARC file and record id.
+
+    The replay URL names the capture's own URL (the variant fetched) and time: `dodnews replay`
+    indexes a 304 there as the page it confirmed. A capture without a WARC record (a timeout)
+    has nothing to replay, so no link: pywb would show the nearest other capture instead.
+    """
+    if capture is None or not capture.warc_file:
         return None
-    url = capture.final_url or capture.requested_url
     if replay_url and capture.fetched_at:
         stamp = "".join(ch for ch in capture.fetched_at if ch.isdigit())[:14]
+        url = capture.final_url or capture.requested_url
         return f"{replay_url.rstrip('/')}/{stamp}/{url}"
-    if capture.warc_file:
-        return f"warc:{capture.warc_file}#{capture.warc_record_id}"
-    return None
+    return f"warc:{capture.warc_file}#{capture.warc_record_id}"
 
 
 def checked_replay_url(replay_url: str | None, *, strict: bool = True) -> str | None:
