@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--refresh must be a positive number of seconds")
     warc_dir = _warc_dir(args)
     if not args.setup and not warc_dir.is_dir():
-        raise UserError(f"WARC folder {warc_dir} does not exist (give it with --warc DIR)")
+        what = "is not a folder" if warc_dir.exists() else "does not exist"
+        raise UserError(f"WARC folder {warc_dir} {what} (give it with --warc DIR)")
     pywb = ensure_pywb(say=lambda line: print(line, flush=True))
     if args.setup:
         print(f"pywb {PYWB_VERSION} ready in {pywb.venv}")
