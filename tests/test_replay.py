@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,6 +147,12 @@ def replayed(pywb: Pywb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         with work.open() as archive:
             out.changes = [c for c in archive.changes() if c.article_id in (FIGURE, SHARE)]
             out.captures = {c.id: c for a in (FIGURE, SHARE) for c in archive.captures(a)}
+            out.every = []  # (capture, title of its version) of every article
+            for known in archive.known_articles():
+                titles = {v.id: v.title for v in archive.versions(known.article_id)}
+                out.every += [
+                    (c, titles.get(c.version_id)) for c in archive.captures(known.article_id)
+                ]
         yield out
     finally:
         out.replay.stop()
@@ -205,6 +212,26 @@ def test_every_capture_kind_links_to_the_text_archived_then(replayed: SimpleName
             other = next(f for f in figures[key[0]] if f != text)
             assert text in body and other not in body, (kind, stem, side, text, links[side])
     assert {"first", "new-version", "304-recheck", "refetch"} <= set(kinds), kinds
+
+
+@pytest.mark.services
+@pytest.mark.slow
+def test_every_capture_of_the_crawl_replays_its_article(replayed: SimpleNamespace) -> None:
+    outcomes: dict[tuple[str, int | None], int] = {}
+    for capture, title in replayed.every:
+        link = capture_link(capture, replayed.replay.url)
+        assert link is not None, capture
+        try:
+            status, body = fetch(link)
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, ""
+        key = (capture.outcome, capture.status)
+        outcomes[key] = outcomes.get(key, 0) + 1
+        if capture.outcome == "gone":
+            assert status == capture.status, link  # the 404 as the server sent it
+            continue
+        assert status == 200 and title and title in html.unescape(body), (key, link)
+    assert outcomes[("not-modified", 304)] >= 1 and outcomes[("ok", 200)] >= 1, outcomes
 
 
 @pytest.mark.services
