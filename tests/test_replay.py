@@ -353,7 +353,6 @@ def test_a_folder_that_is_no_environment_is_one_line_exit_2(tmp_path: Path) -> N
     assert (tmp_path / "notes" / "todo.txt").read_text() == "keep me"
 
 
-@pytest.mark.services
 @pytest.mark.slow
 def test_pip_failing_is_one_line_exit_2(tmp_path: Path) -> None:
     """No package index reachable: the set-up line, then one error line, exit 2."""
