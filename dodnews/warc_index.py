@@ -113,6 +113,13 @@ def scan_records(path: Path) -> tuple[dict[int, str], dict[str, tuple[int, int]]
     return types, responses, not_modified
 
 
+def _why(exc: Exception) -> str:
+    """An exception as a short printable phrase (a garbage file's "first line" is binary)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = "".join(ch if ch.isprintable() and ord(ch) < 0x7F else "?" for ch in text)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _split(line: str) -> tuple[str, dict]:
     """A CDXJ line as ("<urlkey> <timestamp>", its JSON fields)."""
     key, stamp, fields = line.split(" ", 2)
@@ -129,6 +136,8 @@ class ReplayIndex:
         self.indexer = indexer
         self._files: dict[str, FileIndex] = {}
         self._seen: dict[str, tuple[int, int]] = {}  # what the index was last written from
+        # files the indexer could not read, with why: tried again once they change
+        self._failed: dict[str, tuple[tuple[int, int], str]] = {}
 
     @property
     def path(self) -> Path:
@@ -149,18 +158,24 @@ class ReplayIndex:
             known = self._files.get(path.name) or self._load_cached(path.name)
             if known is not None and (known.size, known.mtime_ns) == current[path.name]:
                 self._files[path.name] = known
+            elif self._failed.get(path.name, ((-1, -1), ""))[0] == current[path.name]:
+                stats.skipped[path.name] = self._failed[path.name][1]
             else:
                 stale.append(path)
         if not stale and current == self._seen and self.path.exists():
             return None
         for name in set(self._files) - set(current):
             del self._files[name]
+        for name in set(self._failed) - set(current):
+            del self._failed[name]
         stats.files = len(current)
         for path, result in self._index(stale):
             if isinstance(result, str):
                 stats.skipped[path.name] = result
+                self._failed[path.name] = (current[path.name], result)
                 self._files.pop(path.name, None)
                 continue
+            self._failed.pop(path.name, None)
             self._files[path.name] = result
             self._save_cached(path.name, result)
             stats.reindexed += 1
@@ -187,7 +202,7 @@ class ReplayIndex:
                 own = by_file.get(path.name, []) if lines is not None else self.indexer([path])
                 types, responses, not_modified = scan_records(path)
             except (IndexerFailed, ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
-                results.append((path, str(exc).splitlines()[0] if str(exc) else repr(exc)))
+                results.append((path, _why(exc)))
                 continue
             kept = [
                 line

@@ -325,6 +325,14 @@ def test_index_points_a_304_at_the_page_it_confirmed(pywb: Pywb, tmp_path: Path)
     assert confirmed["revisit"].split("#")[0] != first["filename"]
     assert index.refresh() is None  # nothing changed: nothing rewritten
 
+    # a file that is no WARC: named as skipped, the rest indexed, not retried until it changes
+    (warc / "dodnews-garbage.warc.gz").write_bytes(b"\x00\xffnot a WARC\n" * 64)
+    stats = index.refresh()
+    assert stats is not None and list(stats.skipped) == ["dodnews-garbage.warc.gz"]
+    assert stats.skipped["dodnews-garbage.warc.gz"].isprintable() and stats.resolved == 1
+    assert index.refresh() is None
+    (warc / "dodnews-garbage.warc.gz").unlink()
+
     # the WARC file holding the page goes away: the 304 stays a revisit, counted as unresolved
     (warc / first["filename"]).unlink()
     stats = index.refresh()
