@@ -208,9 +208,15 @@ def write_config(directory: Path, warc_dir: Path, index_dir: Path) -> Path:
     return path
 
 
-def free_port() -> int:
+def free_port(port: int = 0) -> int:
+    """`port` when nothing listens on it on 127.0.0.1 (0: any free one); UserError if taken."""
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise UserError(
+                f"port {port} on 127.0.0.1 is in use: choose another with --port N (0: any)"
+            ) from None
         return int(probe.getsockname()[1])
 
 

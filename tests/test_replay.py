@@ -17,6 +17,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +30,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from dodnews.cli import main
 from dodnews.errors import UserError
 from dodnews.replay import Pywb, ensure_pywb
 from dodnews.replica.testing import ReplicaProcess
@@ -381,6 +383,23 @@ def test_pip_failing_is_one_line_exit_2(tmp_path: Path) -> None:
     assert done.stderr.count("\n") == 1 and "cannot set up pywb" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "venv" / "dodnews-pywb.json").exists()  # never taken as ready
+
+
+def test_a_port_in_use_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Said before pywb is set up or started (pywb would fail after the port looked open)."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        status = main(["replay", "--warc", str(tmp_path), "--port", str(port)])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    assert (
+        err == f"dodnews: error: port {port} on 127.0.0.1 is in use: choose another with "
+        "--port N (0: any)\n"
+    )
 
 
 def capture(**fields: object) -> SimpleNamespace:

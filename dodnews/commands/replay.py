@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.setup and not warc_dir.is_dir():
         what = "is not a folder" if warc_dir.exists() else "does not exist"
         raise UserError(f"WARC folder {warc_dir} {what} (give it with --warc DIR)")
+    port = 0 if args.setup else free_port(args.port)
     pywb = ensure_pywb(say=lambda line: print(line, flush=True))
     if args.setup:
         print(f"pywb {PYWB_VERSION} ready in {pywb.venv}")
@@ -134,7 +135,6 @@ def run(args: argparse.Namespace) -> int:
     stats = index.refresh()
     if stats is not None:
         print(_index_line(stats), flush=True)
-    port = args.port or free_port()
     write_config(work, warc_dir, index.index_dir)
     # SIGTERM (a service manager, a test) stops pywb too, as Ctrl-C does
     signal.signal(signal.SIGTERM, signal.default_int_handler)
