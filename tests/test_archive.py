@@ -359,6 +359,7 @@ def test_versions_and_version_lookup(archive: Archive) -> None:
     assert archive.versions(ARTICLE_ID + 1) == []
 
 
+@pytest.mark.slow
 def test_unchanged_capture_adds_under_1kb(tmp_path: Path) -> None:
     path = tmp_path / "size.sqlite"
     archive = Archive.open(f"sqlite:///{path}")

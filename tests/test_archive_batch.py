@@ -156,6 +156,7 @@ outcomes = st.sampled_from(
 step = st.tuples(st.integers(0, 2), outcomes, st.integers(0, 2), st.integers(0, 60))
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -24,6 +24,8 @@ from dodnews.items import OUTCOME_OK
 from dodnews.settings import DOWNLOAD_MAXSIZE
 from tests.test_archive import ARTICLE_ID, article_v1, article_v2, capture
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 HUGE = "9" * 30  # far past 2**63
 
 # Every subcommand that reads the archive, as a user would type it (ARCHIVE is filled in).

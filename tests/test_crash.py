@@ -35,6 +35,8 @@ from dodnews.warc_repair import complete_length
 from tests.crawl_support import CrawlWorkspace
 from tests.test_archive_schema import make_rev1_archive
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 
 def dodnews(*argv: str, **kwargs) -> subprocess.Popen[bytes]:
     return subprocess.Popen(

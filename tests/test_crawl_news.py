@@ -25,6 +25,8 @@ from dodnews.replica.testing import ReplicaProcess
 from dodnews.site import RSS_CONTENT_TYPES, SECTION_BY_CONTENT_TYPE
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 GENERATED = 200
 SEED = 1
 EPOCH = 1

@@ -35,6 +35,8 @@ from dodnews.replica.testing import ReplicaProcess
 from tests.conftest import need_service, port_open
 from tests.pg_support import throwaway_database
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 REDIS = "redis://127.0.0.1:6379/0"
 
 

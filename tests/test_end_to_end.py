@@ -12,6 +12,8 @@ import pytest
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace, expected_by_article
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 
 @pytest.fixture(scope="module")
 def epochs(tmp_path_factory):

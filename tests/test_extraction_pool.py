@@ -22,6 +22,8 @@ from dodnews.items import Article, Image, RelatedLink
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 ARTICLES = ["news-story", "release", "transcript", "contract", "feature-story", "speech"]
 URL = "https://www.war.gov/News/Releases/Release/Article/4300455/a-page/"

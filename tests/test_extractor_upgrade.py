@@ -29,6 +29,8 @@ from dodnews.items import Article
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 OLD = "0"  # an extractor older than the running one
 assert OLD != EXTRACTOR_VERSION
 MISSING_RECORD = "<urn:uuid:00000000-0000-0000-0000-000000000000>"

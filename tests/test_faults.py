@@ -17,6 +17,8 @@ from dodnews.crawling import run_crawl
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 ARTICLE = r"/Article/"
 NO_PAUSE = {"DODNEWS_BASE_BACKOFF": 0}
 

@@ -24,6 +24,8 @@ from dodnews.replica.testing import ReplicaProcess
 from dodnews.reporting import write_archive_reports
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 HOSTILE_ID = 4300199
 SCRIPT = "<script>alert('pwned')</script>"
 HANDLER = '<img src=x onerror="alert(1)">'

@@ -30,6 +30,8 @@ from dodnews.replica.server import Replica
 from tests.crawl_support import CrawlWorkspace
 from tests.test_archive import ARTICLE_ID, URL, article_v1, article_v2, capture
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 # In the replica, 4300130 is the newest news story and 4300131 the newest release.
 LISTED = 4300130
 CLAIMED = 4300131

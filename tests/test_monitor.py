@@ -26,6 +26,8 @@ from dodnews.archive.schema import articles, captures, versions
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import expected_by_article
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 
 class Workspace:
     """A folder with an archive, and `dodnews monitor` run inside it."""

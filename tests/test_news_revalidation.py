@@ -14,6 +14,8 @@ import pytest
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 # one section: some articles are found only through related stories
 PLAIN = {"render": "never", "sections": "news-stories"}
 

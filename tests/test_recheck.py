@@ -17,6 +17,8 @@ from dodnews.archive.schema import articles
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 
 def stat(log: str, name: str) -> float:
     """One value from the stats Scrapy dumps at the end of the log (0 when absent)."""

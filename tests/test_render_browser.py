@@ -22,6 +22,8 @@ from dodnews.screenshots import PNG_MAGIC, ScreenshotStore
 from tests.conftest import need_service
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 SECTIONS = "releases,news-stories"
 ARGS = {"sections": SECTIONS, "max_pages": 2, "related_depth": 0}
 

@@ -40,6 +40,8 @@ from dodnews.warc_index import ReplayIndex
 from tests.conftest import need_service, port_open
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 PLAIN = {"render": "never", "sections": "news-stories"}
 FIGURE = 4300115  # a figure raised at epoch 1 and put back at epoch 2
 SHARE = 4300124  # a share reworded at epoch 2 (after an image removed at epoch 1)

@@ -211,6 +211,7 @@ def test_generated_edits_apply_and_are_recorded() -> None:
     assert timeline.manifest(1) == content.Timeline([], [], arts, seed=3).manifest(1)
 
 
+@pytest.mark.slow
 def test_generator_is_fast_enough_for_50000() -> None:
     start = time.perf_counter()
     arts = generator.generate_articles(50_000, seed=1)

@@ -20,6 +20,8 @@ import pytest
 
 from dodnews.replica.testing import ReplicaError, ReplicaProcess
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 NEWS, CONTRACT, TRANSCRIPT, OLD, NO_OG, MOVER = 4390101, 4390102, 4390103, 4390104, 4390105, 4390106
 IMAGE = {
     "virin": "260814-A-KD240-1021",

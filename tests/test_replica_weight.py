@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import gzip
 
+import pytest
+
 from dodnews.extract import extract_article, extract_listing
 from dodnews.replica.testing import ReplicaProcess
 from dodnews.replica.weight import heavy_chrome
+
+pytestmark = pytest.mark.slow  # a replica server process
 
 
 def test_heavy_chrome_is_sized_stable_and_links_no_article() -> None:

@@ -30,6 +30,8 @@ from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace, expected_by_article
 from tests.test_bad_input import files_of, sql
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 GENERATED = 40
 SEED = 1
 AF = profiles.load_profile("af")

@@ -22,6 +22,8 @@ from dodnews.replica.testing import ReplicaProcess
 from dodnews.warc import content_digest
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 WARCIO_CLI = "import sys; from warcio.cli import main; sys.exit(main())"
 
 
