@@ -60,11 +60,14 @@ class Article:
     # True when the page named its own canonical URL (og:url); False when the slug in `url` is
     # only the one it was fetched at, which says nothing about the article (slug variants).
     canonical_known: bool = True
+    # The visible text of the article region, block by block (dodnews.extract.region): what the
+    # diff's safety net compares. Empty for versions archived before it was kept.
+    region: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         # what dataclasses.asdict gives, built directly (asdict's generic deep copy is ~20x slower)
         data = {name: getattr(self, name) for name in _ARTICLE_FIELDS}
-        for name in ("paragraphs", "headings", "tags", "corrections"):
+        for name in ("paragraphs", "headings", "tags", "corrections", "region"):
             data[name] = list(data[name])
         data["images"] = [{k: getattr(i, k) for k in _IMAGE_FIELDS} for i in self.images]
         data["related"] = [{k: getattr(r, k) for k in _RELATED_FIELDS} for r in self.related]

@@ -5,7 +5,8 @@ stories keyed by article id, tags as a set) are compared with DeepDiff on a norm
 volatile fields excluded; its JSON output is kept in `report.deepdiff`. Body paragraphs and
 correction lines are aligned by `paragraphs.align` instead (DeepDiff's list diff cascades and
 drops duplicate items), edited texts get a word-level diff, and figures inside every edited text
-are compared by `figures.changed_figures`. Equal content hashes short-cut to an empty report.
+are compared by `figures.changed_figures`. Last, the safety net (`net.other_text_change`) reports
+region text that no typed change explains. Equal content hashes short-cut to an empty report.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from deepdiff import DeepDiff
 import dodnews
 from dodnews.diffing.figures import Figure, changed_figures
 from dodnews.diffing.model import Change, ChangeReport, Provenance
+from dodnews.diffing.net import other_text_change
 from dodnews.diffing.normalize import (
     content_hash,
     image_keys,
@@ -52,6 +54,7 @@ _FIELD_ORDER = {
             "images",
             "related",
             "tags",
+            "region",
         ]
     )
 }
@@ -123,6 +126,9 @@ def detect_changes(
     changes = _structured_changes(diff, old, new) if diff else []
     changes += _correction_changes(old.corrections, new.corrections)
     changes += _paragraph_changes(old, new)
+    unexplained = other_text_change(old, new)
+    if unexplained is not None:
+        changes.append(unexplained)
     for change in changes:
         change.summary = summarize(change)
     changes.sort(key=_order)

@@ -28,6 +28,7 @@ KINDS = (
     "related_removed",
     "tags_changed",
     "url_changed",
+    "other_text_changed",
 )
 
 

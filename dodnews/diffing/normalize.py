@@ -10,6 +10,13 @@ Two levels of normalization:
 
 `content_hash` hashes the `norm_text` view of the fields a change report looks at, so equal hashes
 guarantee an empty report (the detector's fast path) and noise never makes a new version.
+
+The article region's text (`Article.region`, the safety net's input) enters the hash only as its
+*residue*: each block in `region_form` (norm_text plus the folds of region noise: relative dates,
+download sizes, the defense.gov -> war.gov rename) with every text the article's typed fields hold
+cut out, and its dates, photo labels and content-type labels dropped. Text a typed field explains
+is hashed once, through that field. An article without a region (archived before the region was
+kept) hashes exactly as before (HASH_VERSION "1"); one with a region hashes as REGION_HASH_VERSION.
 """
 
 from __future__ import annotations
@@ -25,10 +32,18 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from dodnews.items import Article, Image
-from dodnews.site import article_id_from_url, full_size_image_url, section_from_path, slug_from_url
+from dodnews.site import (
+    SECTIONS,
+    article_id_from_url,
+    full_size_image_url,
+    section_from_path,
+    slug_from_url,
+)
 
 SITE_TZ = ZoneInfo("America/New_York")
 HASH_VERSION = "1"  # bump when the hashed view changes, so stored hashes can be recomputed
+# The view of an article with a region; region-less articles keep HASH_VERSION (and their hashes).
+REGION_HASH_VERSION = "2"
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _QUOTES_DASHES = str.maketrans(
@@ -145,7 +160,7 @@ def hash_view(article: Article) -> dict[str, Any]:
         [k, norm_opt(i.caption), norm_opt(i.credit)]
         for k, i in zip(keys, article.images, strict=True)
     )
-    return {
+    view: dict[str, Any] = {
         "v": HASH_VERSION,
         "article_id": article.article_id,
         "url": url_key(article),
@@ -161,6 +176,13 @@ def hash_view(article: Article) -> dict[str, Any]:
         "banner": norm_opt(article.banner),
         "corrections": [norm_text(c) for c in article.corrections],
     }
+    if article.region:
+        view["v"] = REGION_HASH_VERSION
+        texts = explained_texts(article)
+        view["region"] = [
+            text for _, text in region_residue(article.region, texts, moments(article))
+        ]
+    return view
 
 
 def content_hash(article: Article) -> str:
@@ -172,3 +194,216 @@ def content_hash(article: Article) -> str:
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """Whitespace-separated words of a normalized text, with their character spans."""
     return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+# -- the article region: comparison form and residue ---------------------------------------------
+
+# "17 min ago", "2 hours ago", "just now", "yesterday": browser scripts rewrite them on every view.
+_AGO_RE = re.compile(
+    r"\b(?:\d+\s*(?:s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|"
+    r"d|day|days|wk|wks|week|weeks|mo|month|months|yr|yrs|year|years)\.?\s+ago|just\s+now|"
+    r"yesterday|today)\b",
+    re.IGNORECASE,
+)
+# "Download: Full Size (1.2 MB)": the size of another size variant or encoding of one photo.
+_SIZE_RE = re.compile(r"\(\s*\d[\d.,]*\s*(?:[KMGT]i?B|bytes?)\s*\)", re.IGNORECASE)
+# The site rename (September 2025): host names and the department's name in page furniture.
+_HOST_RE = re.compile(r"\b(?:www\.)?(?:defense|war)\.gov\b", re.IGNORECASE)
+_DEPT_RE = re.compile(r"\bof (?:defense|war)\b", re.IGNORECASE)
+_DEPT_HINTS = ("of D", "of d", "of W", "of w", "OF D", "OF W")
+# Photo furniture, block headings and share words that never carry an edit on their own.
+_LABEL_RE = re.compile(
+    r"\b(?:photo\s+by|virin|download|tags?|credit)\s*:|\bfull\s+size\b|\(size\)"
+    r"|\brelated\s+(?:stories|articles|links|content)\b|\bcopy\s+link\b",
+    re.IGNORECASE,
+)
+_MONTH_NUMBERS = {
+    name: n
+    for n, names in enumerate(
+        (
+            "jan january",
+            "feb february",
+            "mar march",
+            "apr april",
+            "may",
+            "jun june",
+            "jul july",
+            "aug august",
+            "sep sept september",
+            "oct october",
+            "nov november",
+            "dec december",
+        ),
+        1,
+    )
+    for name in names.split()
+}
+_DATE_RE = re.compile(
+    r"\b(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})\b"
+    r"|\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b"
+    r"|\b(?P<nm>\d{1,2})/(?P<nd>\d{1,2})/(?P<ny>\d{4})\b"
+)
+_CLOCK_RE = re.compile(r"\b(\d{1,2}):(\d{2})\s*([AaPp])\.?\s*[Mm]\b\.?")
+# Content-type labels a header or a related entry shows beside its title and date.
+_TYPE_LABELS = frozenset(
+    [
+        "news",
+        "news story",
+        "news stories",
+        "article",
+        "release",
+        "releases",
+        "news release",
+        "immediate release",
+        "transcript",
+        "transcripts",
+        "speech",
+        "speeches",
+        "feature",
+        "feature story",
+        "feature stories",
+        "story",
+        "contract",
+        "contracts",
+        "advisory",
+        "media advisory",
+    ]
+)
+_EDGE_PUNCT = " |•·/\\–—-,;:"
+
+
+def region_form(text: str | None) -> str:
+    """A region block as the safety net compares it: `norm_text` plus the region noise folds."""
+    return _fold(norm_text(text))
+
+
+def _fold(text: str) -> str:
+    # Cheap substring tests first: most blocks need none of the regexes.
+    if "ago" in text or "now" in text or "day" in text or "DAY" in text or "AGO" in text:
+        text = _AGO_RE.sub("<ago>", text)
+    if "B)" in text or "b)" in text or "byte" in text:
+        text = _SIZE_RE.sub("(size)", text)
+    if ".gov" in text:
+        text = _HOST_RE.sub("<site>", text)
+    if any(name in text for name in _DEPT_HINTS):
+        text = _DEPT_RE.sub("of <dept>", text)
+    return text
+
+
+def explained_texts(article: Article) -> set[str]:
+    """The texts the article's typed fields hold, in `region_form`: what the region may repeat."""
+    texts = [
+        article.title,
+        article.byline,
+        article.summary,
+        article.banner,
+        *article.paragraphs,
+        *article.corrections,
+        *article.tags,
+    ]
+    for image in article.images:
+        texts += [image.title, image.alt, image.caption, image.credit, image.virin]
+    texts += [link.title for link in article.related]
+    found = {region_form(text) for text in texts if text}
+    found.discard("")
+    return found
+
+
+Moments = tuple[frozenset[date], frozenset[tuple[int, int]]]
+
+
+def moments(article: Article) -> Moments:
+    """The days and clock times (hour, minute) of the article's and its related stories' dates."""
+    days: set[date] = set()
+    clocks: set[tuple[int, int]] = set()
+    for value in [article.published, *(link.published for link in article.related)]:
+        parsed = parse_published(value)
+        if isinstance(parsed, datetime):
+            local = parsed.astimezone(SITE_TZ)
+            days.add(local.date())
+            clocks.add((local.hour, local.minute))
+        elif parsed is not None:
+            days.add(parsed)
+    return frozenset(days), frozenset(clocks)
+
+
+def region_residue(region: list[str], texts: set[str], when: Moments) -> list[tuple[int, str]]:
+    """(block index, unexplained text) of each region block with text no typed field explains.
+
+    A block equal to an explained text goes; otherwise the explained texts it contains are cut
+    out (longest first, on word boundaries), then the dates and clock times of `when`, photo and
+    block labels, and a block left with no letters or digits, or only a content-type label, goes.
+    """
+    longest: list[str] | None = None
+    out: list[tuple[int, str]] = []
+    for index, block in enumerate(region):
+        form = region_form(block)
+        if not form or form in texts:
+            continue
+        if longest is None:
+            longest = sorted(texts, key=len, reverse=True)
+        for text in longest:
+            if len(text) <= len(form) and text in form:
+                form = _cut(form, text)
+        if when[0] or when[1]:
+            form = _cut_moments(form, when)
+        if "by" in form or "By" in form or ":" in form or "(" in form or "elated" in form:
+            form = _LABEL_RE.sub(" ", form)
+        form = " ".join(form.split()).strip(_EDGE_PUNCT)
+        if not form or not any(c.isalnum() for c in form):
+            continue
+        if _is_type_label(form):
+            continue
+        out.append((index, form))
+    return out
+
+
+def _is_type_label(text: str) -> bool:
+    low = text.casefold()
+    # SECTIONS is read each time: a site profile (dodnews.profiles) rewrites it in place.
+    names = (section.content_type_name.casefold() for section in SECTIONS.values())
+    return low in _TYPE_LABELS or low in names
+
+
+def _cut(form: str, text: str) -> str:
+    """`form` without the occurrences of `text` that start and end on word boundaries."""
+    start = 0
+    size = len(text)
+    while (at := form.find(text, start)) >= 0:
+        end = at + size
+        clean_start = at == 0 or not (form[at - 1].isalnum() and text[0].isalnum())
+        clean_end = end == len(form) or not (form[end].isalnum() and text[-1].isalnum())
+        if clean_start and clean_end:
+            form = form[:at] + " " + form[end:]
+            start = at + 1
+        else:
+            start = at + 1
+    return form
+
+
+def _cut_moments(form: str, when: Moments) -> str:
+    days, clocks = when
+    if days and any(c.isdigit() for c in form):
+        form = _DATE_RE.sub(lambda m: " " if _match_day(m) in days else m.group(), form)
+    if clocks and ":" in form:
+        form = _CLOCK_RE.sub(lambda m: " " if _match_clock(m) in clocks else m.group(), form)
+    return form
+
+
+def _match_day(match: re.Match[str]) -> date | None:
+    try:
+        if match["month"]:
+            month = _MONTH_NUMBERS.get(match["month"].lower())
+            if month is None:
+                return None
+            return date(int(match["year"]), month, int(match["day"]))
+        if match["iy"]:
+            return date(int(match["iy"]), int(match["im"]), int(match["id"]))
+        return date(int(match["ny"]), int(match["nm"]), int(match["nd"]))
+    except ValueError:
+        return None
+
+
+def _match_clock(match: re.Match[str]) -> tuple[int, int]:
+    hour = int(match[1]) % 12 + (12 if match[3].lower() == "p" else 0)
+    return hour, int(match[2])

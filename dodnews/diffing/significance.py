@@ -18,6 +18,7 @@ score alike.
 | `image_added`, `image_removed` | 0.2 |
 | `caption_changed`, `url_changed` | 0.15 |
 | `paragraph_moved`, `credit_changed` | 0.1 |
+| `other_text_changed` | 0.1 |
 | `related_added`, `related_removed`, `tags_changed` | 0.05 |
 
 The product is computed in exact fractions and rounded half up to 3 decimals, so the score does not
@@ -58,6 +59,9 @@ WEIGHTS: dict[str, float] = {
     "url_changed": 0.15,
     "paragraph_moved": 0.1,
     "credit_changed": 0.1,
+    # The safety net: text no typed field holds (a byline in an unknown shape, a custom element).
+    # Low: it may be furniture the region rules do not know, but never silent.
+    "other_text_changed": 0.1,
     "related_added": 0.05,
     "related_removed": 0.05,
     "tags_changed": 0.05,

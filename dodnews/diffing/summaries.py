@@ -59,6 +59,17 @@ def _where(change: Change) -> str:
     return f"in {change.field}"
 
 
+def _near(change: Change) -> str:
+    """Where unexplained region text sits: after the block before it (new side, else old)."""
+    for key in ("after_near", "before_near"):
+        near = change.detail.get(key) or [None, None]
+        if near[0]:
+            return f" after {snippet(near[0], 50)}"
+        if near[1]:
+            return f" before {snippet(near[1], 50)}"
+    return ""
+
+
 def _image_label(change: Change) -> str:
     return f"image {change.location.get('image')}"
 
@@ -117,6 +128,8 @@ def summarize(change: Change) -> str:
         parts = [f"+{t}" for t in change.detail.get("added", [])]
         parts += [f"−{t}" for t in change.detail.get("removed", [])]
         return "Tags changed: " + ", ".join(parts)
+    if kind == "other_text_changed":
+        return f"Other text changed{_near(change)}{_first_edit(change) or ':'}"
     if kind == "url_changed":
         old_slug, new_slug = slug_from_url(before or ""), slug_from_url(after or "")
         if old_slug != new_slug:

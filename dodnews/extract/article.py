@@ -25,6 +25,7 @@ from dodnews.extract.dates import local_iso, parse_ap_date, parse_clock
 from dodnews.extract.errors import NotAnArticle
 from dodnews.extract.photos import bare_image, is_photo_block, photo
 from dodnews.extract.related import RelatedBlocks, find_related
+from dodnews.extract.region import region_text
 from dodnews.extract.text import clean_or_none, clean_text
 from dodnews.items import Article, Image
 
@@ -440,4 +441,5 @@ def extract_article(html: str | bytes, url: str) -> Article:
         corrections=walker.corrections,
         extractor_version=EXTRACTOR_VERSION,
         canonical_known=og_same is not None,
+        region=region_text(root, adetail, maintitle, body),
     )
