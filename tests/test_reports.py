@@ -206,6 +206,23 @@ def full_report(article_id: int = 4100123) -> ChangeReport:
             "URL changed",
         ),
         Change(
+            "other_text_changed",
+            "region",
+            "By Lena Ortiz, Army News",
+            "By Lena Ortiz and Sam Park, Army News",
+            "Other text changed",
+            {"old_index": 2, "new_index": 2},
+            {
+                "ops": [
+                    {"op": "equal", "old": "By Lena", "new": "By Lena"},
+                    {"op": "replace", "old": "Ortiz,", "new": "Ortiz and Sam Park,"},
+                    {"op": "equal", "old": "Army News", "new": "Army News"},
+                ],
+                "before_near": ["Engineers Reopen River Bridge", None],
+                "after_near": ["Engineers Reopen Two River Bridges", None],
+            },
+        ),
+        Change(
             "banner_changed", "banner", "Old notice text.", "New notice text.", "Banner changed"
         ),
         Change("banner_removed", "banner", "A temporary notice.", None, "Banner removed"),
@@ -318,6 +335,9 @@ def test_html_shows_every_kind_and_side_by_side_word_diff() -> None:
     assert '<span class="num">¶2</span>' in row
     assert '<tr class="added"><td class="old empty"></td>' in out
     assert "<ins>Barge traffic resumed the next morning.</ins>" in out
+    net = re.search(r'<tr class="k-other_text_changed">(.*?)</tr>', out).group(1)
+    assert "<del>Ortiz,</del>" in net and "<ins>Ortiz and Sam Park,</ins>" in net
+    assert "text block 3, after “Engineers Reopen Two River Bridges”" in net
     assert "<del>Officials did not give a date.</del>" in out
     assert "Paragraph moved (¶5 → ¶3)" in out
     # Notice boxes, provenance, links, significance, CSP.
@@ -380,6 +400,11 @@ def test_markdown_structure_and_figures_table() -> None:
     assert "[https://archive.example.org/wayback/20250302/bridge](https://archive" in out
     assert "sha256:aaaa1111" in out
     assert "| Tags changed | tags | Army, Infrastructure | Army, Logistics |" in out
+    # The safety net: unexplained words marked, and where they sit.
+    assert (
+        "| Other text changed | text block 3, after “Engineers Reopen Two River Bridges” "
+        "| By Lena ~~Ortiz,~~ Army News | By Lena **Ortiz and Sam Park,** Army News |"
+    ) in out
 
 
 def test_word_diff_computed_when_detector_gave_no_ops() -> None:

@@ -9,9 +9,25 @@ from __future__ import annotations
 import html
 import json
 
-from dodnews.diffing.model import ChangeReport
+from dodnews.diffing.model import Change, ChangeReport
 
 FORMATS = ("text", "json", "md", "html")
+# Kinds whose word-level diff the plain formats print under the summary: text nobody typed into a
+# field has no other place in the report to be read.
+_WORDS_SHOWN = frozenset({"other_text_changed"})
+
+
+def _marked(change: Change, deleted: tuple[str, str], inserted: tuple[str, str]) -> str:
+    """The change's words, deletions and insertions wrapped in the given (open, close) marks."""
+    words = []
+    for op in change.detail.get("ops", []):
+        if op["op"] == "equal":
+            words.append(op["old"])
+            continue
+        old = f"{deleted[0]}{op['old']}{deleted[1]}" if op["old"] else ""
+        new = f"{inserted[0]}{op['new']}{inserted[1]}" if op["new"] else ""
+        words.append(old + new)  # wdiff style: a replacement reads as one unit
+    return " ".join(words)
 
 
 EXTRACTOR_NOTICE = (
@@ -38,7 +54,10 @@ def render_text(report: ChangeReport) -> str:
     lines = _header(report)
     if report.reasons:
         lines.append("reasons: " + "; ".join(report.reasons))
-    lines += [f"{c.kind:<20} {c.summary}" for c in report.changes]
+    for c in report.changes:
+        lines.append(f"{c.kind:<20} {c.summary}")
+        if c.kind in _WORDS_SHOWN:
+            lines.append(" " * 21 + _marked(c, ("[-", "-]"), ("{+", "+}")))
     return "\n".join(lines) + "\n"
 
 
@@ -54,8 +73,11 @@ def render_markdown(report: ChangeReport) -> str:
     if report.changes:
         lines += ["## Changes", "", "| kind | change |", "|---|---|"]
         for c in report.changes:
-            text = c.summary.replace("|", "\\|")
-            lines.append(f"| `{c.kind}` | {text} |")
+            text = c.summary
+            if c.kind in _WORDS_SHOWN:
+                text += "<br>" + _marked(c, ("~~", "~~"), ("**", "**"))
+            cell = text.replace("|", "\\|")
+            lines.append(f"| `{c.kind}` | {cell} |")
     else:
         lines.append("No change.")
     return "\n".join(lines) + "\n"
@@ -65,7 +87,9 @@ def render_html(report: ChangeReport) -> str:
     esc = html.escape
     head = _header(report)
     items = "".join(
-        f'<li class="{esc(c.kind)}"><code>{esc(c.kind)}</code> {esc(c.summary)}</li>'
+        f'<li class="{esc(c.kind)}"><code>{esc(c.kind)}</code> {esc(c.summary)}'
+        + (f"<br>{_html_words(c)}" if c.kind in _WORDS_SHOWN else "")
+        + "</li>"
         for c in report.changes
     )
     reasons = "".join(f"<li>{esc(r)}</li>" for r in report.reasons)
@@ -76,6 +100,19 @@ def render_html(report: ChangeReport) -> str:
         f"<h2>Why it matters</h2><ul>{reasons}</ul>"
         f"<h2>Changes</h2><ul>{items or '<li>No change.</li>'}</ul></body></html>\n"
     )
+
+
+def _html_words(change: Change) -> str:
+    words = []
+    for op in change.detail.get("ops", []):
+        if op["op"] == "equal":
+            words.append(html.escape(op["old"]))
+            continue
+        if op["old"]:
+            words.append(f"<del>{html.escape(op['old'])}</del>")
+        if op["new"]:
+            words.append(f"<ins>{html.escape(op['new'])}</ins>")
+    return " ".join(words)
 
 
 def render(report: ChangeReport, fmt: str) -> str:

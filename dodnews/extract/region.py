@@ -221,6 +221,11 @@ def _is_image_box(el: etree._Element) -> bool:
     return bool(cls) and any(hint in cls.lower() for hint in _IMAGE_CLASS_HINTS)
 
 
+def _is_share_line(text: str) -> bool:
+    words = [w for w in text.lower().split() if any(c.isalnum() for c in w)]
+    return all(w in _SHARE_WORDS for w in words)
+
+
 def _clean(text: str) -> str:
     """A block with whitespace collapsed and templates dropped; "" when no text is left to see."""
     text = " ".join(text.split())
@@ -230,7 +235,7 @@ def _clean(text: str) -> str:
         text = " ".join(_TEMPLATE_RE.sub(" ", text).split())
     if not any(c.isalnum() for c in text):
         return ""  # separators ("|"), leftover template punctuation
-    if len(text) <= 60 and all(w in _SHARE_WORDS for w in text.lower().split()):
+    if len(text) <= 80 and _is_share_line(text):
         return ""  # "Email Facebook X LinkedIn WhatsApp Copy Link" outside a share-classed box
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)

@@ -7,6 +7,7 @@ from dodnews.reports.entry import ReportEntry
 from dodnews.reports.text import md, md_link
 from dodnews.reports.view import (
     EXTRACTOR_LABEL,
+    NET_KIND,
     WordOp,
     extractor_notice,
     kind_label,
@@ -74,9 +75,9 @@ def render_markdown(entry: ReportEntry) -> str:
             "| --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {md(kind_label(c.kind))} | {md(where(c))} "
-            f"| {md(value_text(c.before))} | {md(value_text(c.after))} |"
+            f"| {md(kind_label(c.kind))} | {md(where(c))} | {before} | {after} |"
             for c in parts.fields
+            for before, after in [_field_values(c)]
         ]
     lines += ["", "## Provenance", "", "| | Old | New |", "| --- | --- | --- |"]
     lines += [
@@ -91,6 +92,14 @@ def render_markdown(entry: ReportEntry) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _field_values(change: Change) -> tuple[str, str]:
+    """Before/after cells; the safety net's unexplained text with its changed words marked."""
+    if change.kind == NET_KIND:
+        ops = word_ops(change)
+        return _marked(ops, "old"), _marked(ops, "new")
+    return md(value_text(change.before)), md(value_text(change.after))
 
 
 def _paragraph_heading(change: Change) -> str:

@@ -35,6 +35,7 @@ KIND_LABELS = {
     "related_removed": "Related story removed",
     "tags_changed": "Tags changed",
     "url_changed": "URL changed",
+    "other_text_changed": "Other text changed",
 }
 NOTICE_KINDS = frozenset(
     {"banner_added", "banner_removed", "banner_changed", "correction_added", "correction_changed"}
@@ -43,6 +44,7 @@ PARAGRAPH_KINDS = frozenset(
     {"paragraph_added", "paragraph_removed", "paragraph_edited", "paragraph_moved"}
 )
 FIGURE_KIND = "figure_changed"
+NET_KIND = "other_text_changed"
 _KIND_ORDER = {kind: n for n, kind in enumerate(KINDS)}
 
 
@@ -141,10 +143,31 @@ def where(change: Change) -> str:
         place = f"heading {place}".strip()
     if not place and not extras:
         place = str(change.field or "")
+    if change.kind == NET_KIND:
+        extras.append(_near(change))
     return ", ".join(p for p in [place, *extras] if p)
 
 
-_INDEX_PREFIX = {"corrections": "correction "}
+def _near(change: Change) -> str:
+    """Unexplained region text: the region block it follows (or precedes), new side first."""
+    detail = change.detail or {}
+    for key in ("after_near", "before_near"):
+        near = detail.get(key)
+        if not isinstance(near, list) or len(near) != 2:
+            continue
+        if isinstance(near[0], str) and near[0]:
+            return f"after “{_short(near[0])}”"
+        if isinstance(near[1], str) and near[1]:
+            return f"before “{_short(near[1])}”"
+    return ""
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+_INDEX_PREFIX = {"corrections": "correction ", "region": "text block "}
 _LOCATION_WORDS = {"image": "image", "article_id": "article"}
 
 
