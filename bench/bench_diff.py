@@ -1,7 +1,8 @@
 """Benchmark: detect_changes against a plain DeepDiff of the same article dicts, in the same run.
 
-Generates N article pairs (12 paragraphs of about 400 characters, 2 photos, 5 related stories)
-with one edit each (a mix of every kind) and N unchanged pairs, then times, for each set:
+Generates N article pairs (12 paragraphs of about 400 characters, 2 photos, 5 related stories,
+and the region text a page shows, with one block no typed field reads) with one edit each (a mix
+of every kind, the safety net's included) and N unchanged pairs, then times, for each set:
 
 * `detect_changes(old, new)` (content hashes computed in the call; equal hashes skip DeepDiff),
 * `DeepDiff(old.to_dict(), new.to_dict())` with default options (dicts built beforehand).
@@ -153,19 +154,38 @@ EDITS: dict[str, Callable[[Article, random.Random], None]] = {
 }
 
 
+def page_region(a: Article, status: str, age: str) -> list[str]:
+    """The region text blocks the article's page shows, as extraction keeps them."""
+    region = [a.content_type or "News", a.title, f"March 24, 2026 | {a.byline} | {age}"]
+    region.append(f"Depot status: {status}")  # a block no typed field reads
+    region += a.paragraphs[:3]
+    for image in a.images:
+        region += [image.caption or "", f"Photo By: {image.credit or ''} VIRIN: {image.virin}"]
+        region.append("Download: Full Size (1.2 MB)")
+    region += a.paragraphs[3:]
+    region += a.corrections
+    region.append("Tags: " + " ".join(a.tags))
+    return [block for block in region if block]
+
+
 def make_pairs(
     n: int, seed: int
 ) -> tuple[list[tuple[Article, Article]], list[tuple[Article, Article]]]:
     rng = random.Random(seed)
     changed, unchanged = [], []
-    names = list(EDITS)
+    names = [*EDITS, "unread"]
     for k in range(n):
         old = make_article(rng, 4_000_000 + k)
         new = copy.deepcopy(old)
-        EDITS[names[k % len(names)]](new, rng)
+        name = names[k % len(names)]
+        if name != "unread":
+            EDITS[name](new, rng)
+        old.region = page_region(old, "open", "17 min ago")
+        new.region = page_region(new, "closed" if name == "unread" else "open", "2 hours ago")
         changed.append((old, new))
         same = copy.deepcopy(old)
         same.paragraphs[0] = same.paragraphs[0].replace(" ", "\u00a0", 2)  # noise only
+        same.region = page_region(same, "open", "3 hours ago")
         unchanged.append((old, same))
     return changed, unchanged
 

@@ -23,12 +23,10 @@ from dodnews.diffing.detect import detect_changes, mirror_change
 from dodnews.diffing.normalize import (
     HASH_VERSION,
     REGION_HASH_VERSION,
+    Explained,
     content_hash,
-    explained_texts,
     hash_view,
-    moments,
     region_form,
-    region_residue,
 )
 from dodnews.diffing.render import render
 from dodnews.diffing.significance import WEIGHTS
@@ -68,7 +66,7 @@ def nets(report) -> list:
     return [c for c in report.changes if c.kind == "other_text_changed"]
 
 
-# --- named pairs --------------------------------------------------------------------------------
+# --- named pairs ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("item", CASES, ids=lambda c: c["name"])
@@ -138,7 +136,7 @@ def test_versions_without_region_are_not_compared_by_the_net() -> None:
     assert detect_changes(new, legacy).changes == []
 
 
-# --- `dodnews diff` --------------------------------------------------------------------------------
+# --- `dodnews diff` -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "md", "html"])
@@ -170,7 +168,7 @@ def test_cli_noise_pair_exits_0(tmp_path, capsys) -> None:
     assert "0 change(s)" in capsys.readouterr().out
 
 
-# --- the region itself ------------------------------------------------------------------------------
+# --- the region itself ----------------------------------------------------------------------------
 
 
 def test_fixture_pages_regions_are_pinned() -> None:
@@ -181,8 +179,7 @@ def test_fixture_pages_regions_are_pinned() -> None:
         spec = json.loads((PAGES / f"{name}.expected.json").read_text(encoding="utf-8"))
         article = extract_article((PAGES / f"{name}.html").read_bytes(), spec["url"])
         assert article.region == expected, name
-        texts, when = explained_texts(article), moments(article)
-        assert region_residue(article.region, texts, when) == [], name
+        assert Explained.of(article).rest == [], name
     assert {"news-story", "release", "transcript", "contract", "feature-story", "speech"} <= set(
         pinned
     )
@@ -231,7 +228,7 @@ def test_old_json_without_region_loads() -> None:
     assert article.to_dict()["region"] == []
 
 
-# --- the content hash and old versions ---------------------------------------------------------------
+# --- the content hash and old versions ------------------------------------------------------------
 
 
 def legacy_article() -> Article:

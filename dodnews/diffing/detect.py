@@ -23,6 +23,7 @@ from dodnews.diffing.figures import Figure, changed_figures
 from dodnews.diffing.model import Change, ChangeReport, Provenance
 from dodnews.diffing.net import other_text_change
 from dodnews.diffing.normalize import (
+    Explained,
     content_hash,
     image_keys,
     norm_opt,
@@ -93,8 +94,11 @@ def detect_changes(
     """Compare two versions of one article; raises ValueError when the article ids differ."""
     if old.article_id != new.article_id:
         raise ValueError(f"different articles: {old.article_id} and {new.article_id}")
-    old_hash = old_hash or content_hash(old)
-    new_hash = new_hash or content_hash(new)
+    # What the typed fields explain in each region: shared by the hash and the safety net.
+    old_explained = Explained.of(old) if old.region else None
+    new_explained = Explained.of(new) if new.region else None
+    old_hash = old_hash or content_hash(old, old_explained)
+    new_hash = new_hash or content_hash(new, new_explained)
     provenance = Provenance(
         article_id=new.article_id,
         old_captured_at=old_captured_at,
@@ -126,7 +130,7 @@ def detect_changes(
     changes = _structured_changes(diff, old, new) if diff else []
     changes += _correction_changes(old.corrections, new.corrections)
     changes += _paragraph_changes(old, new)
-    unexplained = other_text_change(old, new)
+    unexplained = other_text_change(old, new, old_explained, new_explained)
     if unexplained is not None:
         changes.append(unexplained)
     for change in changes:

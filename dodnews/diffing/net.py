@@ -22,7 +22,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from dodnews.diffing.model import Change
-from dodnews.diffing.normalize import explained_texts, moments, region_residue
+from dodnews.diffing.normalize import Explained, region_residue
 from dodnews.diffing.paragraphs import ops_detail, word_ops
 from dodnews.items import Article
 
@@ -32,20 +32,26 @@ FIELD = "region"
 SEPARATOR = " … "
 
 
-def other_text_change(old: Article, new: Article) -> Change | None:
-    """The change for region text no typed change explains, or None (also when a side has none)."""
+def other_text_change(
+    old: Article,
+    new: Article,
+    old_explained: Explained | None = None,
+    new_explained: Explained | None = None,
+) -> Change | None:
+    """The change for region text no typed change explains, or None (also when a side has none).
+
+    `old_explained` / `new_explained` are `Explained.of(old)` / `Explained.of(new)` when the
+    caller has them already.
+    """
     if not old.region or not new.region:
         return None
-    old_texts, new_texts = explained_texts(old), explained_texts(new)
-    old_when, new_when = moments(old), moments(new)
-    old_rest = region_residue(old.region, old_texts, old_when)
-    new_rest = region_residue(new.region, new_texts, new_when)
-    if [t for _, t in old_rest] == [t for _, t in new_rest]:
+    old_x = old_explained or Explained.of(old)
+    new_x = new_explained or Explained.of(new)
+    if [t for _, t in old_x.rest] == [t for _, t in new_x.rest]:
         return None
-    texts = old_texts | new_texts
-    when = (old_when[0] | new_when[0], old_when[1] | new_when[1])
-    old_rest = region_residue(old.region, texts, when)
-    new_rest = region_residue(new.region, texts, when)
+    both = old_x | new_x
+    old_rest = region_residue(old.region, both)
+    new_rest = region_residue(new.region, both)
     old_list, new_list = [t for _, t in old_rest], [t for _, t in new_rest]
     if old_list == new_list:
         return None

@@ -153,8 +153,11 @@ def same_published(old: str | None, new: str | None) -> bool:
     return day_a == day_b
 
 
-def hash_view(article: Article) -> dict[str, Any]:
-    """The fields that matter for change detection, normalized, in a canonical order."""
+def hash_view(article: Article, explained: Explained | None = None) -> dict[str, Any]:
+    """The fields that matter for change detection, normalized, in a canonical order.
+
+    `explained` is `Explained.of(article)` when the caller has it already.
+    """
     keys = image_keys(article.images)
     images = sorted(
         [k, norm_opt(i.caption), norm_opt(i.credit)]
@@ -178,16 +181,14 @@ def hash_view(article: Article) -> dict[str, Any]:
     }
     if article.region:
         view["v"] = REGION_HASH_VERSION
-        texts = explained_texts(article)
-        view["region"] = [
-            text for _, text in region_residue(article.region, texts, moments(article))
-        ]
+        view["region"] = [text for _, text in (explained or Explained.of(article)).rest]
     return view
 
 
-def content_hash(article: Article) -> str:
+def content_hash(article: Article, explained: Explained | None = None) -> str:
     """sha256 (hex) of the canonical JSON of `hash_view`: extractor version and noise excluded."""
-    data = json.dumps(hash_view(article), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    view = hash_view(article, explained)
+    data = json.dumps(view, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -285,31 +286,68 @@ def _fold(text: str) -> str:
         text = _SIZE_RE.sub("(size)", text)
     if ".gov" in text:
         text = _HOST_RE.sub("<site>", text)
-    if any(name in text for name in _DEPT_HINTS):
+    if ("of " in text or "OF " in text) and any(name in text for name in _DEPT_HINTS):
         text = _DEPT_RE.sub("of <dept>", text)
     return text
 
 
-def explained_texts(article: Article) -> set[str]:
-    """The texts the article's typed fields hold, in `region_form`: what the region may repeat."""
-    texts = [
-        article.title,
-        article.byline,
-        article.summary,
-        article.banner,
-        *article.paragraphs,
-        *article.corrections,
-        *article.tags,
-    ]
-    for image in article.images:
-        texts += [image.title, image.alt, image.caption, image.credit, image.virin]
-    texts += [link.title for link in article.related]
-    found = {region_form(text) for text in texts if text}
-    found.discard("")
-    return found
-
-
 Moments = tuple[frozenset[date], frozenset[tuple[int, int]]]
+
+
+class Explained:
+    """What typed fields account for in a region: their texts (as extracted and in `region_form`)
+    and the days and clock times of their dates. `Explained.of(article)` for one version; `a | b`
+    for the texts of two."""
+
+    __slots__ = ("_forms", "_longest", "_rest", "raw", "region", "when")
+
+    def __init__(self, raw: frozenset[str], when: Moments, region: list[str] | None = None) -> None:
+        self.raw = raw
+        self.when = when
+        self.region = region  # the version's own region (None for the texts of two versions)
+        self._forms: frozenset[str] | None = None
+        self._longest: list[str] | None = None
+        self._rest: list[tuple[int, str]] | None = None
+
+    @classmethod
+    def of(cls, article: Article) -> Explained:
+        texts = [
+            article.title,
+            article.byline,
+            article.summary,
+            article.banner,
+            *article.paragraphs,
+            *article.corrections,
+            *article.tags,
+        ]
+        for image in article.images:
+            texts += [image.title, image.alt, image.caption, image.credit, image.virin]
+        texts += [link.title for link in article.related]
+        return cls(frozenset(t for t in texts if t), moments(article), article.region)
+
+    def __or__(self, other: Explained) -> Explained:
+        when = (self.when[0] | other.when[0], self.when[1] | other.when[1])
+        return Explained(self.raw | other.raw, when)
+
+    @property
+    def forms(self) -> frozenset[str]:
+        """The texts in `region_form` (computed once, only when a block needs them)."""
+        if self._forms is None:
+            self._forms = frozenset(region_form(text) for text in self.raw) - {""}
+        return self._forms
+
+    @property
+    def longest(self) -> list[str]:
+        if self._longest is None:
+            self._longest = sorted(self.forms, key=len, reverse=True)
+        return self._longest
+
+    @property
+    def rest(self) -> list[tuple[int, str]]:
+        """`region_residue` of the version's own region (computed once)."""
+        if self._rest is None:
+            self._rest = region_residue(self.region or [], self)
+        return self._rest
 
 
 def moments(article: Article) -> Moments:
@@ -327,26 +365,27 @@ def moments(article: Article) -> Moments:
     return frozenset(days), frozenset(clocks)
 
 
-def region_residue(region: list[str], texts: set[str], when: Moments) -> list[tuple[int, str]]:
+def region_residue(region: list[str], explained: Explained) -> list[tuple[int, str]]:
     """(block index, unexplained text) of each region block with text no typed field explains.
 
     A block equal to an explained text goes; otherwise the explained texts it contains are cut
-    out (longest first, on word boundaries), then the dates and clock times of `when`, photo and
-    block labels, and a block left with no letters or digits, or only a content-type label, goes.
+    out (longest first, on word boundaries), then the dates and clock times of `explained.when`,
+    photo and block labels, and a block left with no letters or digits, or only a content-type
+    label, goes.
     """
-    longest: list[str] | None = None
     out: list[tuple[int, str]] = []
+    raw = explained.raw
     for index, block in enumerate(region):
-        form = region_form(block)
-        if not form or form in texts:
+        if block in raw:  # the usual case, a paragraph as extracted: no normalization needed
             continue
-        if longest is None:
-            longest = sorted(texts, key=len, reverse=True)
-        for text in longest:
+        form = region_form(block)
+        if not form or form in explained.forms:
+            continue
+        for text in explained.longest:
             if len(text) <= len(form) and text in form:
                 form = _cut(form, text)
-        if when[0] or when[1]:
-            form = _cut_moments(form, when)
+        if explained.when[0] or explained.when[1]:
+            form = _cut_moments(form, explained.when)
         if "by" in form or "By" in form or ":" in form or "(" in form or "elated" in form:
             form = _LABEL_RE.sub(" ", form)
         form = " ".join(form.split()).strip(_EDGE_PUNCT)
