@@ -94,17 +94,20 @@ _BLOCK_TAGS = frozenset(
 # title or the body.
 _CHROME_TAGS = frozenset({"header", "footer", "aside"})
 _CHROME_ROLES = frozenset({"navigation", "search", "banner", "contentinfo"})
-_SHARE_CLASS_WORDS = ("share", "social", "a2a", "addthis")
-_HIDDEN_CLASSES = frozenset(
-    {"hidden", "d-none", "sr-only", "visually-hidden", "screen-reader-text", "invisible"}
+# In a lower-cased class attribute: share kits, and classes that hide an element.
+_SKIP_CLASS_RE = re.compile(
+    r"share|social|a2a|addthis"
+    r"|(?:^|\s)(?:hidden|d-none|sr-only|visually-hidden|screen-reader-text|invisible)(?=\s|$)"
 )
 # Photo boxes end a line even when they are spans, so a caption never runs into a paragraph.
-_IMAGE_CLASS_HINTS = ("media-inline", "inline-image", "image-wrap", "photo-wrap", "caption")
+_IMAGE_CLASS_RE = re.compile(r"media-inline|inline-image|image-wrap|photo-wrap|caption")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _TEMPLATE_RE = re.compile(r"\{\{[^{}]*\}\}")
+_LETTER_RE = re.compile(r"[^\W_]")  # a letter or digit
 _SHARE_WORDS = frozenset(
     ["email", "facebook", "x", "twitter", "linkedin", "whatsapp", "copy", "link", "share", "print"]
 )
+_SHARE_STARTS = tuple(sorted(_SHARE_WORDS))
 
 
 def region_text(
@@ -117,7 +120,6 @@ def region_text(
     scope = wrapper if wrapper is not None else _common_scope(root, title, body)
     walker = _Walker(title, body, chrome=wrapper is None)
     walker.block(scope)
-    walker.flush()
     return walker.blocks
 
 
@@ -138,8 +140,20 @@ def _holds(el: etree._Element, inner: etree._Element | None) -> bool:
     return inner is not None and (inner is el or any(a is el for a in inner.iterancestors()))
 
 
+_SKIP, _BLOCK, _INLINE, _BREAK = range(4)
+_KIND_BY_TAG = {
+    **dict.fromkeys(_SKIP_TAGS, _SKIP),
+    **dict.fromkeys(_BLOCK_TAGS, _BLOCK),
+    "br": _BREAK,
+}
+
+
 class _Walker:
-    """Collects text blocks: block elements end the current block, inline ones join it."""
+    """Collects text blocks: block elements end the current block, inline ones join it.
+
+    This walk runs on every page, so the common case (an element without attributes) costs one
+    dict look-up; attributes are read only when the element has some.
+    """
 
     def __init__(
         self, title: etree._Element | None, body: etree._Element | None, *, chrome: bool
@@ -151,55 +165,63 @@ class _Walker:
         self.parts: list[str] = []
 
     def flush(self) -> None:
-        if self.parts:
-            text = _clean("".join(self.parts))
-            self.parts = []
-            if text:
-                self.blocks.append(text)
+        text = "".join(self.parts)
+        self.parts = []
+        if text and not text.isspace() and (text := _clean(text)):
+            self.blocks.append(text)
 
-    def skipped(self, el: etree._Element) -> bool:
-        tag = el.tag
-        if tag in _SKIP_TAGS or el.get("hidden") is not None:
-            return True
-        style = el.get("style")
-        if style and _HIDDEN_STYLE_RE.search(style):
-            return True
-        cls = el.get("class")
-        if cls:
-            low = cls.lower()
-            if any(word in low for word in _SHARE_CLASS_WORDS):
-                return True
-            if not _HIDDEN_CLASSES.isdisjoint(low.split()):
-                return True
-        if el.get("role") in _CHROME_ROLES and not (
-            _holds(el, self.title) or _holds(el, self.body)
-        ):
-            return True
-        return (
-            self.chrome
-            and tag in _CHROME_TAGS
-            and not (_holds(el, self.title) or _holds(el, self.body))
+    def kind(self, el: etree._Element, tag: str, kind: int) -> int:
+        """Skip, block, inline or line break, for an element that has attributes or is chrome."""
+        keys = el.keys()
+        if "hidden" in keys:
+            return _SKIP
+        if "style" in keys and _HIDDEN_STYLE_RE.search(el.get("style")):
+            return _SKIP
+        if "class" in keys:
+            verdict = _class_verdict(el.get("class"))
+            if verdict == _SKIP:
+                return _SKIP
+            if verdict == _BLOCK and kind == _INLINE:
+                kind = _BLOCK
+        chrome = (self.chrome and tag in _CHROME_TAGS) or (
+            "role" in keys and el.get("role") in _CHROME_ROLES
         )
+        if chrome and not (_holds(el, self.title) or _holds(el, self.body)):
+            return _SKIP
+        return kind
 
     def block(self, el: etree._Element) -> None:
-        """Walk the content of a block element (its children may end lines)."""
+        """Walk the content of a block element (its children may end lines), then end the line."""
         parts = self.parts
-        if el.text:
-            parts.append(el.text)
+        text = el.text
+        # Whitespace at the start of a line is dropped at once: it would only cost a flush.
+        if text and (parts or not text.isspace()):
+            parts.append(text)
+        chrome = self.chrome
+        kinds = _KIND_BY_TAG
         for child in el:
             tag = child.tag
-            if isinstance(tag, str) and not self.skipped(child):
-                if tag in _BLOCK_TAGS or _is_image_box(child):
-                    self.flush()
+            if type(tag) is str:
+                kind = kinds.get(tag, _INLINE)
+                if kind != _SKIP and (child.keys() or (chrome and tag in _CHROME_TAGS)):
+                    kind = self.kind(child, tag, kind)
+                if kind == _INLINE:
+                    if len(child):
+                        self.inline(child)
+                    elif child.text:
+                        parts.append(child.text)
+                elif kind == _BLOCK:
+                    if parts:
+                        self.flush()
                     self.block(child)
-                    self.flush()
                     parts = self.parts
-                elif tag == "br":
+                elif kind == _BREAK:
                     parts.append(" ")
-                else:
-                    self.inline(child)
-            if child.tail:
-                parts.append(child.tail)
+            text = child.tail
+            if text and (parts or not text.isspace()):
+                parts.append(text)
+        if parts:
+            self.flush()
 
     def inline(self, el: etree._Element) -> None:
         """Walk an inline element: everything in it joins the current line."""
@@ -207,36 +229,74 @@ class _Walker:
         if el.text:
             parts.append(el.text)
         for child in el:
-            if isinstance(child.tag, str) and not self.skipped(child):
-                if child.tag == "br":
+            tag = child.tag
+            if type(tag) is str:
+                kind = _KIND_BY_TAG.get(tag, _INLINE)
+                if kind != _SKIP and child.keys():
+                    kind = self.kind(child, tag, kind)
+                if kind == _BREAK:
                     parts.append(" ")
-                else:
+                elif kind != _SKIP:
                     self.inline(child)
             if child.tail:
                 parts.append(child.tail)
 
 
-def _is_image_box(el: etree._Element) -> bool:
-    cls = el.get("class")
-    return bool(cls) and any(hint in cls.lower() for hint in _IMAGE_CLASS_HINTS)
+# Class attribute values repeat across elements and pages: each is judged once.
+_CLASS_VERDICTS: dict[str, int] = {}
+_MAX_VERDICTS = 4096
+
+
+def _class_verdict(value: str) -> int:
+    """_SKIP (share kit, hidden), _BLOCK (photo box) or _INLINE (nothing to say) for a class."""
+    verdict = _CLASS_VERDICTS.get(value)
+    if verdict is None:
+        low = value.lower()
+        if _SKIP_CLASS_RE.search(low):
+            verdict = _SKIP
+        elif _IMAGE_CLASS_RE.search(low):
+            verdict = _BLOCK
+        else:
+            verdict = _INLINE
+        if len(_CLASS_VERDICTS) >= _MAX_VERDICTS:
+            _CLASS_VERDICTS.clear()
+        _CLASS_VERDICTS[value] = verdict
+    return verdict
 
 
 def _is_share_line(text: str) -> bool:
-    words = [w for w in text.lower().split() if any(c.isalnum() for c in w)]
+    words = [w for w in text.lower().split() if _LETTER_RE.search(w)]
     return all(w in _SHARE_WORDS for w in words)
+
+
+def _is_tidy(text: str) -> bool:
+    """An ASCII text that is one line of words with single spaces (nothing to collapse)."""
+    return bool(text) and not (
+        text[0] == " "
+        or text[-1] == " "
+        or "  " in text
+        or "\n" in text
+        or "\t" in text
+        or "\r" in text
+        or "\f" in text
+        or "\v" in text
+    )
 
 
 def _clean(text: str) -> str:
     """A block with whitespace collapsed and templates dropped; "" when no text is left to see."""
-    text = " ".join(text.split())
-    if not text:
-        return ""
+    plain = text.isascii()
+    # Most paragraphs are one tidy ASCII line already: splitting them would only copy them.
+    if not (plain and _is_tidy(text)):
+        text = " ".join(text.split())
+        if not text:
+            return ""
     if "{{" in text:
         text = " ".join(_TEMPLATE_RE.sub(" ", text).split())
-    if not any(c.isalnum() for c in text):
+    if not _LETTER_RE.search(text):
         return ""  # separators ("|"), leftover template punctuation
-    if len(text) <= 80 and _is_share_line(text):
+    if len(text) <= 80 and text[:8].lower().startswith(_SHARE_STARTS) and _is_share_line(text):
         return ""  # "Email Facebook X LinkedIn WhatsApp Copy Link" outside a share-classed box
-    if not text.isascii():
+    if not plain:
         text = unicodedata.normalize("NFC", text)
     return text
