@@ -219,6 +219,20 @@ def test_region_without_a_wrapper_is_the_title_and_body_scope_without_chrome() -
     assert _region(html) == ["A Title", "Body text."]
 
 
+def test_region_survives_nesting_deeper_than_the_recursion_limit() -> None:
+    """Editor junk (thousands of unclosed spans) must not crash the walk (no recursion)."""
+    wrapper = etree.Element("div", {"class": "adetail"})
+    etree.SubElement(wrapper, "h1").text = "Title"
+    body = etree.SubElement(wrapper, "div", {"class": "body"})
+    inner = etree.SubElement(body, "p")
+    inner.text = "Start"
+    for _ in range(3000):
+        inner = etree.SubElement(inner, "span")
+    inner.text = " deep"
+    inner.tail = " end"
+    assert region_text(wrapper, wrapper) == ["Title", "Start deep end"]
+
+
 def test_old_json_without_region_loads() -> None:
     spec = json.loads((PAGES / "news-story.expected.json").read_text(encoding="utf-8"))
     data = dict(spec["expected"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -118,9 +119,7 @@ def region_text(
 ) -> list[str]:
     """The region's visible text blocks in document order (see the module docstring)."""
     scope = wrapper if wrapper is not None else _common_scope(root, title, body)
-    walker = _Walker(title, body, chrome=wrapper is None)
-    walker.block(scope)
-    return walker.blocks
+    return _Walker(title, body, chrome=wrapper is None).walk(scope)
 
 
 def _common_scope(
@@ -151,8 +150,9 @@ _KIND_BY_TAG = {
 class _Walker:
     """Collects text blocks: block elements end the current block, inline ones join it.
 
-    This walk runs on every page, so the common case (an element without attributes) costs one
-    dict look-up; attributes are read only when the element has some.
+    Iterative (an explicit stack), so that editor junk nested thousands deep cannot exhaust
+    Python's recursion limit. This walk runs on every page, so an element without attributes
+    costs one dict look-up; attributes are read only when the element has some.
     """
 
     def __init__(
@@ -161,14 +161,6 @@ class _Walker:
         self.title = title
         self.body = body
         self.chrome = chrome
-        self.blocks: list[str] = []
-        self.parts: list[str] = []
-
-    def flush(self) -> None:
-        text = "".join(self.parts)
-        self.parts = []
-        if text and not text.isspace() and (text := _clean(text)):
-            self.blocks.append(text)
 
     def kind(self, el: etree._Element, tag: str, kind: int) -> int:
         """Skip, block, inline or line break, for an element that has attributes or is chrome."""
@@ -190,56 +182,63 @@ class _Walker:
             return _SKIP
         return kind
 
-    def block(self, el: etree._Element) -> None:
-        """Walk the content of a block element (its children may end lines), then end the line."""
-        parts = self.parts
-        text = el.text
-        # Whitespace at the start of a line is dropped at once: it would only cost a flush.
-        if text and (parts or not text.isspace()):
-            parts.append(text)
-        chrome = self.chrome
+    def walk(self, scope: etree._Element) -> list[str]:
+        """The text blocks under `scope` (itself a block)."""
+        blocks: list[str] = []
+        parts: list[str] = []
+
+        def flush() -> None:
+            text = "".join(parts)
+            parts.clear()
+            if not text.isspace() and (text := _clean(text)):
+                blocks.append(text)
+
         kinds = _KIND_BY_TAG
-        for child in el:
+        chrome = self.chrome
+        if scope.text and not scope.text.isspace():
+            parts.append(scope.text)
+        # (children still to visit, whether the element ends a line, the element)
+        stack: list[tuple[Iterator[etree._Element], bool, etree._Element | None]] = [
+            (iter(scope), True, None)
+        ]
+        while stack:
+            children, in_block, _ = stack[-1]
+            child = next(children, None)
+            if child is None:
+                _, ends_line, el = stack.pop()
+                if el is not None:
+                    if ends_line and parts:
+                        flush()
+                    text = el.tail
+                    if text and (parts or not text.isspace()):
+                        parts.append(text)
+                continue
             tag = child.tag
             if type(tag) is str:
                 kind = kinds.get(tag, _INLINE)
                 if kind != _SKIP and (child.keys() or (chrome and tag in _CHROME_TAGS)):
                     kind = self.kind(child, tag, kind)
-                if kind == _INLINE:
-                    if len(child):
-                        self.inline(child)
-                    elif child.text:
-                        parts.append(child.text)
-                elif kind == _BLOCK:
-                    if parts:
-                        self.flush()
-                    self.block(child)
-                    parts = self.parts
-                elif kind == _BREAK:
+                if kind == _BREAK:
                     parts.append(" ")
+                elif kind != _SKIP:
+                    # Inside an inline element everything joins the line, blocks included.
+                    ends_line = kind == _BLOCK and in_block
+                    if ends_line and parts:
+                        flush()
+                    text = child.text
+                    if text and (parts or not text.isspace()):
+                        parts.append(text)
+                    if len(child):
+                        stack.append((iter(child), ends_line, child))
+                        continue
+                    if ends_line and parts:
+                        flush()
             text = child.tail
             if text and (parts or not text.isspace()):
                 parts.append(text)
         if parts:
-            self.flush()
-
-    def inline(self, el: etree._Element) -> None:
-        """Walk an inline element: everything in it joins the current line."""
-        parts = self.parts
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            tag = child.tag
-            if type(tag) is str:
-                kind = _KIND_BY_TAG.get(tag, _INLINE)
-                if kind != _SKIP and child.keys():
-                    kind = self.kind(child, tag, kind)
-                if kind == _BREAK:
-                    parts.append(" ")
-                elif kind != _SKIP:
-                    self.inline(child)
-            if child.tail:
-                parts.append(child.tail)
+            flush()
+        return blocks
 
 
 # Class attribute values repeat across elements and pages: each is judged once.
