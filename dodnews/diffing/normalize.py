@@ -26,6 +26,7 @@ import html
 import json
 import re
 import unicodedata
+from bisect import bisect_left
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -203,7 +204,7 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
 _AGO_RE = re.compile(
     r"\b(?:\d+\s*(?:s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|"
     r"d|day|days|wk|wks|week|weeks|mo|month|months|yr|yrs|year|years)\.?\s+ago|just\s+now|"
-    r"yesterday|today)\b",
+    r"yesterday)\b",
     re.IGNORECASE,
 )
 # "Download: Full Size (1.2 MB)": the size of another size variant or encoding of one photo.
@@ -211,7 +212,6 @@ _SIZE_RE = re.compile(r"\(\s*\d[\d.,]*\s*(?:[KMGT]i?B|bytes?)\s*\)", re.IGNORECA
 # The site rename (September 2025): host names and the department's name in page furniture.
 _HOST_RE = re.compile(r"\b(?:www\.)?(?:defense|war)\.gov\b", re.IGNORECASE)
 _DEPT_RE = re.compile(r"\bof (?:defense|war)\b", re.IGNORECASE)
-_DEPT_HINTS = ("of D", "of d", "of W", "of w", "OF D", "OF W")
 # Photo furniture, block headings and share words that never carry an edit on their own.
 _LABEL_RE = re.compile(
     r"\b(?:photo\s+by|virin|download|tags?|credit)\s*:|\bfull\s+size\b|\(size\)"
@@ -275,18 +275,41 @@ _EDGE_PUNCT = " |•·/\\–—-,;:"
 
 def region_form(text: str | None) -> str:
     """A region block as the safety net compares it: `norm_text` plus the region noise folds."""
-    return _fold(norm_text(text))
+    if not text:
+        return ""
+    # A tidy ASCII line (most paragraphs) is its own norm_text: skip the split and join.
+    if not (text.isascii() and "&" not in text and _is_tidy(text)):
+        text = norm_text(text)
+    return _fold(text)
+
+
+def _is_tidy(text: str) -> bool:
+    """One line of words with single spaces and no space at either end (ASCII text)."""
+    return not (
+        text[0] == " "
+        or text[-1] == " "
+        or "  " in text
+        or "\n" in text
+        or "\t" in text
+        or "\r" in text
+        or "\f" in text
+        or "\v" in text
+        or "\x1c" in text
+        or "\x1d" in text
+        or "\x1e" in text
+        or "\x1f" in text
+    )
 
 
 def _fold(text: str) -> str:
-    # Cheap substring tests first: most blocks need none of the regexes.
-    if "ago" in text or "now" in text or "day" in text or "DAY" in text or "AGO" in text:
+    # Plain substring tests first (C speed): most blocks need none of the regexes.
+    if "ago" in text or "AGO" in text or "ust now" in text or "esterday" in text:
         text = _AGO_RE.sub("<ago>", text)
     if "B)" in text or "b)" in text or "byte" in text:
         text = _SIZE_RE.sub("(size)", text)
     if ".gov" in text:
         text = _HOST_RE.sub("<site>", text)
-    if ("of " in text or "OF " in text) and any(name in text for name in _DEPT_HINTS):
+    if "efense" in text or "EFENSE" in text or " War" in text or " war" in text or " WAR" in text:
         text = _DEPT_RE.sub("of <dept>", text)
     return text
 
@@ -299,7 +322,7 @@ class Explained:
     and the days and clock times of their dates. `Explained.of(article)` for one version; `a | b`
     for the texts of two."""
 
-    __slots__ = ("_forms", "_longest", "_rest", "raw", "region", "when")
+    __slots__ = ("_forms", "_longest", "_rest", "_sizes", "raw", "region", "when")
 
     def __init__(self, raw: frozenset[str], when: Moments, region: list[str] | None = None) -> None:
         self.raw = raw
@@ -307,6 +330,7 @@ class Explained:
         self.region = region  # the version's own region (None for the texts of two versions)
         self._forms: frozenset[str] | None = None
         self._longest: list[str] | None = None
+        self._sizes: list[int] = []
         self._rest: list[tuple[int, str]] | None = None
 
     @classmethod
@@ -338,9 +362,16 @@ class Explained:
 
     @property
     def longest(self) -> list[str]:
+        """The texts in `region_form`, longest first."""
         if self._longest is None:
             self._longest = sorted(self.forms, key=len, reverse=True)
+            self._sizes = [-len(text) for text in self._longest]
         return self._longest
+
+    def fitting(self, size: int) -> list[str]:
+        """The texts no longer than `size`, longest first: the only ones a block can contain."""
+        longest = self.longest
+        return longest[bisect_left(self._sizes, -size) :]
 
     @property
     def rest(self) -> list[tuple[int, str]]:
@@ -381,14 +412,16 @@ def region_residue(region: list[str], explained: Explained) -> list[tuple[int, s
         form = region_form(block)
         if not form or form in explained.forms:
             continue
-        for text in explained.longest:
-            if len(text) <= len(form) and text in form:
+        for text in explained.fitting(len(form)):
+            if text in form:
                 form = _cut(form, text)
         if explained.when[0] or explained.when[1]:
             form = _cut_moments(form, explained.when)
         if "by" in form or "By" in form or ":" in form or "(" in form or "elated" in form:
             form = _LABEL_RE.sub(" ", form)
-        form = " ".join(form.split()).strip(_EDGE_PUNCT)
+        # Separators left between cut texts ("|") and relative dates carry no edit.
+        words = [w for w in form.split() if w != "<ago>" and w.strip(_EDGE_PUNCT)]
+        form = " ".join(words).strip(_EDGE_PUNCT)
         if not form or not any(c.isalnum() for c in form):
             continue
         if _is_type_label(form):
