@@ -12,13 +12,10 @@ from typing import Any
 import pytest
 
 from dodnews import site
-from dodnews.diffing.detect import detect_changes
 from dodnews.extract import extract_article, extract_getlist, extract_listing, extract_rss
-from dodnews.items import Article
 from dodnews.replica import render
 from dodnews.replica.content import build_timeline, slug_of
 from dodnews.replica.server import Replica
-from tests.crawl_support import expected_by_article
 
 _CORRECTION = re.compile(r"(?i)(editor.s note|correction|update|clarification)")
 
@@ -88,40 +85,6 @@ def test_every_article_at_every_epoch_extracts_to_its_data(replica: Replica) -> 
     assert checked > 1800
 
 
-def _articles_at(replica: Replica, epoch: int) -> dict[int, Article]:
-    replica.set_epoch(epoch)
-    found = {}
-    for article_id, data in replica.state.articles.items():
-        path = site.article_path(article_id, data["section"], slug_of(data))
-        page = replica.route(path, {}, {})
-        found[article_id] = extract_article(page.body, "https://www.war.gov" + path)
-    return found
-
-
-def test_epoch_edits_diff_to_their_typed_kinds_only(replica: Replica) -> None:
-    """Each epoch against the one before, in process: every edit of the manifest comes out as
-    exactly its typed kinds, the safety net adds nothing where they explain the edit, and chrome
-    changes and noise edits report nothing."""
-    problems = []
-    compared = 0
-    before = _articles_at(replica, 0)
-    for epoch in range(1, replica.timeline.max_epoch + 1):
-        after = _articles_at(replica, epoch)
-        expected = expected_by_article(replica.timeline.manifest(epoch))
-        for article_id in sorted(before.keys() & after.keys()):
-            want = expected.get(article_id, {"kinds": set(), "ops": set()})
-            if want["ops"] & {"move_article", "remove_article", "new_article"}:
-                continue  # identity changes: the crawl tests follow them
-            report = detect_changes(before[article_id], after[article_id])
-            compared += 1
-            if set(report.kinds) != want["kinds"] or "other_text_changed" in report.kinds:
-                summaries = [c.summary for c in report.changes]
-                problems.append((epoch, article_id, sorted(want["kinds"]), summaries))
-        before = after
-    assert problems == []
-    assert compared > 1000
-
-
 @pytest.mark.parametrize(
     ("section", "page"),
     [("news-stories", 1), ("contracts", 3), ("speeches", 2), ("transcripts", 3), (None, 1)],
@@ -148,3 +111,40 @@ def test_rss_and_getlist_extract(replica: Replica) -> None:
     assert [e.article_id for e in listed] == replica.state.by_section["contracts"][10:20]
     assert done is False
     assert render.PAGE_SIZE == 10
+
+
+def _articles_at(replica: Replica, epoch: int) -> dict:
+    replica.set_epoch(epoch)
+    found = {}
+    for article_id, data in replica.state.articles.items():
+        path = site.article_path(article_id, data["section"], slug_of(data))
+        page = replica.route(path, {}, {})
+        found[article_id] = extract_article(page.body, "https://www.war.gov" + path)
+    return found
+
+
+def test_epoch_edits_diff_to_their_typed_kinds_only(replica: Replica) -> None:
+    """Each epoch against the one before, in process: every edit of the manifest comes out as
+    exactly its typed kinds, the safety net adds nothing where they explain the edit, and chrome
+    changes and noise edits report nothing."""
+    from dodnews.diffing.detect import detect_changes
+    from tests.crawl_support import expected_by_article
+
+    problems = []
+    compared = 0
+    before = _articles_at(replica, 0)
+    for epoch in range(1, replica.timeline.max_epoch + 1):
+        after = _articles_at(replica, epoch)
+        expected = expected_by_article(replica.timeline.manifest(epoch))
+        for article_id in sorted(before.keys() & after.keys()):
+            want = expected.get(article_id, {"kinds": set(), "ops": set()})
+            if want["ops"] & {"move_article", "remove_article", "new_article"}:
+                continue  # identity changes: the crawl tests follow them
+            report = detect_changes(before[article_id], after[article_id])
+            compared += 1
+            if set(report.kinds) != want["kinds"] or "other_text_changed" in report.kinds:
+                summaries = [c.summary for c in report.changes]
+                problems.append((epoch, article_id, sorted(want["kinds"]), summaries))
+        before = after
+    assert problems == []
+    assert compared > 1000
