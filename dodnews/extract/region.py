@@ -279,6 +279,10 @@ def _is_tidy(text: str) -> bool:
         or "\r" in text
         or "\f" in text
         or "\v" in text
+        or "\x1c" in text  # the ASCII separators str.split() also splits on
+        or "\x1d" in text
+        or "\x1e" in text
+        or "\x1f" in text
     )
 
 
