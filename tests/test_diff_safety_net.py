@@ -100,14 +100,14 @@ def test_unread_edit_changes_the_hash_and_says_where() -> None:
     old, new = pair(case("unread-byline"))
     assert content_hash(old) != content_hash(new)
     (change,) = nets(detect_changes(old, new))
-    assert change.before == "By Harriet Quill, DOD News"
-    assert change.after == "By Harriet Quinn, DOD News"
-    assert change.detail["before_blocks"] == ["By Harriet Quill, DOD News"]
+    assert change.before == "Story by Harriet Quill, DOD News"
+    assert change.after == "Story by Harriet Quinn, DOD News"
+    assert change.detail["before_blocks"] == ["Story by Harriet Quill, DOD News"]
     # It sits after the last paragraph and before the tags line, on both sides.
     last = "The district plans to add heaters to the remaining gates before next winter."
     assert change.detail["before_near"] == [last, "Tags: Army Infrastructure"]
     assert change.detail["after_near"] == [last, "Tags: Army Infrastructure"]
-    assert new.region[change.location["new_index"]] == "By Harriet Quinn, DOD News"
+    assert new.region[change.location["new_index"]] == "Story by Harriet Quinn, DOD News"
 
 
 def test_added_text_is_placed_on_the_side_without_it() -> None:
