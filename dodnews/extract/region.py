@@ -202,40 +202,39 @@ class _Walker:
             (iter(scope), True, None)
         ]
         while stack:
-            children, in_block, _ = stack[-1]
-            child = next(children, None)
-            if child is None:
-                _, ends_line, el = stack.pop()
+            children, in_block, el = stack.pop()
+            for child in children:
+                tag = child.tag
+                if type(tag) is str:
+                    kind = kinds.get(tag, _INLINE)
+                    if kind != _SKIP and (child.keys() or (chrome and tag in _CHROME_TAGS)):
+                        kind = self.kind(child, tag, kind)
+                    if kind == _BREAK:
+                        parts.append(" ")
+                    elif kind != _SKIP:
+                        # Inside an inline element everything joins the line, blocks included.
+                        ends_line = kind == _BLOCK and in_block
+                        if ends_line and parts:
+                            flush()
+                        text = child.text
+                        if text and (parts or not text.isspace()):
+                            parts.append(text)
+                        if len(child):  # go down; this level resumes after it
+                            stack.append((children, in_block, el))
+                            stack.append((iter(child), ends_line, child))
+                            break
+                        if ends_line and parts:
+                            flush()
+                text = child.tail
+                if text and (parts or not text.isspace()):
+                    parts.append(text)
+            else:  # every child seen: the element ends
                 if el is not None:
-                    if ends_line and parts:
+                    if in_block and parts:
                         flush()
                     text = el.tail
                     if text and (parts or not text.isspace()):
                         parts.append(text)
-                continue
-            tag = child.tag
-            if type(tag) is str:
-                kind = kinds.get(tag, _INLINE)
-                if kind != _SKIP and (child.keys() or (chrome and tag in _CHROME_TAGS)):
-                    kind = self.kind(child, tag, kind)
-                if kind == _BREAK:
-                    parts.append(" ")
-                elif kind != _SKIP:
-                    # Inside an inline element everything joins the line, blocks included.
-                    ends_line = kind == _BLOCK and in_block
-                    if ends_line and parts:
-                        flush()
-                    text = child.text
-                    if text and (parts or not text.isspace()):
-                        parts.append(text)
-                    if len(child):
-                        stack.append((iter(child), ends_line, child))
-                        continue
-                    if ends_line and parts:
-                        flush()
-            text = child.tail
-            if text and (parts or not text.isspace()):
-                parts.append(text)
         if parts:
             flush()
         return blocks
