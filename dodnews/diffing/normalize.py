@@ -244,6 +244,7 @@ _DATE_RE = re.compile(
     r"|\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b"
     r"|\b(?P<nm>\d{1,2})/(?P<nd>\d{1,2})/(?P<ny>\d{4})\b"
 )
+_DIGIT_RE = re.compile(r"\d")
 _CLOCK_RE = re.compile(r"\b(\d{1,2}):(\d{2})\s*([AaPp])\.?\s*[Mm]\b\.?")
 # Content-type labels a header or a related entry shows beside its title and date.
 _TYPE_LABELS = frozenset(
@@ -318,19 +319,23 @@ Moments = tuple[frozenset[date], frozenset[tuple[int, int]]]
 
 
 class Explained:
-    """What typed fields account for in a region: their texts (as extracted and in `region_form`)
-    and the days and clock times of their dates. `Explained.of(article)` for one version; `a | b`
-    for the texts of two."""
+    """What typed fields account for in a region: their texts (as extracted) and the days and
+    clock times of their dates. `Explained.of(article)` for one version; `a | b` for the texts of
+    two. The `region_form` of each text is worked out once, when a block needs it."""
 
-    __slots__ = ("_forms", "_longest", "_rest", "_sizes", "raw", "region", "when")
+    __slots__ = ("_memo", "_rest", "raw", "region", "when")
 
-    def __init__(self, raw: frozenset[str], when: Moments, region: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        raw: frozenset[str],
+        when: Moments,
+        region: list[str] | None = None,
+        memo: dict[str, str] | None = None,
+    ) -> None:
         self.raw = raw
         self.when = when
         self.region = region  # the version's own region (None for the texts of two versions)
-        self._forms: frozenset[str] | None = None
-        self._longest: list[str] | None = None
-        self._sizes: list[int] = []
+        self._memo: dict[str, str] = memo if memo is not None else {}
         self._rest: list[tuple[int, str]] | None = None
 
     @classmethod
@@ -351,27 +356,14 @@ class Explained:
 
     def __or__(self, other: Explained) -> Explained:
         when = (self.when[0] | other.when[0], self.when[1] | other.when[1])
-        return Explained(self.raw | other.raw, when)
+        return Explained(self.raw | other.raw, when, memo={**self._memo, **other._memo})
 
-    @property
-    def forms(self) -> frozenset[str]:
-        """The texts in `region_form` (computed once, only when a block needs them)."""
-        if self._forms is None:
-            self._forms = frozenset(region_form(text) for text in self.raw) - {""}
-        return self._forms
-
-    @property
-    def longest(self) -> list[str]:
-        """The texts in `region_form`, longest first."""
-        if self._longest is None:
-            self._longest = sorted(self.forms, key=len, reverse=True)
-            self._sizes = [-len(text) for text in self._longest]
-        return self._longest
-
-    def fitting(self, size: int) -> list[str]:
-        """The texts no longer than `size`, longest first: the only ones a block can contain."""
-        longest = self.longest
-        return longest[bisect_left(self._sizes, -size) :]
+    def form(self, text: str) -> str:
+        """`region_form(text)`, remembered."""
+        found = self._memo.get(text)
+        if found is None:
+            found = self._memo[text] = region_form(text)
+        return found
 
     @property
     def rest(self) -> list[tuple[int, str]]:
@@ -399,20 +391,31 @@ def moments(article: Article) -> Moments:
 def region_residue(region: list[str], explained: Explained) -> list[tuple[int, str]]:
     """(block index, unexplained text) of each region block with text no typed field explains.
 
-    A block equal to an explained text goes; otherwise the explained texts it contains are cut
-    out (longest first, on word boundaries), then the dates and clock times of `explained.when`,
-    photo and block labels, and a block left with no letters or digits, or only a content-type
-    label, goes.
+    A block that is a typed text as extracted goes (the usual case: a paragraph), and that text
+    is used up by it. From the other blocks, in `region_form`, the remaining typed texts are cut
+    (longest first, on word boundaries), then the dates and clock times of `explained.when`,
+    photo and block labels; a block left with no letter or digit, or only a content-type label,
+    goes.
     """
-    out: list[tuple[int, str]] = []
     raw = explained.raw
-    for index, block in enumerate(region):
-        if block in raw:  # the usual case, a paragraph as extracted: no normalization needed
-            continue
+    pending = [(index, block) for index, block in enumerate(region) if block not in raw]
+    if not pending:
+        return []
+    shown = raw.intersection(region)
+    # A text far longer than every pending block cannot sit in one (normalizing only shortens a
+    # text as extracted, bar rare compatibility characters).
+    limit = 2 * max(len(block) for _, block in pending) + 32
+    forms = {explained.form(text) for text in raw if len(text) <= limit and text not in shown}
+    forms.discard("")
+    longest = sorted(forms, key=len, reverse=True)
+    sizes = [-len(text) for text in longest]
+    out: list[tuple[int, str]] = []
+    for index, block in pending:
         form = region_form(block)
-        if not form or form in explained.forms:
+        if not form or form in forms:
             continue
-        for text in explained.fitting(len(form)):
+        # Only texts no longer than the block can sit in it.
+        for text in longest[bisect_left(sizes, -len(form)) :]:
             if text in form:
                 form = _cut(form, text)
         if explained.when[0] or explained.when[1]:
@@ -455,7 +458,7 @@ def _cut(form: str, text: str) -> str:
 
 def _cut_moments(form: str, when: Moments) -> str:
     days, clocks = when
-    if days and any(c.isdigit() for c in form):
+    if days and _DIGIT_RE.search(form):
         form = _DATE_RE.sub(lambda m: " " if _match_day(m) in days else m.group(), form)
     if clocks and ":" in form:
         form = _CLOCK_RE.sub(lambda m: " " if _match_clock(m) in clocks else m.group(), form)
