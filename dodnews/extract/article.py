@@ -24,8 +24,8 @@ from dodnews.extract.byline import find_byline
 from dodnews.extract.dates import local_iso, parse_ap_date, parse_clock
 from dodnews.extract.errors import NotAnArticle
 from dodnews.extract.photos import bare_image, is_photo_block, photo
-from dodnews.extract.related import RelatedBlocks, find_related
 from dodnews.extract.region import region_text
+from dodnews.extract.related import RelatedBlocks, find_related
 from dodnews.extract.text import clean_or_none, clean_text
 from dodnews.items import Article, Image
 
