@@ -33,6 +33,7 @@ class MonitorConfig:
     site: str | None = None  # a site profile (-a site=NAME for every crawl); None: DODNEWS_SITE
     spiders: list[str] = field(default_factory=lambda: ["recheck", "news"])
     news_args: dict[str, str] = field(default_factory=lambda: {"max_pages": "2"})
+    recheck_budget: int | None = None  # requests per recheck run (None: no limit)
     lock_path: Path = Path("data/monitor.lock")
     log_dir: Path = Path("data/logs")
     alerts: AlertConfig = field(default_factory=AlertConfig)
@@ -70,6 +71,41 @@ def parse_every(text: str) -> float:
     if seconds > MAX_EVERY_SECONDS:
         raise UserError(f"--every: at most 366d, got {text!r}")
     return seconds
+
+
+def cycle_seconds(every: str | None, cron: str | None) -> float | None:
+    """Seconds between two cycles of `--every` or `--cron` (the first two firings from now)."""
+    if every:
+        return parse_every(every)
+    if not cron:
+        return None
+    from datetime import UTC, datetime
+
+    trigger = build_trigger(None, cron)
+    first = trigger.get_next_fire_time(None, datetime.now(UTC))
+    second = trigger.get_next_fire_time(first, first) if first else None
+    return (second - first).total_seconds() if first and second else None
+
+
+def recheck_budget(seconds: float | None, base_url: str | None = None) -> int | None:
+    """Requests a recheck run may make in a cycle of `seconds` under the crawl's politeness
+    settings (dodnews/settings.py; a loopback replica has none: no limit)."""
+    if seconds is None:
+        return None
+    from dodnews import settings
+    from dodnews.schedule import requests_per_cycle
+    from dodnews.spiders.options import is_loopback_url
+
+    if is_loopback_url(base_url):
+        return None  # the crawl opens its throughput settings up on loopback
+    return requests_per_cycle(
+        seconds,
+        download_delay=float(settings.DOWNLOAD_DELAY),
+        autothrottle=bool(settings.AUTOTHROTTLE_ENABLED),
+        autothrottle_start_delay=float(settings.AUTOTHROTTLE_START_DELAY),
+        autothrottle_target_concurrency=float(settings.AUTOTHROTTLE_TARGET_CONCURRENCY),
+        share=float(settings.DODNEWS_RECHECK_SHARE),
+    )
 
 
 def build_trigger(every: str | None, cron: str | None) -> Any:
@@ -118,6 +154,8 @@ class Monitor:
 
     def _run_spider(self, spider: str) -> CycleResult:
         args: dict[str, str] = dict(self.config.news_args) if spider == "news" else {}
+        if spider == "recheck" and self.config.recheck_budget is not None:
+            args["budget"] = str(self.config.recheck_budget)
         if self.config.base_url:
             args["base_url"] = self.config.base_url
         if self.config.site:

@@ -7,9 +7,11 @@ from typing import Any
 from dodnews.items import OUTCOMES
 
 
-def run_counts(stats: dict[str, Any]) -> dict[str, int]:
+def run_counts(stats: dict[str, Any]) -> dict[str, Any]:
     """Counts worth keeping with a run record, from Scrapy's stats."""
-    counts = {outcome: int(stats.get(f"dodnews/captures/{outcome}", 0)) for outcome in OUTCOMES}
+    counts: dict[str, Any] = {
+        outcome: int(stats.get(f"dodnews/captures/{outcome}", 0)) for outcome in OUTCOMES
+    }
     counts["captures"] = int(stats.get("dodnews/captures/total", 0))
     counts["unchanged"] = int(stats.get("dodnews/captures/unchanged", 0))
     counts["new_versions"] = int(stats.get("dodnews/versions/new", 0))
@@ -19,7 +21,30 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
         stats.get("dodnews/listing/error", 0)
     )
     counts["pages"] = int(stats.get("response_received_count", 0))
+    prefix = "dodnews/schedule/"
+    schedule = {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
+    if schedule:  # a recheck's choice: its policy, budget, due, scheduled, backlog (JSON values)
+        counts["schedule"] = {k.replace("/", "_"): v for k, v in sorted(schedule.items())}
     return counts
+
+
+def backlog_line(counts: dict[str, Any]) -> str | None:
+    """A recheck run's schedule in one line, or None when it recorded none."""
+    schedule = counts.get("schedule") if counts else None
+    if not isinstance(schedule, dict):
+        return None
+    budget = schedule.get("budget")
+    return (
+        f"{schedule.get('policy', '?')} policy, "
+        f"{'no budget limit' if budget is None else f'budget {budget}'}: "
+        f"{schedule.get('due', 0)} due, {schedule.get('scheduled', 0)} scheduled, "
+        f"backlog {schedule.get('backlog', 0)}"
+        + (
+            f", {schedule['listing_changed']} listed with a changed title or date"
+            if schedule.get("listing_changed")
+            else ""
+        )
+    )
 
 
 def run_verdict(stats: dict[str, Any], max_failure_ratio: float = 0.5) -> str | None:
@@ -58,4 +83,5 @@ def summary_line(stats: dict[str, Any]) -> str:
         f"{counts['new_versions']} new versions), {counts['not-modified']} not modified, "
         f"{counts['gone']} gone, {counts['blocked']} blocked, {counts['error']} errors; "
         f"{counts['changes']} changes; {counts['listing_ok']} listing pages"
+        + (f"; {line}" if (line := backlog_line(counts)) else "")
     )

@@ -239,7 +239,12 @@ class CohortBoard:
         opened = []
         for key, _ in keys:
             cohort = self.cohorts.get(key)
-            if cohort is None or time - cohort.last_hit > self.active_hours:
+            if (
+                cohort is None
+                or time - cohort.last_hit > self.active_hours
+                or cohort.share < self.min_share
+            ):
+                # a new episode: an old notice that went nowhere says nothing about this one
                 self.cohorts[key] = Cohort(start=since, last_hit=time, hits=1)
                 opened.append(key)
             else:
@@ -258,7 +263,6 @@ class CohortBoard:
             if (
                 cohort is not None
                 and (base is None or base < cohort.last_hit)
-                and cohort.last_hit < time
                 and time - cohort.last_hit <= self.active_hours
             ):
                 cohort.misses += 1
@@ -381,7 +385,7 @@ class SchedulePolicy:
     """The budgeted, adaptive policy (module docstring); all times in hours."""
 
     prior: AgePrior = AgePrior()
-    price: float = 0.01  # edit-hours a capture must be worth
+    price: float = 0.003  # edit-hours a capture must be worth
     max_interval: float = 30 * 24.0
     gone_interval: float = 30 * 24.0
     strength: float = 1.0  # observations the prior is worth in change_multiplier
@@ -565,3 +569,31 @@ def _hours(hours: float) -> str:
     if hours < 72:
         return f"{hours:.1f} h"
     return f"{hours / 24:.1f} days"
+
+
+def requests_per_cycle(
+    seconds: float,
+    *,
+    download_delay: float,
+    autothrottle: bool = False,
+    autothrottle_start_delay: float = 5.0,
+    autothrottle_target_concurrency: float = 1.0,
+    share: float = 0.8,
+) -> int | None:
+    """The request budget of a recheck run started every `seconds`, from Scrapy's politeness.
+
+    With a DOWNLOAD_DELAY, Scrapy sends one request to the site per delay whatever
+    CONCURRENT_REQUESTS_PER_DOMAIN, and AutoThrottle only ever lengthens the delay: 1 / delay is
+    the most a run can send. Without one, AutoThrottle's start delay over its target concurrency
+    is the estimate; with neither (a loopback replica) nothing limits the run: None. `share` of
+    the cycle goes to the recheck; the rest is left to the news crawl, retries and slow answers.
+    """
+    if seconds <= 0 or share <= 0:
+        return 0
+    if download_delay > 0:
+        per_request = download_delay
+    elif autothrottle and autothrottle_start_delay > 0:
+        per_request = autothrottle_start_delay / max(autothrottle_target_concurrency, 1e-9)
+    else:
+        return None
+    return int(seconds * share / per_request)

@@ -45,6 +45,14 @@ DODNEWS_EXTRACT_WORKERS = 0
 # Freed memory (MB) a crawl keeps for reuse instead of returning it to the OS page by page
 # (glibc's trim threshold; 0 = glibc's default). See dodnews/heap.py.
 DODNEWS_HEAP_KEEP_MB = 64
+# Re-capture scheduling (docs/scheduling.md). `scrapy crawl recheck` uses the budgeted policy
+# ("age": the older age table of DODNEWS_RECHECK_POLICY); a request must be worth PRICE edit-hours
+# (the waiting its unseen edits piled up), every article is re-captured at least every MAX_DAYS
+# if the budget allows, and `dodnews monitor` gives the recheck SHARE of each cycle's requests.
+DODNEWS_RECHECK_SCHEDULER = "budgeted"
+DODNEWS_SCHEDULE_PRICE = 0.003
+DODNEWS_SCHEDULE_MAX_DAYS = 30.0
+DODNEWS_RECHECK_SHARE = 0.8
 # Write diff reports into DODNEWS_DIFFS_DIR at the end of every crawl that found changes.
 DODNEWS_WRITE_REPORTS = True
 # Extraction health (docs/extraction-health.md): a run whose parsed pages have a field much less

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Text, cast, insert, select, update
+from sqlalchemy import DateTime, Text, cast, insert, or_, select, type_coerce, update
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -445,6 +445,45 @@ class Archive:
         with self._reading() as conn:
             rows = conn.execute(select(articles).order_by(articles.c.article_id)).all()
         return [article_record(r) for r in rows]
+
+    def capture_log(self) -> Iterator[tuple[int, int, datetime, str, int | None]]:
+        """(article id, capture id, fetch time as naive UTC, outcome, version id) of every capture
+        the site answered (ok, not-modified, gone), by article then time: what the re-capture
+        scheduler learns each article's change rate from. Streamed: consume it whole."""
+        query = (
+            select(
+                captures.c.article_id,
+                captures.c.id,
+                type_coerce(captures.c.fetched_at, DateTime),
+                captures.c.outcome,
+                captures.c.version_id,
+            )
+            .where(captures.c.outcome.in_(("ok", "not-modified", "gone")))
+            .order_by(captures.c.article_id, captures.c.fetched_at, captures.c.id)
+        )
+        with self._reading() as conn:
+            for row in conn.execution_options(yield_per=5000).execute(query):
+                yield row[0], row[1], row[2], row[3], row[4]
+
+    def capture_ids_with_kinds(self, kinds: Sequence[str], since: str | datetime) -> set[int]:
+        """The captures (by id) that found a change of one of `kinds` since `since`."""
+        query = select(changes.c.to_capture_id).where(
+            changes.c.detected_at >= parse_utc(since).replace(tzinfo=None),
+            changes.c.to_capture_id.is_not(None),
+        )
+        wanted = [cast(changes.c.kinds, Text).like(f'%"{kind}"%') for kind in kinds]
+        query = query.where(or_(*wanted))
+        with self._reading() as conn:
+            return {row[0] for row in conn.execute(query)}
+
+    def current_titles(self) -> dict[int, str]:
+        """The title of every article's current version, by article id (articles without one
+        are left out)."""
+        query = select(articles.c.article_id, versions.c.title).join(
+            versions, versions.c.id == articles.c.current_version_id
+        )
+        with self._reading() as conn:
+            return {row.article_id: row.title for row in conn.execute(query) if row.title}
 
     def validators(self) -> dict[int, tuple[str | None, str | None, str | None, str | None]]:
         """(ETag, Last-Modified, body digest, last downloaded) by article id, for every article

@@ -39,6 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="recheck,news",
         help="crawls to run each cycle, in order (default recheck,news)",
     )
+    parser.add_argument(
+        "--budget",
+        type=int,
+        metavar="N",
+        help="requests per recheck run (default: what the interval allows at the politeness "
+        "settings, DOWNLOAD_DELAY and DODNEWS_RECHECK_SHARE; with --once, --every or --cron "
+        "gives the interval; docs/scheduling.md)",
+    )
     parser.add_argument("--webhook", help="POST a JSON summary here after each crawl")
     parser.add_argument("--smtp", help="SMTP server HOST[:PORT] for email alerts")
     parser.add_argument("--mail-to", help="comma-separated recipients of email alerts")
@@ -49,7 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dodnews.errors import UserError
-    from dodnews.monitor import Monitor, MonitorConfig, build_trigger
+    from dodnews.monitor import (
+        Monitor,
+        MonitorConfig,
+        build_trigger,
+        cycle_seconds,
+        recheck_budget,
+    )
     from dodnews.profiles import choose_site
     from dodnews.spiders.options import parse_base_url
 
@@ -60,6 +74,19 @@ def run(args: argparse.Namespace) -> int:
     trigger = build_trigger(args.every, args.cron)
     if args.once:
         trigger = None
+    if args.budget is not None and args.budget < 0:
+        raise UserError("--budget must be 0 or more")
+    base_url = parse_base_url(args.base_url)
+    if args.budget is not None:
+        budget = args.budget
+    elif args.once and not (args.every or args.cron):
+        budget = None  # no interval to share out
+    else:
+        budget = recheck_budget(
+            cycle_seconds(args.every or (None if args.cron else "1h"), args.cron), base_url
+        )
+    if budget is not None:
+        logging.getLogger("dodnews.monitor").info("Recheck budget: %d requests per run", budget)
     spiders = [s.strip() for s in args.spiders.split(",") if s.strip()]
     bad = [s for s in spiders if s not in ("recheck", "news")]
     if bad or not spiders:
@@ -79,10 +106,11 @@ def run(args: argparse.Namespace) -> int:
     config = MonitorConfig(
         archive=args.archive,
         diffs_dir=args.diffs_dir,
-        base_url=parse_base_url(args.base_url),
+        base_url=base_url,
         site=profile.name if profile is not None and args.site else None,
         spiders=spiders,
         news_args={"max_pages": args.max_pages},
+        recheck_budget=budget,
         lock_path=data / "monitor.lock",
         log_dir=data / "logs",
         alerts=alerts,
