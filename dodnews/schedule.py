@@ -28,6 +28,7 @@ inputs give the same plan, ties broken by the oldest capture, then the article i
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -597,3 +598,58 @@ def requests_per_cycle(
     else:
         return None
     return int(seconds * share / per_request)
+
+
+def predict_runs(
+    policy: SchedulePolicy,
+    states: Sequence[ArticleState],
+    now: float,
+    budget: int | None,
+    every: float,
+    changed: set[int],
+    notices: set[int] = frozenset(),  # type: ignore[assignment]
+    *,
+    board: CohortBoard | None = None,
+    histories: dict[int, History] | None = None,
+    max_runs: int = 200,
+) -> int | None:
+    """How many runs, `every` hours apart from `now`, the policy needs to capture every article
+    of `changed` (edited just before the first run; `notices`: those whose edit is a notice),
+    spending at most `budget` requests a run: the scheduler's own forecast, run on the same
+    code as the crawl. Captures update each article's history and the cohorts as a crawl would.
+    None if `max_runs` do not do it."""
+    board = copy.deepcopy(board) if board is not None else policy.board()
+    histories = {
+        k: History(list(v.changed), v.unchanged, v.intervals) for k, v in (histories or {}).items()
+    }
+    current = {s.article_id: s for s in states}
+    left = set(changed) & set(current)
+    missing = set(changed) - set(current)
+    if missing:
+        raise ValueError(f"articles not in the states: {sorted(missing)[:5]}")
+    seen: set[int] = set()
+    for run in range(1, max_runs + 1):
+        if not left:
+            return run - 1
+        at = now + (run - 1) * every
+        plan = policy.plan(current.values(), at, budget, board)
+        for state in plan.chosen:
+            article_id = state.article_id
+            fresh = article_id in changed and article_id not in seen
+            seen.add(article_id)
+            left.discard(article_id)
+            last = state.last_captured
+            if last is not None:
+                pub = state.published
+                history = histories.setdefault(article_id, History())
+                history.add(policy.prior.expected(last - pub, at - pub), fresh)
+                multiplier = change_multiplier(history, policy.strength)
+            else:
+                multiplier = state.multiplier
+            if state.keys:
+                if fresh and article_id in notices:
+                    board.hit(state.keys, at, last)
+                else:
+                    board.miss(state.keys, at, last)
+            current[article_id] = state._replace(last_captured=at, multiplier=multiplier, hint=None)
+    return None if left else max_runs

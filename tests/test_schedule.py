@@ -16,7 +16,9 @@ from dodnews.schedule import (
     cohort_keys,
     explain,
     history_of,
+    predict_runs,
     regular_rate,
+    requests_per_cycle,
 )
 
 YEAR = 8766.0
@@ -189,8 +191,7 @@ def _members(section: str, year: int, month: int, n: int, first: int) -> list[Ar
     published = NOW - (2026 - year) * YEAR
     keys = cohort_keys(section, year, month)
     return [
-        ArticleState(first + i, published, NOW - 48 - i * 0.01, 1.0, False, keys)
-        for i in range(n)
+        ArticleState(first + i, published, NOW - 48 - i * 0.01, 1.0, False, keys) for i in range(n)
     ]
 
 
@@ -230,7 +231,7 @@ def test_a_confirmed_cohort_is_moved_whole_within_the_budget():
     plan = policy.plan(rest, NOW, 100, board)
     assert len(plan.chosen) == 100 and plan.backlog == len(rest) - 100 and plan.held == 0
     # a week after its latest notice the cohort is over
-    assert not policy.value(rest[0], NOW + policy.cohort_hours + 2, board).reason == "cohort"
+    assert policy.value(rest[0], NOW + policy.cohort_hours + 2, board).reason != "cohort"
 
 
 def test_explanations_name_the_reason():
@@ -247,3 +248,33 @@ def test_explanations_name_the_reason():
     assert explain(policy.value(quiet._replace(last_captured=None), NOW), policy) == [
         "never captured: due at once"
     ]
+
+
+def test_forecast_of_runs_follows_the_cohort_and_leaves_its_inputs_alone():
+    policy = SchedulePolicy()
+    board = policy.board()
+    cohort = _members("releases", 2019, 3, 60, 1)
+    bystanders = _members("speeches", 2023, 7, 200, 1000)
+    # one member a month overdue; the rest captured two days ago
+    overdue = cohort[0]._replace(last_captured=NOW - 31 * 24)
+    states = [overdue, *cohort[1:], *bystanders]
+    changed = {a.article_id for a in cohort}
+    runs = predict_runs(policy, states, NOW, 25, 24.0, changed, changed, board=board)
+    blind = predict_runs(
+        SchedulePolicy(cohort_min_share=2.0), states, NOW, 25, 24.0, changed, changed
+    )
+    # run 1 finds the notice, run 2 probes 20 members, then 25 a run
+    assert runs == 4
+    assert blind is None or blind > runs + 2
+    assert board.cohorts == {}  # the caller's board is not the forecast's
+    assert predict_runs(policy, states, NOW, 25, 24.0, changed, changed, board=board) == runs
+    assert predict_runs(policy, states, NOW, 0, 24.0, changed, max_runs=5) is None
+
+
+def test_requests_per_cycle_follow_the_politeness_settings():
+    assert requests_per_cycle(3600, download_delay=1.0) == 2880  # 80% of an hour at 1/s
+    assert requests_per_cycle(600, download_delay=2.0, share=1.0) == 300
+    # AutoThrottle never goes below DOWNLOAD_DELAY: the delay is the ceiling
+    assert requests_per_cycle(3600, download_delay=1.0, autothrottle=True) == 2880
+    assert requests_per_cycle(3600, download_delay=0, autothrottle=True) == 576
+    assert requests_per_cycle(3600, download_delay=0) is None  # nothing limits a loopback crawl

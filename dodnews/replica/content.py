@@ -18,8 +18,9 @@ from dodnews.errors import UserError
 from dodnews.replica import generator
 
 DATA_DIR = Path(__file__).parent / "data"
-# Epochs served even without epochs.json, so generated edits have somewhere to go.
-MIN_EPOCHS = 2
+# Epochs served even without epochs.json, so generated edits have somewhere to go (the last is
+# the rollout epoch, generator.ROLLOUT_EPOCH).
+MIN_EPOCHS = 3
 
 
 def load_data(data_dir: Path | str | None = None) -> tuple[list[dict], list[dict]]:
@@ -214,6 +215,7 @@ class Timeline:
         for number in range(1, self.max_epoch + 1):
             edits = list(by_number.get(number, []))
             edits += generator.generated_edits(state.articles, generated_ids, number, seed)
+            edits += generator.rollout_edits(state.articles, generated_ids, number)
             state = self._next(state, number, edits)
             self.states.append(state)
 

@@ -443,3 +443,31 @@ def _bump(rng: random.Random, figure: str) -> str:
     bumped = value + max(1, value * rng.randint(5, 40) // 100)
     text = f"{bumped:,}" if "," in match.group(0) else str(bumped)
     return figure[: match.start()] + text + figure[match.end() :]
+
+
+# The rollout epoch: the historical banner added at once to every generated article of one year
+# that has none yet, as the site did to its older collection (a cohort for the re-capture
+# scheduler to notice, docs/scheduling.md).
+ROLLOUT_EPOCH = 3
+ROLLOUT_YEAR = 2020
+
+
+def rollout_edits(
+    articles: dict[int, dict[str, Any]], ids: list[int], epoch: int
+) -> list[dict[str, Any]]:
+    """The banner edits of the rollout epoch on the generated `ids` (none in other epochs)."""
+    if epoch != ROLLOUT_EPOCH:
+        return []
+    return [
+        {
+            "name": f"rollout-e{epoch}-{article_id}",
+            "id": article_id,
+            "op": "set_banner",
+            "value": "historical",
+            "expect": [{"kind": "banner_added"}],
+        }
+        for article_id in ids
+        if article_id in articles
+        and articles[article_id]["published"].startswith(str(ROLLOUT_YEAR))
+        and not articles[article_id].get("banner")
+    ]
