@@ -31,6 +31,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -287,9 +288,14 @@ class CohortBoard:
         `last_captured`: the weighted share of its cohort found with a new notice, times the
         hours since the later of its capture and the cohort's start."""
         best: tuple[float, CohortKey | None, float] = (0.0, None, 0.0)
+        cohorts = self.cohorts
         for key, weight in keys:
-            cohort = self.active(key, last_captured, now)
-            if cohort is None:
+            cohort = cohorts.get(key)  # active(), inlined: this runs for every old article
+            if (
+                cohort is None
+                or cohort.last_hit <= last_captured
+                or now - cohort.last_hit > self.active_hours
+            ):
                 continue
             share = weight * cohort.share
             if share < self.min_share:
@@ -309,9 +315,14 @@ class CohortBoard:
         """(time the cohort value alone reaches `price`, the share behind it, the time it counts
         from); (inf, 0, 0) when no cohort applies."""
         best = (INF, 0.0, 0.0)
+        cohorts = self.cohorts
         for key, weight in keys:
-            cohort = self.active(key, last_captured, now)
-            if cohort is None:
+            cohort = cohorts.get(key)
+            if (
+                cohort is None
+                or cohort.last_hit <= last_captured
+                or now - cohort.last_hit > self.active_hours
+            ):
                 continue
             share = weight * cohort.share
             if share < self.min_share:
@@ -543,7 +554,7 @@ def explain(valuation: Valuation, policy: SchedulePolicy) -> list[str]:
         return [f"answered 404/410, last tried {ago} ago; retried every {every}: not due"]
     lines = [
         f"last captured {ago} ago; its edit rate is {v.multiplier:.2g} x the age prior, "
-        f"{v.rate:.3g} edits/hour now; {v.changed:.1%} chance it changed since",
+        f"{v.rate:.3g} edits/hour now; {_percent(v.changed)} chance it changed since",
         f"waiting piled up by unseen edits: {v.own:.3g} edit-hours from its own rate",
     ]
     if v.cohort_key is not None:
@@ -560,6 +571,10 @@ def explain(valuation: Valuation, policy: SchedulePolicy) -> list[str]:
     shown = policy.price if v.reason == "max-interval" else v.value
     lines.append(f"value {shown:.3g} edit-hours against a price of {policy.price:g}: {verdict}")
     return lines
+
+
+def _percent(share: float) -> str:
+    return f"{share:.1%}" if share >= 0.001 or share == 0 else f"{share * 100:.2g}%"
 
 
 def _hours(hours: float) -> str:
@@ -606,8 +621,8 @@ def predict_runs(
     now: float,
     budget: int | None,
     every: float,
-    changed: set[int],
-    notices: set[int] = frozenset(),  # type: ignore[assignment]
+    changed: AbstractSet[int],
+    notices: AbstractSet[int] = frozenset(),
     *,
     board: CohortBoard | None = None,
     histories: dict[int, History] | None = None,
@@ -617,7 +632,9 @@ def predict_runs(
     of `changed` (edited just before the first run; `notices`: those whose edit is a notice),
     spending at most `budget` requests a run: the scheduler's own forecast, run on the same
     code as the crawl. Captures update each article's history and the cohorts as a crawl would.
-    None if `max_runs` do not do it."""
+    Articles keep the age they have at `now` (over a forecast of days, a young article's rate
+    would fall: holding it makes the forecast err on the slow side for the older ones, which
+    compete with it). None if `max_runs` do not do it."""
     board = copy.deepcopy(board) if board is not None else policy.board()
     histories = {
         k: History(list(v.changed), v.unchanged, v.intervals) for k, v in (histories or {}).items()
@@ -631,8 +648,10 @@ def predict_runs(
     for run in range(1, max_runs + 1):
         if not left:
             return run - 1
-        at = now + (run - 1) * every
-        plan = policy.plan(current.values(), at, budget, board)
+        shift = (run - 1) * every
+        at = now + shift
+        aged = [s._replace(published=s.published + shift) for s in current.values()]
+        plan = policy.plan(aged, at, budget, board)
         for state in plan.chosen:
             article_id = state.article_id
             fresh = article_id in changed and article_id not in seen
@@ -651,5 +670,7 @@ def predict_runs(
                     board.hit(state.keys, at, last)
                 else:
                     board.miss(state.keys, at, last)
-            current[article_id] = state._replace(last_captured=at, multiplier=multiplier, hint=None)
+            current[article_id] = current[article_id]._replace(
+                last_captured=at, multiplier=multiplier, hint=None
+            )
     return None if left else max_runs

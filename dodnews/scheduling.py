@@ -20,7 +20,6 @@ from dodnews.schedule import (
     History,
     Plan,
     SchedulePolicy,
-    Valuation,
     change_multiplier,
     cohort_keys,
     explain,
@@ -76,10 +75,6 @@ class Schedule:
     def plan(self, budget: int | None) -> Plan:
         """This run's choice (SchedulePolicy.plan)."""
         return self.policy.plan(self.states, self.now, budget, self.board)
-
-    def valuation(self, article_id: int) -> Valuation:
-        state = next(s for s in self.states if s.article_id == article_id)
-        return self.policy.value(state, self.now, self.board)
 
     def explain(self, article_id: int, budget: int | None) -> list[str]:
         """Why `article_id` is or is not due now, and where it stands in a run of `budget`."""

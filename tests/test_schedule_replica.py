@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from dodnews.archive.schema import articles, captures, changes, versions
-from dodnews.replica.generator import ROLLOUT_EPOCH
+from dodnews.replica.generator import ROLLOUT_EPOCH, ROLLOUT_YEAR
 from dodnews.replica.testing import ReplicaProcess
 from dodnews.schedule import SchedulePolicy, predict_runs
 from dodnews.scheduling import read_schedule
@@ -99,9 +99,22 @@ def epochs(tmp_path_factory):
             manifest = replica.manifest(epoch)
             changed, removed, new, notices = edited(manifest)
             if epoch == ROLLOUT_EPOCH:
-                # The cohort was re-captured lately, except one member, a month overdue.
-                first = min(e["id"] for e in manifest["edits"] if e["name"].startswith("rollout"))
-                age_archive(work, 30 * 24, only=[first])
+                # The articles of the rollout's year were re-captured an hour ago, except one of
+                # its members, long overdue: it alone is worth a capture by its own rate.
+                members = [e["id"] for e in manifest["edits"] if e["name"].startswith("rollout")]
+                with work.open() as archive, archive.engine.begin() as conn:
+                    year = [
+                        a.article_id
+                        for a in archive.known_articles()
+                        if (a.published or "").startswith(str(ROLLOUT_YEAR))
+                    ]
+                    recent = datetime.now(UTC) - timedelta(hours=1)
+                    conn.execute(
+                        update(articles)
+                        .where(articles.c.article_id.in_(year))
+                        .values(last_captured=recent)
+                    )
+                age_archive(work, 2 * 8766, only=[min(members)])
             age_archive(work, RUN_HOURS)
             with work.open() as archive:
                 schedule = read_schedule(archive, POLICY, datetime.now(UTC))
