@@ -20,6 +20,8 @@ from dodnews.schedule import SchedulePolicy, predict_runs
 from dodnews.scheduling import read_schedule
 from tests.crawl_support import CrawlWorkspace
 
+pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
+
 BUDGET = 60  # requests per run, the six listing pages included
 LISTING_PAGES = 6
 RUN_HOURS = 72.0
