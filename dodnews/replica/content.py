@@ -16,6 +16,7 @@ from typing import Any
 from dodnews import site
 from dodnews.errors import UserError
 from dodnews.replica import generator
+from dodnews.replica.markup import MarkupPlan
 
 DATA_DIR = Path(__file__).parent / "data"
 # Epochs served even without epochs.json, so generated edits have somewhere to go (the last is
@@ -175,6 +176,7 @@ class EpochState:
     edits: list[dict[str, Any]] = field(default_factory=list)  # manifest entries of this epoch
     order: list[int] = field(default_factory=list)  # live ids, newest first
     by_section: dict[str, list[int]] = field(default_factory=dict)  # same order per section
+    markup: MarkupPlan = field(default_factory=MarkupPlan.from_env)  # markup shapes (markup.py)
 
     def finish(self) -> None:
         """Compute listing order (newest first, then higher id) once the articles are final."""
@@ -197,7 +199,9 @@ class Timeline:
         epochs: list[dict[str, Any]],
         generated: list[dict[str, Any]] | None = None,
         seed: int = 0,
+        markup: MarkupPlan | None = None,
     ) -> None:
+        self.markup = markup if markup is not None else MarkupPlan.from_env()
         base: dict[int, dict[str, Any]] = {}
         for art in articles:
             _check_article(art)
@@ -209,7 +213,10 @@ class Timeline:
                 generated_ids.append(art["id"])
         by_number = {int(e["epoch"]): e.get("edits", []) for e in epochs}
         self.max_epoch = max([MIN_EPOCHS, *by_number])
-        state = EpochState(0, base, dict(base))
+        for shift in self.markup.shifts:
+            if shift.epoch > self.max_epoch:
+                raise UserError(f"markup shift {shift}: no such epoch (0-{self.max_epoch})")
+        state = EpochState(0, base, dict(base), markup=self.markup)
         state.finish()
         self.states = [state]
         for number in range(1, self.max_epoch + 1):
@@ -228,7 +235,11 @@ class Timeline:
     def manifest(self, epoch: int) -> dict[str, Any]:
         """The edits of `epoch` with each article's canonical URLs before and after."""
         state = self.state(epoch)
-        return {"epoch": epoch, "edit_count": len(state.edits), "edits": state.edits}
+        out: dict[str, Any] = {"epoch": epoch, "edit_count": len(state.edits), "edits": state.edits}
+        shifts = [str(s) for s in self.markup.shifts if s.epoch == epoch]
+        if shifts:  # site-wide redesigns: pages change, articles do not (no change expected)
+            out["markup_shifts"] = shifts
+        return out
 
     @staticmethod
     def _next(prev: EpochState, number: int, edits: list[dict[str, Any]]) -> EpochState:
@@ -239,6 +250,7 @@ class Timeline:
             set(prev.removed),
             dict(prev.moved),
             prev.chrome_rev,
+            markup=prev.markup,
         )
         for index, edit in enumerate(edits):
             name = edit.get("name") or f"e{number}-{index}-{edit.get('op')}"
@@ -296,13 +308,19 @@ def _check_article(art: dict[str, Any]) -> None:
 
 
 def build_timeline(
-    data_dir: Path | str | None = None, articles: int = 0, seed: int = 0
+    data_dir: Path | str | None = None,
+    articles: int = 0,
+    seed: int = 0,
+    markup: MarkupPlan | None = None,
 ) -> Timeline:
-    """The packaged (or `data_dir`) hand-written content plus `articles` generated ones."""
+    """The packaged (or `data_dir`) hand-written content plus `articles` generated ones.
+
+    `markup` None: variants on unless $DODNEWS_REPLICA_VARIANTS=0, no shifts (markup.py).
+    """
     if articles < 0:
         raise UserError("--articles must be 0 or more")
     if seed < 0:
         raise UserError("--seed must be 0 or more")
     hand, epochs = load_data(data_dir)
     generated = generator.generate_articles(articles, seed) if articles else []
-    return Timeline(hand, epochs, generated, seed)
+    return Timeline(hand, epochs, generated, seed, markup)

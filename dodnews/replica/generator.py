@@ -16,6 +16,21 @@ FIRST_ID = 3_000_001
 _START = datetime(2019, 1, 2, 8, 0)
 _END = datetime(2026, 11, 1, 18, 0)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# AP style, as the site writes dates and contracts titles ("Contracts For Sept. 30, 2025").
+AP_MONTHS = (
+    "Jan.",
+    "Feb.",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "Aug.",
+    "Sept.",
+    "Oct.",
+    "Nov.",
+    "Dec.",
+)
 
 # Shares of generated articles per section (contracts appear every working day on the real site).
 _SECTION_WEIGHTS = (
@@ -295,7 +310,7 @@ def _image(rng: random.Random, when: datetime) -> dict[str, Any]:
 
 def _title(rng: random.Random, section: str, when: datetime) -> str:
     if section == "contracts":
-        return f"Contracts for {_MONTHS[when.month - 1]}. {when.day}, {when.year}"
+        return f"Contracts For {AP_MONTHS[when.month - 1]} {when.day}, {when.year}"
     rank, name = rng.choice(_OFFICIALS)
     if section == "transcripts":
         return f"{rank} {name} Holds a Press Briefing on {_headline(rng.choice(_TOPICS))}"

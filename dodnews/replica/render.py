@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 from dodnews import site
 from dodnews.replica.content import EpochState, slug_of
+from dodnews.replica.generator import AP_MONTHS as _AP_MONTHS
+from dodnews.replica.markup import CONTRACT_FRAME
 from dodnews.replica.weight import heavy_chrome
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -27,23 +29,10 @@ RSS_MAX = 500
 REV_BASE = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 _VS = "\x00VIEWSTATE\x00"
 _EV = "\x00EVENTVALIDATION\x00"
-_AP_MONTHS = (
-    "Jan.",
-    "Feb.",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "Aug.",
-    "Sept.",
-    "Oct.",
-    "Nov.",
-    "Dec.",
-)
 # The real site also writes three-letter forms for some months on some pages.
 _AP_SHORT = {6: "Jun.", 7: "Jul.", 9: "Sep."}
 _TYPE_NAMES = {"releases": "News Release"}
+_CORRECTION_START = re.compile(r"(?i)(editor.s note|correction|update|clarification)")
 _IMAGE_SIZES = ((825, 780), (1000, 563), (770, 513), (1200, 800))
 # The replica serves the active site profile (dodnews.site); `links.host` of an article says
 # whether pages link to it on the site's old host ("defense.gov") or its current one ("war.gov").
@@ -347,18 +336,18 @@ class ArticlePage:
         self.last_modified = last_modified
 
 
-def article_page(state: EpochState, article: dict[str, Any]) -> ArticlePage:
-    """Render one article with the epoch's chrome; the ETag hashes everything but view state."""
-    section = site.SECTIONS[article["section"]]
-    slug = slug_of(article)
-    canonical = site.canonical_url(article["id"], article["section"], slug)
-    chrome = state.chrome_rev + _noise(article, "chrome")
+def article_page(state: EpochState, article: dict[str, Any], js: bool = False) -> ArticlePage:
+    """Render one article with the epoch's chrome; the ETag hashes everything but view state.
+
+    Each part takes the shape `state.markup` picks for the article (markup.py, docs/markup.md).
+    `js`: the JavaScript-only variant, whose photo captions a script fills in.
+    """
+    view = _View(state, article, js)
+    section = view.section
     images = _images(article)
-    size = _IMAGE_SIZES[_noise(article, "image_size") % len(_IMAGE_SIZES)]
-    ver = 1 + _noise(article, "cache_bust")
     meta = ""
-    if article.get("og", True):
-        title, summary = esc(article["title"]), esc(article.get("summary"))
+    if article.get("og", True) or view.contract:  # real contracts pages carry og tags
+        title, summary = esc(view.og_title), esc(article.get("summary"))
         og_image = (
             f'<meta property="og:image" content="{esc(image_url(images[0], (1200, 675)))}">\n'
             if images
@@ -367,41 +356,230 @@ def article_page(state: EpochState, article: dict[str, Any]) -> ArticlePage:
         meta = (
             f'<meta property="og:title" content="{title}">\n'
             f'<meta property="og:description" content="{summary}">\n{og_image}'
-            f'<meta property="og:url" content="{esc(canonical)}">\n'
+            f'<meta property="og:url" content="{esc(view.canonical)}">\n'
             '<meta property="og:type" content="article">\n'
             '<meta name="twitter:card" content="summary_large_image">\n'
             f'<meta name="twitter:title" content="{title}">\n'
             f'<meta name="twitter:description" content="{summary}">\n'
         )
+    head_title, head_section = article["title"], section.content_type_name
+    if view.contract:
+        # The real contracts page: an empty title part and the singular section name.
+        head_title, head_section = "", section.content_type_name.removesuffix("s")
     out = [
-        _head(article["title"], section.content_type_name, meta),
+        _head(head_title, head_section, meta),
         _form_open(
-            site.article_path(article["id"], article["section"], slug),
-            chrome,
+            site.article_path(article["id"], article["section"], slug_of(article)),
+            view.chrome,
             _noise(article, "viewstate"),
         ),
-        _banner(article),
+        _banner(article, view.shape("banner")),
+        _classic_frame(view) if view.frame == "classic" else _frame_2025(view),
+    ]
+    if view.related_shape in _RELATED_OUTSIDE:
+        out.append(_related(view))
+    if view.captions:
+        data = base64.b64encode(json.dumps(view.captions).encode("utf-8")).decode("ascii")
+        out.append(
+            f'<div class="slideshow-data" data-slides="{data}" hidden></div>\n'
+            f"<script>{_CAPTION_FILLER}</script>\n"
+        )
+    out.append(_footer(view.chrome))
+    html = "".join(out)
+    parts = split_parts(html)
+    digest = hashlib.sha1("".join(parts).encode("utf-8")).hexdigest()
+    return ArticlePage(parts, f'"{digest}"', _last_modified(state, article))
+
+
+class _View:
+    """One article being rendered: its shapes at the epoch and values several parts share."""
+
+    def __init__(self, state: EpochState, article: dict[str, Any], js: bool) -> None:
+        self.state, self.article, self.js = state, article, js
+        self.section = site.SECTIONS[article["section"]]
+        self.frame = self.shape("frame")
+        self.contract = self.frame == CONTRACT_FRAME
+        slug = "" if self.contract else slug_of(article)  # real contracts: og:url `.../<id>//`
+        self.canonical = site.canonical_url(article["id"], article["section"], slug)
+        self.og_title = contract_og_title(article) if self.contract else article["title"]
+        self.chrome = state.chrome_rev + _noise(article, "chrome")
+        self.related_shape = self.shape("related") if _related_entries(state, article) else ""
+        self.captions: list[str] = []  # escaped captions the JavaScript variant fills in
+
+    def shape(self, part: str) -> str:
+        return self.state.markup.shape(part, self.article, self.state.epoch)
+
+
+_LAZY_GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+_FULL_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+# "Related Stories" shapes placed after the article wrapper (the others sit beside the body).
+_RELATED_OUTSIDE = ("block", "heading", "list")
+
+
+def contract_og_title(article: dict[str, Any]) -> str:
+    """og:title of a real contracts page: "Contracts for September 30, 2025" (not its h1 form)."""
+    if not article["title"].startswith("Contracts For "):
+        return article["title"]
+    when = datetime.fromisoformat(article["published"])
+    return f"Contracts for {_FULL_MONTHS[when.month - 1]} {when.day}, {when.year}"
+
+
+def _title_block(article: dict[str, Any]) -> str:
+    return f'<h1 class="maintitle">\n          {esc(article["title"])}\n    </h1>\n'
+
+
+def _classic_frame(view: _View) -> str:
+    """The first replica's wrapper: div.adetail-header with the date line div.ainfo."""
+    article, section = view.article, view.section
+    byline = _Byline(view)
+    out = [
         '<div class="adetail abanner no-abanner-mobile aframe '
         f'content-type-{section.content_type_val}"'
         f' data-content-type="{esc(section.content_type_name)}">\n'
-        f'<div class="adetail-header">\n<h1 class="maintitle">\n          {esc(article["title"])}\n'
-        '    </h1>\n<div class="ainfo">\n'
-        f'<span class="date">{ap_date(article)}</span>\n',
+        f'<div class="adetail-header">\n{_title_block(article)}{byline.before_line}'
+        f'<div class="ainfo">\n{byline.line_start}<span class="date">{ap_date(article)}</span>\n',
     ]
     if article.get("show_time", True):
         out.append(f'<span class="time" data-time="{article["published"][11:16]}">|</span>\n')
-    if article.get("byline"):
-        out.append(f'<span class="byline">{esc(article["byline"])}</span>\n')
     out.append(
-        "</div>\n</div>\n"
+        f"{byline.line_end}</div>\n{byline.after_line}</div>\n"
         '<div class="ashare"><span>Email</span> <span>Facebook</span> <span>X</span> '
         '<span>LinkedIn</span> <span>WhatsApp</span> <a class="copy-link">Copy Link</a></div>\n'
-        '<div class="body">\n'
     )
+    if view.related_shape == "aside-before":
+        out.append(_related(view))
+    out.append(f'<div class="body">\n{_body(view)}</div>\n{byline.after_body}')
+    if view.related_shape == "aside-after":
+        out.append(_related(view))
+    out.append(_tags(article))
+    out.append("</div>\n")
+    return "".join(out)
+
+
+def _frame_2025(view: _View) -> str:
+    """The wrapper of real 2025 pages (SITE.md, confirmed): header.content-wrap, div.date-line
+    with span.date and the share kit; contracts pages have no date element at all."""
+    article, section = view.article, view.section
+    byline = _Byline(view)
+    flag = ""
+    if article["section"] == "releases":
+        flag = (
+            '<div class="presenterinfoType release-type immediate-flag">Immediate Release</div>\n'
+        )
+    date = "" if view.contract else f'<span class="date">{ap_date(article)}</span>\n'
+    out = [
+        f'<div class="adetail abanner no-abanner-mobile aframe content-type-'
+        f'{section.content_type_val}" itemscope itemtype="http://schema.org/NewsArticle">\n'
+        '<header class="content-wrap">\n'
+        f'<div class="cont-type"><a class="content-type-text" href="{_origin()}'
+        f'{section.listing_path}"><span>{esc(section.content_type_name)}</span></a></div>\n'
+        f"{flag}{_title_block(article)}{byline.before_line}"
+        f'<div class="date-line">\n{byline.line_start}{date}{byline.line_end}'
+        f"{_social_block(view.canonical)}\n</div>\n{byline.after_line}</header>\n"
+    ]
+    if view.related_shape == "aside-before":
+        out.append(_related(view))
+    out.append(
+        '<div class="content content-wrap">\n<div class="inside ntext">\n'
+        f'<div class="body">\n{_body(view)}</div>\n</div>\n</div>\n{byline.after_body}'
+    )
+    if view.related_shape == "aside-after":
+        out.append(_related(view))
+    out.append(_tags(article))
+    out.append("</div>\n")
+    return "".join(out)
+
+
+def _social_block(canonical: str) -> str:
+    """The 2025 share kit inside the date line: a2a buttons, Copy Link and an inline script."""
+    buttons = " ".join(
+        f'<a class="a2a_button_{name.lower()}" href="#">{name}</a>'
+        for name in ("Email", "Facebook", "X", "LinkedIn", "WhatsApp")
+    )
+    return (
+        '<span class="social-block"><span class="a2a_kit a2a_kit_size_32 a2a_default_style">'
+        f'{buttons}</span> <a class="copy-link" href="#">Copy Link</a>'
+        "<script>var a2a_config = a2a_config || {}; a2a_config.linkurl = "
+        f"{json.dumps(canonical)};</script></span>"
+    )
+
+
+class _Byline:
+    """The byline's markup in its five possible places around the date line."""
+
+    def __init__(self, view: _View) -> None:
+        self.before_line = self.line_start = self.line_end = self.after_line = ""
+        self.after_body = ""
+        byline = view.article.get("byline")
+        if not byline:
+            return
+        shape, before = view.shape("byline"), view.shape("byline-place") == "before"
+        text = esc(byline)
+        name, rest = _byline_name(byline)
+        if shape == "span":
+            if before:
+                self.line_start = f'<span class="byline">{text}</span>\n'
+            else:
+                self.line_end = f'<span class="byline">{text}</span>\n'
+        elif shape == "date-span":  # a plain span in the date line, set off by a bar
+            if before:
+                self.line_start = f'<span>{text}</span> <span class="separator">|</span>\n'
+            else:
+                self.line_end = f'<span class="separator">|</span> <span>{text}</span>\n'
+        elif shape == "card":  # a redesign: name and office under the body, no "By"
+            org = f' <span class="author-org">{esc(rest)}</span>' if rest else ""
+            self.after_body = (
+                f'<div class="author-card"><span class="author-name">{esc(name)}</span>'
+                f"{org}</div>\n"
+            )
+        else:
+            if shape == "p-author":
+                block = f'<p class="author">{text}</p>\n'
+            elif shape == "div":
+                block = f"<div>{text}</div>\n"
+            elif byline.startswith("By ") and name:  # byline-wrap
+                link = f"{_origin()}/About/Biographies/Biography/{esc(site.slugify(name))}/"
+                tail = f", {esc(rest)}" if rest else ""
+                block = (
+                    f'<div class="byline-wrap"><strong>By</strong> <a href="{link}">'
+                    f"{esc(name)}</a>{tail}</div>\n"
+                )
+            else:
+                block = f'<div class="byline-wrap">{text}</div>\n'
+            if before:
+                self.before_line = block
+            else:
+                self.after_line = block
+
+
+def _byline_name(byline: str) -> tuple[str, str]:
+    """ "By Jane Doe, DOD News" -> ("Jane Doe", "DOD News")."""
+    name, _, rest = byline.removeprefix("By ").partition(", ")
+    return name.strip(), rest.strip()
+
+
+def _body(view: _View) -> str:
+    article = view.article
+    size = _IMAGE_SIZES[_noise(article, "image_size") % len(_IMAGE_SIZES)]
+    ver = 1 + _noise(article, "cache_bust")
+    out = []
     slideshow = False
     for block in article.get("body", []):
         if "image" in block:
-            out.append(_image_block(block["image"], size, ver))
+            out.append(_image_block(view, block["image"], size, ver))
             if not slideshow:
                 out.append(
                     '<div class="slideshow-template" style="display:none">'
@@ -418,42 +596,63 @@ def article_page(state: EpochState, article: dict[str, Any]) -> ArticlePage:
             out.append(_note(block["note"]))
         else:
             out.append(f"<p>{esc(block.get('p'))}</p>\n")
-    out.append("</div>\n")
-    if article.get("tags"):
-        tags = " ".join(
-            f'<a class="tag" href="{_origin()}/Spotlights/{esc(site.slugify(t))}/">{esc(t)}</a>'
-            for t in article["tags"]
-        )
-        out.append(f'<div class="atags">Tags: {tags}</div>\n')
-    out.append("</div>\n")
-    out.append(_related(state, article))
-    out.append(_footer(chrome))
-    html = "".join(out)
-    parts = split_parts(html)
-    digest = hashlib.sha1("".join(parts).encode("utf-8")).hexdigest()
-    return ArticlePage(parts, f'"{digest}"', _last_modified(state, article))
+    return "".join(out)
+
+
+def _tags(article: dict[str, Any]) -> str:
+    if not article.get("tags"):
+        return ""
+    tags = " ".join(
+        f'<a class="tag" href="{_origin()}/Spotlights/{esc(site.slugify(t))}/">{esc(t)}</a>'
+        for t in article["tags"]
+    )
+    return f'<div class="atags">Tags: {tags}</div>\n'
 
 
 def _last_modified(state: EpochState, article: dict[str, Any]) -> datetime:
-    """Moves forward a day per epoch in which the page (article, related, chrome) last changed."""
+    """Moves forward a day per epoch in which the page (article, related, chrome, markup shifts)
+    last changed."""
     rev = max(article.get("_rev", 0), state.chrome_rev)
     for rid in article.get("related", []):
         other = state.known.get(rid)
         if other is not None:
             rev = max(rev, other.get("_rev", 0))
+    if state.markup.shifts:
+        rev = max(rev, state.markup.last_change(article, _parts_shown(state, article), state.epoch))
     return max(REV_BASE, published_dt(article).astimezone(REV_BASE.tzinfo)) + timedelta(days=rev)
 
 
-def _banner(article: dict[str, Any]) -> str:
-    kind = article.get("banner")
-    if not kind:
-        return ""
-    text = _ARCHIVE
-    if kind == "historical":
+def _parts_shown(state: EpochState, article: dict[str, Any]) -> set[str]:
+    """The markup parts (markup.PARTS) this article's page has."""
+    parts = {"frame"}
+    if article.get("byline"):
+        parts |= {"byline", "byline-place"}
+    if _images(article):
+        parts |= {"photo", "photo-src", "download"}
+    if _related_entries(state, article):
+        parts |= {"related", "related-heading"}
+    if article.get("banner"):
+        parts.add("banner")
+    return parts
+
+
+def _banner_text(article: dict[str, Any]) -> str:
+    if article.get("banner") == "historical":
         old = _old_origin()
-        text = _HISTORICAL.format(old=old, old_name=_short_host(_old_host()), origin=_origin())
-    # VARIANT (docs/markup.md): some pages carry the notice without the historical-notice class.
-    cls = "alert" if article["id"] % 4 == 1 else "historical-notice alert alert-info"
+        return _HISTORICAL.format(old=old, old_name=_short_host(_old_host()), origin=_origin())
+    return _ARCHIVE
+
+
+def _banner(article: dict[str, Any], shape: str) -> str:
+    if not article.get("banner"):
+        return ""
+    text = _banner_text(article)
+    if shape == "section":
+        return f'<section class="notice" role="note">\n<p>{text}</p>\n</section>\n'
+    if shape == "strong":  # the first sentence in bold, in a plain div
+        first, _, rest = text.partition(". ")
+        return f'<div class="container">\n<div><strong>{first}.</strong> {rest}</div>\n</div>\n'
+    cls = "alert" if shape == "alert" else "historical-notice alert alert-info"
     return f'<div class="{cls}" role="alert">\n  <p>{text}</p>\n</div>\n'
 
 
@@ -464,34 +663,179 @@ def _note(text: str) -> str:
     return f"<p><em>{esc(text)}</em></p>\n"
 
 
-def _image_block(image: dict[str, Any], size: tuple[int, int], ver: int) -> str:
+def _download_size(size_kb: int, shape: str) -> str:
+    if shape.endswith("-mb") and size_kb >= 1024:
+        return f"{size_kb / 1024:.1f} MB"
+    return f"{size_kb} KB"
+
+
+def _image_block(view: _View, image: dict[str, Any], size: tuple[int, int], ver: int) -> str:
+    shape, src_shape = view.shape("photo"), view.shape("photo-src")
+    download = view.shape("download")
     virin = esc(image["virin"])
     full = esc(image_url(image, (-1, -1)))
+    real = esc(image_url(image, size, ver))
+    if src_shape == "src":
+        src = f'src="{real}"'
+    elif src_shape == "srcset":
+        double = esc(image_url(image, (size[0] * 2, size[1] * 2), ver))
+        src = f'src="{_LAZY_GIF}" srcset="{real} 1x, {double} 2x"'
+    elif src_shape == "data-src":
+        src = f'class="lazy" src="{_LAZY_GIF}" data-src="{real}"'
+    else:
+        src = f'src="{_LAZY_GIF}" data-lazy-src="{real}"'
+    alt, title, credit = esc(image.get("alt")), esc(image.get("title")), esc(image.get("credit"))
+    caption = esc(image.get("caption"))
+    slide = ""
+    if view.js:
+        slide = f' data-slide="{len(view.captions)}"'
+        view.captions.append(caption)
+        caption = ""
+    weight = _download_size(image.get("size_kb", 500), download)
+    link = download.startswith("link")
+    if shape == "figure":
+        dl = (
+            f'<p><a href="{full}">Download: Full Size ({weight})</a></p>'
+            if link
+            else f"<p>Download: Full Size ({weight})</p>"
+        )
+        title_line = f"<p>{title}</p>\n" if title else ""
+        return (
+            f'<figure class="photo">\n<img {src} alt="{alt}">\n<figcaption>\n{title_line}'
+            f"<p{slide}>{caption}</p>\n<p>Photo By: {credit}</p>\n<p>VIRIN: {virin}</p>\n"
+            f"{dl}\n</figcaption>\n</figure>\n"
+        )
+    if shape == "spans":
+        dl = (
+            f'<a class="dl-link" href="{full}">Download: Full Size ({weight})</a>'
+            if link
+            else f'<span class="dl">Download: Full Size ({weight})</span>'
+        )
+        return (
+            f'<div class="photo-wrap">\n<img {src} alt="{alt}">\n<div class="photo-details">\n'
+            f'<span class="photo-title">{title}</span>\n'
+            f'<span class="photo-caption"{slide}>{caption}</span>\n'
+            f'<span class="credit">Photo By: {credit}</span>\n'
+            f'<span class="photo-id">VIRIN: {virin}</span>\n{dl}\n</div>\n</div>\n'
+        )
+    if shape == "strong":
+        target = f'<a href="{full}">Full Size ({weight})</a>' if link else f"Full Size ({weight})"
+        return (
+            f'<div class="image-with-caption">\n<img {src} alt="{alt}">\n'
+            f'<div class="image-text">\n<div class="image-title">{title}</div>\n'
+            f"<p{slide}>{caption}</p>\n<p><strong>Photo By:</strong> {credit}</p>\n"
+            f"<p><strong>VIRIN:</strong> {virin}</p>\n"
+            f"<p><strong>Download:</strong> {target}</p>\n</div>\n</div>\n"
+        )
+    dl = (
+        f'<a class="download" href="{full}">Download: Full Size ({weight})</a>'
+        if link
+        else f'<p class="download">Download: Full Size ({weight})</p>'
+    )
     return (
         f'<div class="media-inline-image" data-virin="{virin}">\n'
-        f'<img src="{esc(image_url(image, size, ver))}" alt="{esc(image.get("alt"))}" '
-        f'title="{esc(image.get("title"))}">\n<div class="caption-content">\n'
-        f'<span class="title">{esc(image.get("title"))}</span>\n'
-        f'<p class="caption">{esc(image.get("caption"))}</p>\n'
-        f'<span class="photo-by">Photo By: {esc(image.get("credit"))}</span>\n'
-        f'<span class="virin">VIRIN: {virin}</span>\n'
-        f'<a class="download" href="{full}">'
-        f"Download: Full Size ({image.get('size_kb', 500)} KB)</a>\n"
-        "</div>\n</div>\n"
+        f'<img {src} alt="{alt}" title="{title}">\n<div class="caption-content">\n'
+        f'<span class="title">{title}</span>\n'
+        f'<p class="caption"{slide}>{caption}</p>\n'
+        f'<span class="photo-by">Photo By: {credit}</span>\n'
+        f'<span class="virin">VIRIN: {virin}</span>\n{dl}\n</div>\n</div>\n'
     )
 
 
-def _related(state: EpochState, article: dict[str, Any]) -> str:
-    entries = [state.known[r] for r in article.get("related", []) if r in state.known]
+def _related_entries(state: EpochState, article: dict[str, Any]) -> list[dict[str, Any]]:
+    return [state.known[r] for r in article.get("related", []) if r in state.known]
+
+
+def _related_item(entry: dict[str, Any]) -> str:
+    """A plain list entry: content-type label, link, date text (the id only in the link)."""
+    section = site.SECTIONS[entry["section"]]
+    label = _TYPE_NAMES.get(section.key, section.content_type_name)
+    return (
+        f'<li><span class="type">{esc(label)}</span> <a href="{esc(link_url(entry))}">'
+        f'{esc(entry["title"])}</a> <span class="rel-date">{ap_date(entry)}</span></li>'
+    )
+
+
+def _related(view: _View) -> str:
+    entries = _related_entries(view.state, view.article)
     if not entries:
         return ""
-    inner = "\n".join(listing_with_preview(e) for e in entries)
-    # VARIANT (docs/markup.md): the block without its class, found by its heading.
-    cls = "" if article["id"] % 5 == 3 else ' class="related-stories"'
+    shape, tag = view.related_shape, view.shape("related-heading")
+    heading = f"<{tag}>Related Stories</{tag}>"
+    previews = "\n".join(listing_with_preview(e) for e in entries)
+    items = "\n".join(_related_item(e) for e in entries)
+    if shape == "aside-after":
+        return f'<aside class="related-rail">\n{heading}\n<ul>\n{items}\n</ul>\n</aside>\n'
+    if shape == "aside-before":
+        return f'<aside>\n{heading}\n<div class="alist-inner">\n{previews}\n</div>\n</aside>\n'
+    if shape == "list":
+        return (
+            f'<section class="more-stories">\n{heading}\n<ul class="story-list">\n{items}\n'
+            "</ul>\n</section>\n"
+        )
+    cls = "" if shape == "heading" else ' class="related-stories"'
     return (
-        f'<div{cls}>\n<h2>Related Stories</h2>\n<div class="alist-inner">\n'
-        f"<feature-template>\n{inner}\n</feature-template>\n</div>\n</div>\n"
+        f'<div{cls}>\n{heading}\n<div class="alist-inner">\n'
+        f"<feature-template>\n{previews}\n</feature-template>\n</div>\n</div>\n"
     )
+
+
+def ground_truth(state: EpochState, article: dict[str, Any]) -> dict[str, Any]:
+    """What a reader sees of the article on its page at this epoch, whatever the markup shapes:
+    the values extraction must return (tests compare `extract_article` with them)."""
+    view = _View(state, article, False)
+    paragraphs: list[str] = []
+    headings: list[int] = []
+    corrections: list[str] = []
+    for block in article.get("body", []):
+        if "image" in block:
+            continue
+        if "note" in block:
+            corrections.append(block["note"])
+        elif "heading" in block:
+            headings.append(len(paragraphs))
+            paragraphs.append(block["heading"])
+        elif "speaker" in block:
+            paragraphs.append(f"{block['speaker']}: {block['p']}")
+        elif _CORRECTION_START.match(block["p"]):
+            corrections.append(block["p"])  # a correction line written as a paragraph
+        else:
+            paragraphs.append(block["p"])
+    published = article["published"][:10]
+    if view.frame == "classic" and article.get("show_time", True):
+        published = article["published"][:16]  # "YYYY-MM-DDTHH:MM", New York time
+    banner = None
+    if article.get("banner"):
+        banner = " ".join(re.sub(r"<[^>]+>", "", _banner_text(article)).split())
+    return {
+        "title": article["title"],
+        "url": view.canonical,
+        "published": published,  # a contracts page shows its date only in the title
+        "byline": article.get("byline") or None,
+        "paragraphs": paragraphs,
+        "headings": headings,
+        "corrections": corrections,
+        "images": [
+            {
+                "src": image_url(image, (-1, -1)),
+                "virin": image["virin"],
+                "title": image.get("title") or None,
+                "alt": image.get("alt") or None,
+                "caption": image.get("caption") or None,
+                "credit": image.get("credit") or None,
+            }
+            for image in _images(article)
+        ],
+        "related": [e["id"] for e in _related_entries(state, article)],
+        "banner": banner,
+        "tags": sorted(set(article.get("tags", []))),
+    }
+
+
+def shapes_of(state: EpochState, article: dict[str, Any]) -> dict[str, str]:
+    """The markup shape of each part the article's page shows (markup.PARTS keys)."""
+    plan = state.markup
+    return {p: plan.shape(p, article, state.epoch) for p in sorted(_parts_shown(state, article))}
 
 
 # --- listing pages -----------------------------------------------------------------------------
@@ -590,29 +934,9 @@ _CAPTION_FILLER = (
     "var bin=atob(el.getAttribute('data-slides'));var b=new Uint8Array(bin.length);"
     "for(var i=0;i<bin.length;i++)b[i]=bin.charCodeAt(i);"
     "var caps=JSON.parse(new TextDecoder().decode(b));"
-    "document.querySelectorAll('p.caption[data-slide]').forEach(function(p){"
+    "document.querySelectorAll('[data-slide]').forEach(function(p){"
     "p.innerHTML=caps[+p.getAttribute('data-slide')]||'';p.removeAttribute('data-slide');});})();"
 )
-_CAPTION_RE = re.compile(r'<p class="caption">(.*?)</p>', re.DOTALL)
-
-
-def js_article_parts(parts: tuple[str, str, str]) -> tuple[str, str, str]:
-    """An article page whose image captions are empty in the HTML and filled in by script."""
-    captions: list[str] = []
-
-    def hide(match: re.Match[str]) -> str:
-        captions.append(match.group(1))
-        return f'<p class="caption" data-slide="{len(captions) - 1}"></p>'
-
-    body = _CAPTION_RE.sub(hide, parts[2])
-    if not captions:
-        return parts
-    data = base64.b64encode(json.dumps(captions).encode("utf-8")).decode("ascii")
-    script = (
-        f'<div class="slideshow-data" data-slides="{data}" hidden></div>\n'
-        f"<script>{_CAPTION_FILLER}</script>\n"
-    )
-    return parts[0], parts[1], body.replace("</form>", script + "</form>", 1)
 
 
 # --- feeds and small pages ---------------------------------------------------------------------

@@ -137,6 +137,7 @@ class Replica:
             "max_epoch": self.timeline.max_epoch,
             "articles": len(self.state.articles),
             "removed": len(self.state.removed),
+            "markup": self.state.markup.describe(),
             "faults": self.faults.to_json(),
         }
 
@@ -187,7 +188,9 @@ class Replica:
             validators["ETag"] = page.etag[:-1] + '-js"'
         if _not_modified(page, headers) and not js and not self.ignore_conditional:
             return Response(304, b"", None, validators)
-        parts = render.js_article_parts(page.parts) if js else page.parts
+        parts = page.parts
+        if js:  # rare (browser tests): rendered on demand, not cached
+            parts = render.article_page(self.state, article, js=True).parts
         return Response(200, render.fill(parts), _HTML, validators)
 
     def _listing(
