@@ -7,7 +7,6 @@ and each listing shape, RSS and GetList.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
@@ -15,43 +14,25 @@ from dodnews import site
 from dodnews.extract import extract_article, extract_getlist, extract_listing, extract_rss
 from dodnews.replica import render
 from dodnews.replica.content import build_timeline, slug_of
+from dodnews.replica.markup import MarkupPlan
 from dodnews.replica.server import Replica
-
-_CORRECTION = re.compile(r"(?i)(editor.s note|correction|update|clarification)")
 
 
 def _norm(text: str | None) -> str:
     return re.sub(r"\s+", " ", (text or "").replace("\u00a0", " ")).strip()
 
 
-def _expected(article: dict[str, Any]) -> tuple[list[str], list[int], list[str]]:
-    """Paragraphs, heading indexes and correction lines the data says the page shows."""
-    paragraphs: list[str] = []
-    headings: list[int] = []
-    notes: list[str] = []
-    for block in article["body"]:
-        if "image" in block:
-            continue
-        if "note" in block:
-            notes.append(block["note"])
-        elif "heading" in block:
-            headings.append(len(paragraphs))
-            paragraphs.append(block["heading"])
-        elif "speaker" in block:
-            paragraphs.append(f"{block['speaker']}: {block['p']}")
-        elif _CORRECTION.match(block["p"]):
-            notes.append(block["p"])  # a hand-written correction line written as a paragraph
-        else:
-            paragraphs.append(block["p"])
-    return [_norm(p) for p in paragraphs], headings, [_norm(n) for n in notes]
+@pytest.fixture(scope="module")
+def replica() -> Replica:
+    return Replica(build_timeline(None, articles=600, seed=4, markup=MarkupPlan(variants=False)))
 
 
 @pytest.fixture(scope="module")
-def replica() -> Replica:
-    return Replica(build_timeline(None, articles=600, seed=4))
+def varied() -> Replica:
+    return Replica(build_timeline(None, articles=600, seed=4, markup=MarkupPlan(variants=True)))
 
 
-def test_every_article_at_every_epoch_extracts_to_its_data(replica: Replica) -> None:
+def _check_every_article(replica: Replica) -> None:
     checked = 0
     for epoch in range(replica.timeline.max_epoch + 1):
         replica.set_epoch(epoch)
@@ -60,29 +41,47 @@ def test_every_article_at_every_epoch_extracts_to_its_data(replica: Replica) -> 
             page = replica.route(path, {}, {})
             assert page.status == 200
             art = extract_article(page.body, "https://www.war.gov" + path)
-            paragraphs, headings, notes = _expected(data)
-            where = (epoch, article_id)
+            truth = render.ground_truth(replica.state, data)
+            where = (epoch, article_id, render.shapes_of(replica.state, data))
             assert art.article_id == article_id, where
-            assert art.url == site.canonical_url(article_id, data["section"], slug_of(data)), where
+            assert art.url == truth["url"], where
             assert art.section == data["section"], where
-            assert _norm(art.title) == _norm(data["title"]), where
-            assert [_norm(p) for p in art.paragraphs] == paragraphs, where
-            assert art.headings == headings, where
-            assert [_norm(c) for c in art.corrections] == notes, where
-            assert _norm(art.byline) == _norm(data.get("byline")), where
-            expected_date = data["published"] if data.get("show_time", True) else ""
-            assert (art.published or "").startswith(expected_date or data["published"][:10])
-            images = [b["image"] for b in data["body"] if "image" in b]
-            assert [(i.virin, _norm(i.caption), _norm(i.credit)) for i in art.images] == [
-                (i["virin"], _norm(i["caption"]), _norm(i["credit"])) for i in images
+            assert _norm(art.title) == _norm(truth["title"]), where
+            assert [_norm(p) for p in art.paragraphs] == [_norm(p) for p in truth["paragraphs"]]
+            assert art.headings == truth["headings"], where
+            assert [_norm(c) for c in art.corrections] == [_norm(c) for c in truth["corrections"]]
+            assert _norm(art.byline) == _norm(truth["byline"]), where
+            assert (art.published or "").startswith(truth["published"]), where
+            assert [
+                (i.src, i.virin, _norm(i.title), _norm(i.alt), _norm(i.caption), _norm(i.credit))
+                for i in art.images
+            ] == [
+                (
+                    i["src"],
+                    i["virin"],
+                    _norm(i["title"]),
+                    _norm(i["alt"]),
+                    _norm(i["caption"]),
+                    _norm(i["credit"]),
+                )
+                for i in truth["images"]
             ], where
-            assert [r.article_id for r in art.related] == [
-                r for r in data.get("related", []) if r in replica.state.known
-            ], where
-            assert sorted(set(art.tags)) == sorted(set(data.get("tags", []))), where
-            assert bool(art.banner) == bool(data.get("banner")), where
+            assert [r.article_id for r in art.related] == truth["related"], where
+            assert sorted(set(art.tags)) == truth["tags"], where
+            assert _norm(art.banner) == _norm(truth["banner"]), where
             checked += 1
     assert checked > 1800
+
+
+def test_every_article_at_every_epoch_extracts_to_its_data(replica: Replica) -> None:
+    """The single markup shape of the first replica (`variants` off)."""
+    _check_every_article(replica)
+
+
+@pytest.mark.xfail(strict=False, reason="extractor rewrite pending")
+def test_every_article_in_every_markup_variant_extracts_to_its_data(varied: Replica) -> None:
+    """Every part in the shape the article's id picks (docs/markup.md, "Replica variants")."""
+    _check_every_article(varied)
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,23 @@ def _content_args(parser: argparse.ArgumentParser) -> None:
         help="site profile to serve the content as: war, af, navy... "
         "(default: $DODNEWS_SITE, else war)",
     )
+    parser.add_argument(
+        "--variants",
+        choices=("on", "off"),
+        default=None,
+        help="render bylines, photos, related stories, banners and page frames in several "
+        "markup shapes chosen per article (on), or in one shape (off); "
+        "default: $DODNEWS_REPLICA_VARIANTS, else on (docs/markup.md)",
+    )
+    parser.add_argument(
+        "--markup-shift",
+        action="append",
+        default=[],
+        metavar="PART@EPOCH[=SHAPE]",
+        help="from EPOCH on, every article shows PART (byline, photo, related, banner, frame...) "
+        "in SHAPE, or without SHAPE in the next shape after its own: a site redesign "
+        "(docs/replica-data.md); repeatable",
+    )
 
 
 def _activate_site(args: argparse.Namespace) -> None:
@@ -103,7 +120,18 @@ def _timeline(args: argparse.Namespace) -> Any:
     _activate_site(args)  # first: canonical URLs and section checks follow the profile
     if args.data is not None and not (Path(args.data) / "articles.json").is_file():
         raise UserError(f"--data {args.data}: not a folder with articles.json")
-    return build_timeline(args.data, args.articles, args.seed)
+    return build_timeline(args.data, args.articles, args.seed, _markup(args))
+
+
+def _markup(args: argparse.Namespace) -> Any:
+    from dodnews.replica.markup import MarkupPlan, parse_shift, variants_from_env
+
+    variants = variants_from_env() if args.variants is None else args.variants == "on"
+    try:
+        shifts = tuple(parse_shift(spec) for spec in args.markup_shift)
+    except ValueError as exc:
+        raise UserError(f"--markup-shift {exc}") from exc
+    return MarkupPlan(variants=variants, shifts=shifts)
 
 
 def _serve(args: argparse.Namespace) -> int:

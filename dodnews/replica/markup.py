@@ -55,19 +55,17 @@ def parse_shift(spec: str) -> Shift:
     part, at, epoch_text = head.partition("@")
     part = part.strip()
     if not at or part not in PARTS:
-        raise ValueError(
-            f"markup shift {spec!r}: write PART@EPOCH[=SHAPE] with PART one of {', '.join(PARTS)}"
-        )
+        raise ValueError(f"{spec!r}: write PART@EPOCH[=SHAPE] with PART one of {', '.join(PARTS)}")
     try:
         epoch = int(epoch_text)
     except ValueError:
-        raise ValueError(f"markup shift {spec!r}: epoch {epoch_text!r} is not a number") from None
+        raise ValueError(f"{spec!r}: epoch {epoch_text!r} is not a number") from None
     if epoch < 0:
-        raise ValueError(f"markup shift {spec!r}: epoch must be 0 or more")
+        raise ValueError(f"{spec!r}: epoch must be 0 or more")
     shape = shape.strip() or None
     allowed = PARTS[part] + SHIFT_ONLY.get(part, ())
     if shape is not None and shape not in allowed:
-        raise ValueError(f"markup shift {spec!r}: {part} shapes are {', '.join(allowed)}")
+        raise ValueError(f"{spec!r}: {part} shapes are {', '.join(allowed)}")
     return Shift(part, epoch, shape)
 
 

@@ -40,8 +40,14 @@ class ReplicaProcess:
         extra_args: list[str] | None = None,
         start_timeout: float = 60.0,
         site: str | None = None,
+        variants: bool | None = None,
+        markup_shifts: list[str] | None = None,
     ) -> None:
-        """`site`: serve under that site profile (`--site af`); None: $DODNEWS_SITE, else war."""
+        """`site`: serve under that site profile (`--site af`); None: $DODNEWS_SITE, else war.
+
+        `variants`: markup variants on/off (None: $DODNEWS_REPLICA_VARIANTS, else on);
+        `markup_shifts`: `PART@EPOCH[=SHAPE]` redesigns (docs/replica-data.md).
+        """
         self.args = [sys.executable, "-m", "dodnews", "replica", "serve", "--host", "127.0.0.1"]
         self.args += ["--port", "0", "--epoch", str(epoch), "--articles", str(articles)]
         self.args += ["--seed", str(seed)]
@@ -53,6 +59,10 @@ class ReplicaProcess:
             self.args += ["--fault", spec]
         if site is not None:
             self.args += ["--site", site]
+        if variants is not None:
+            self.args += ["--variants", "on" if variants else "off"]
+        for spec in markup_shifts or []:
+            self.args += ["--markup-shift", spec]
         self.args += extra_args or []
         self.start_timeout = start_timeout
         self.url = ""
