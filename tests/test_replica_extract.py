@@ -78,7 +78,6 @@ def test_every_article_at_every_epoch_extracts_to_its_data(replica: Replica) -> 
     _check_every_article(replica)
 
 
-@pytest.mark.xfail(strict=False, reason="extractor rewrite pending")
 def test_every_article_in_every_markup_variant_extracts_to_its_data(varied: Replica) -> None:
     """Every part in the shape the article's id picks (docs/markup.md, "Replica variants")."""
     _check_every_article(varied)

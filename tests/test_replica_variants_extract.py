@@ -1,8 +1,7 @@
 """Extraction reads every replica markup variant back to the replica's ground truth.
 
 One case per shape of each part (markup.PARTS), the other parts in the first replica's shape, so
-a failure names the shape extraction does not read. Cases marked xfail fail with the extractor of
-the day; the extractor rewrite flips them.
+a failure names the shape extraction does not read.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from dodnews.replica import render
 from dodnews.replica.content import EpochState, Timeline, build_timeline, slug_of
 from dodnews.replica.markup import CONTRACT_FRAME, PARTS, SHIFT_ONLY, MarkupPlan, Shift
 
-PENDING = pytest.mark.xfail(strict=False, reason="extractor rewrite pending")
 # Fields each part can disturb; paragraphs always: page furniture must never become body text.
 _FIELDS = {
     "frame": ("title", "url", "published", "byline", "images", "related", "banner", "headings"),
@@ -107,22 +105,8 @@ def _cases() -> list[Any]:
         for shape in shapes:
             for frame in frames:
                 name = f"{part}={shape}" + (f"+frame={frame}" if frame else "")
-                marks = [PENDING] if name in _PENDING else []
-                cases.append(pytest.param(part, shape, frame, id=name, marks=marks))
+                cases.append(pytest.param(part, shape, frame, id=name))
     return cases
-
-
-# Cases that fail with today's extractor (found by running them; remove a name once it passes).
-_PENDING = {
-    *(f"byline={b}+frame={f}" for b in PARTS["byline"][1:] for f in PARTS["frame"]),
-    "photo=figure",
-    "photo=spans",
-    "photo=strong",
-    "photo-src=data-src",
-    "photo-src=data-lazy-src",
-    "photo-src=srcset",
-    *(f"related={r}+frame={f}" for r in ("aside-after", "list") for f in PARTS["frame"]),
-}
 
 
 @pytest.mark.parametrize(("part", "shape", "frame"), _cases())
@@ -137,7 +121,6 @@ def test_each_markup_variant_extracts_to_the_ground_truth(
     assert checked >= 4
 
 
-@PENDING
 @pytest.mark.parametrize("epoch", [0, 1, 2])
 def test_contracts_in_the_real_frame_extract_their_date_from_the_title(epoch: int) -> None:
     state = _timeline((), variants=True).state(epoch)

@@ -571,10 +571,15 @@ def _byline_name(byline: str) -> tuple[str, str]:
     return name.strip(), rest.strip()
 
 
+def _shown_size(article: dict[str, Any]) -> tuple[tuple[int, int], int]:
+    """The size variant and ?ver= cache-buster the page shows its photos at (noise edits)."""
+    size = _IMAGE_SIZES[_noise(article, "image_size") % len(_IMAGE_SIZES)]
+    return size, 1 + _noise(article, "cache_bust")
+
+
 def _body(view: _View) -> str:
     article = view.article
-    size = _IMAGE_SIZES[_noise(article, "image_size") % len(_IMAGE_SIZES)]
-    ver = 1 + _noise(article, "cache_bust")
+    size, ver = _shown_size(article)
     out = []
     slideshow = False
     for block in article.get("body", []):
@@ -817,7 +822,7 @@ def ground_truth(state: EpochState, article: dict[str, Any]) -> dict[str, Any]:
         "corrections": corrections,
         "images": [
             {
-                "src": image_url(image, (-1, -1)),
+                "src": image_url(image, *_shown_size(article)),  # as shown (1x), not full size
                 "virin": image["virin"],
                 "title": image.get("title") or None,
                 "alt": image.get("alt") or None,
