@@ -16,6 +16,7 @@ from dodnews.extract import extract_article
 from dodnews.items import Article
 from dodnews.replica import render
 from dodnews.replica.content import EpochState, Timeline, build_timeline, slug_of
+from dodnews.replica.faults import restyle
 from dodnews.replica.markup import CONTRACT_FRAME, PARTS, SHIFT_ONLY, MarkupPlan, Shift
 
 # Fields each part can disturb; paragraphs always: page furniture must never become body text.
@@ -137,3 +138,23 @@ def test_shift_only_byline_card_is_not_required() -> None:
     """A redesign without the "By" label may lose the byline; it must not leak into the body."""
     state = _timeline((Shift("byline", 0, SHIFT_ONLY["byline"][0]),)).state(0)
     assert _check(state, "byline", ("title", "published"), False) >= 4
+
+
+@pytest.mark.parametrize("frame", PARTS["frame"])
+@pytest.mark.parametrize("shape", PARTS["byline"])
+def test_restyle_fault_hides_the_byline_in_every_shape(shape: str, frame: str) -> None:
+    """The `restyle` fault (a header redesign) finds the byline whatever its shape, and only it."""
+    state = _timeline((Shift("byline", 0, shape), Shift("frame", 0, frame))).state(0)
+    restyled = 0
+    for article_id, data in state.articles.items():
+        path = site.article_path(article_id, data["section"], slug_of(data))
+        page = render.fill(render.article_page(state, data).parts).encode()
+        before = extract_article(page, "https://www.war.gov" + path)
+        after = extract_article(restyle(page), "https://www.war.gov" + path)
+        assert after.byline is None, (article_id, shape)
+        if data.get("byline"):
+            assert before.byline == data["byline"]
+            restyled += 1
+        before.byline = None
+        assert after == before, article_id
+    assert restyled >= 10

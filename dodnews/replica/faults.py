@@ -148,21 +148,34 @@ def damage(kind: str, body: bytes) -> tuple[bytes, str | None]:
     raise ValueError(f"{kind!r} is not a body fault")
 
 
-# An element whose class names the byline, and its text (the replica's bylines are plain text).
+# The byline in each shape the replica writes it (markup.PARTS["byline"], docs/markup.md): an
+# element holding only "By Name, Outlet" (span.byline, p.author, a plain div or span in the date
+# line), or div.byline-wrap with "By" in <strong> and the name in a link.
 _BYLINE_RE = re.compile(
-    r'<(?P<tag>\w+)(?P<attrs>[^>]*\bclass="[^"]*\bbyline\b[^"]*"[^>]*)>(?P<text>[^<]*)</(?P=tag)>',
+    r"<(?P<tag>span|p|div)(?P<attrs>[^>]*)>\s*By\s+(?P<text>[^<]*)</(?P=tag)>"
+    r'|<div class="byline-wrap"><strong>By</strong>\s*<a [^>]*>(?P<name>[^<]*)</a>'
+    r"(?P<rest>[^<]*)</div>",
     re.IGNORECASE,
 )
+# Where a byline sits: between the title and the body (never inside the body, whose paragraphs
+# may start with "By").
+_HEADER_RE = re.compile(r'class="maintitle".*?<div class="body">', re.DOTALL)
 
 
 def restyle(body: bytes) -> bytes:
-    """The page after a redesign of its header: each byline ("By Name, Outlet" in an element of
-    class byline) becomes a credit line without "By" in a `div.story-credit`, which a reader still
-    sees and the extractor does not read. Nothing else on the page changes."""
+    """The page after a redesign of its header: the byline ("By Name, Outlet", in whichever shape
+    the page has it) becomes a credit line without "By" in a `div.story-credit`, which a reader
+    still sees and the extractor does not read. Nothing else on the page changes."""
     text = body.decode("utf-8")
 
     def credit(match: re.Match[str]) -> str:
-        name = re.sub(r"^\s*by\s+", "", match.group("text"), flags=re.IGNORECASE)
+        if match.group("name") is not None:
+            name = match.group("name") + match.group("rest")
+        else:
+            name = match.group("text")
         return f'<div class="story-credit">{name}</div>'
 
-    return _BYLINE_RE.sub(credit, text).encode("utf-8")
+    def header(match: re.Match[str]) -> str:
+        return _BYLINE_RE.sub(credit, match.group(0))
+
+    return _HEADER_RE.sub(header, text, count=1).encode("utf-8")
