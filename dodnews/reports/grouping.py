@@ -92,7 +92,7 @@ def group_entries(
     rollouts: dict[tuple[str, ...], dict[str, Change]] = defaultdict(dict)
     covered: set[tuple[str, str]] = set()
     for key, hits in sorted(by_key.items()):
-        for chain in _chains(hits, window):
+        for chain in chains_of(hits, window):
             members = {e.stem: e for e, _ in chain}
             if len({e.article_id for e in members.values()}) < threshold:
                 continue
@@ -135,9 +135,10 @@ def change_key(change: Change) -> str:
     return json.dumps(parts, ensure_ascii=True)
 
 
-def _chains(
+def chains_of(
     hits: list[tuple[ReportEntry, Change]], window: timedelta
 ) -> list[list[tuple[ReportEntry, Change]]]:
+    """Hits of one change key in time order, cut where `window` passes without one."""
     ordered = sorted(hits, key=lambda hit: (hit[0].sort_key(), hit[0].stem))
     chains: list[list[tuple[ReportEntry, Change]]] = []
     for hit in ordered:
