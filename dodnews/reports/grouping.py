@@ -85,8 +85,8 @@ def group_entries(
             # Differences an extractor upgrade may have made show on many articles at once:
             # never a rollout of the site's (each report stands alone, marked).
             continue
-        for change in entry.report.changes:
-            by_key[change_key(change)].append((entry, change))
+        for change, key in zip(entry.report.changes, entry_keys(entry), strict=True):
+            by_key[key].append((entry, change))
 
     # Rollouts with the same articles (a paragraph edit and the figure inside it) become one event.
     rollouts: dict[tuple[str, ...], dict[str, Change]] = defaultdict(dict)
@@ -105,7 +105,7 @@ def group_entries(
         for stems, changes in rollouts.items()
     ]
     for entry in chosen:
-        keys = {change_key(c) for c in entry.report.changes}
+        keys = set(entry_keys(entry))
         if not keys or any((entry.stem, k) not in covered for k in keys):
             events.append(_single(entry))
     events.sort(key=lambda ev: (ev.sort_key(), ev.key), reverse=True)
@@ -133,6 +133,14 @@ def change_key(change: Change) -> str:
     """The identity of a change for rollout detection (kind, field, normalized before/after)."""
     parts = [change.kind, change.field, normalize(change.before), normalize(change.after)]
     return json.dumps(parts, ensure_ascii=True)
+
+
+def entry_keys(entry: ReportEntry) -> list[str]:
+    """The change_key of each of an entry's changes (computed once per list of changes)."""
+    changes = entry.report.changes
+    return entry.derived(
+        "keys", (id(changes), len(changes)), lambda _: [change_key(c) for c in changes]
+    )
 
 
 def chains_of(

@@ -29,7 +29,7 @@ from dodnews.reports.grouping import (
     WINDOW,
     Event,
     chains_of,
-    change_key,
+    entry_keys,
     group_entries,
     unique_entries,
 )
@@ -100,7 +100,9 @@ class EventPlanner:
         core = self.source.entries_in(first, last)
         if not core:
             return []
-        known = self._closure(core, [])
+        keys = _keys_of(core)
+        # Changes that share no key with the range's are in no chain of them: leave them out.
+        known = [e for e in self._closure(core, []) if not keys.isdisjoint(entry_keys(e))]
         events = group_entries(known, threshold=self.threshold, window=self.window)
         return [ev for ev in events if first <= anchor(ev) <= last]
 
@@ -196,16 +198,21 @@ class EventPlanner:
                 wider_end = max(wider_end, chain[-1][0].detected + window)
             if (wider_start, wider_end) == (start, end):
                 return list(known.values())
+            # Widen at least by the span read so far: a long chain costs a few readings, not one
+            # reading per day it spans.
+            span = end - start
             if wider_start < start:
+                wider_start = min(wider_start, start - span)
                 add(self.source.entries_between(wider_start, start))
                 start = wider_start
             if wider_end > end:
+                wider_end = max(wider_end, end + span)
                 add(self.source.entries_between(end, wider_end))
                 end = wider_end
 
 
 def _keys_of(entries: Iterable[ReportEntry]) -> set[str]:
-    return {change_key(c) for e in entries for c in e.report.changes}
+    return {key for e in entries for key in entry_keys(e)}
 
 
 def _key_chains(
@@ -214,8 +221,9 @@ def _key_chains(
     """(key, chain) for every chain of the changes keyed `keys` among `entries`."""
     by_key: dict[str, list[Hit]] = defaultdict(list)
     for entry in entries:
-        for change in entry.report.changes:
-            key = change_key(change)
+        if entry.report.extractor_changed:
+            continue  # never in a rollout (see group_entries)
+        for change, key in zip(entry.report.changes, entry_keys(entry), strict=True):
             if key in keys:
                 by_key[key].append((entry, change))
     for key, hits in sorted(by_key.items()):

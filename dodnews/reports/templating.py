@@ -9,6 +9,7 @@ author cannot forget to escape: a value is escaped unless it was made safe on pu
 from __future__ import annotations
 
 import hashlib
+import html
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin
@@ -40,6 +41,11 @@ TEMPLATE_PACKAGE = ("dodnews.reports", "templates")
 
 def _finalize(value: Any) -> Any:
     """Every printed value: markup as it is, anything else cleaned and escaped (quotes too)."""
+    kind = type(value)
+    if kind is int:  # ids and version numbers: nothing to escape (bool is not int here)
+        return value
+    if kind is str and value.isascii() and value.isprintable():
+        return Markup(html.escape(value))  # `clean` would leave such text as it is
     if hasattr(value, "__html__"):
         return value
     return Markup(esc(value))

@@ -153,11 +153,14 @@ class ReportWriter:
         for first in range(0, last + 1, BATCH):
             entries = self.source.full_entries(first, first + BATCH - 1)
             yield from self._change_files(entries, result)
-        for number in range(1, archives):
-            yield self._archive(number, archives, pages)
+        # Side by side, so that a page and a feed document of the same changes share one reading.
+        for number in range(1, max(pages, archives)):
+            if number < archives:
+                yield self._archive(number, archives, pages)
+            if number < pages:
+                yield self._page(number, pages, last, result)
         yield self._subscription(archives, pages)
-        for page in range(1, pages + 1):
-            yield self._page(page, pages, last, result)  # index.html (the marker) last
+        yield self._page(pages, pages, last, result)  # index.html, with the marker, last
 
     def _update_files(
         self, before: int, last: int, seeds: set[int], result: WriteResult
