@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from dodnews.archive import Archive
+from dodnews.crawling import crawl_command, crawl_env
 from dodnews.diffing.model import Change, ChangeReport, Provenance
 from dodnews.errors import UserError
 from dodnews.items import OUTCOME_OK, Article, Capture
@@ -308,6 +310,28 @@ def test_other_settings_mean_a_full_rewrite_and_old_pages_go(tmp_path: Path) -> 
     # An index.html without a marker (written by an older dodnews) is no basis for an update.
     (tmp_path / "index.html").write_text("<html>old</html>")
     assert ReportWriter(MemorySource(entries), tmp_path, layout=Layout(10, 10)).update().full
+
+
+def test_a_crawl_with_a_bad_page_size_stops_before_it_starts(tmp_path: Path) -> None:
+    archive = tmp_path / "archive.sqlite"
+    done = subprocess.run(
+        crawl_command("news", {"base_url": "http://127.0.0.1:9", "max_pages": "1"}),
+        env=crawl_env(
+            f"sqlite:///{archive}", str(tmp_path / "diffs"), {"DODNEWS_FEED_ENTRIES": "0"}
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert errors == [
+        "scrapy crawl: error: DODNEWS_FEED_ENTRIES: expected a whole number from 1 to 100000, "
+        "got '0'"
+    ]
+    assert not archive.exists()
 
 
 def test_report_layout_settings(monkeypatch: pytest.MonkeyPatch) -> None:
