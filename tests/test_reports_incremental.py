@@ -13,6 +13,7 @@ import random
 import re
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from dodnews.reports import ReportEntry, group_entries
 from dodnews.reports.layout import Layout, read_marker
 from dodnews.reports.planner import EventPlanner, MemorySource, anchor
 from dodnews.reports.writer import ReportWriter
+from tests.pg_support import throwaway_database
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HISTORY = "{http://purl.org/syndication/history/1.0}"
@@ -364,43 +366,56 @@ def story(article_id: int, figure: int, notice: str | None) -> Article:
     )
 
 
-def test_crawl_updates_equal_dodnews_report(tmp_path: Path) -> None:
-    """Six runs through the archive API: figures change, a notice rolls out to five articles
-    within a day, and one article flips back to an earlier text (its pair reported again)."""
-    archive_url = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
+    if request.param == "sqlite":
+        with Archive.open(f"sqlite:///{tmp_path / 'archive.sqlite'}") as opened:
+            yield opened
+        return
+    with (
+        throwaway_database(request.getfixturevalue("postgres_url")) as url,
+        Archive.open(url) as opened,
+    ):
+        yield opened
+
+
+def test_crawl_updates_equal_dodnews_report(tmp_path: Path, archive: Archive) -> None:
+    """Seven runs through the archive API: figures change, a notice rolls out to five articles
+    within a day, and one article flips back and forth (its 3 -> 4 pair reported twice)."""
     layout = Layout(page_size=3, feed_entries=4)
     plan = [
         {n: (100 + n, None) for n in range(8)},
         {n: (120 + n, None) for n in range(8)},
         {n: (120 + n, NOTICES[0]) for n in range(5)},  # the rollout
-        {0: (100, NOTICES[0]), 6: (140, None)},  # article 0 back to its first figure
-        {0: (120, NOTICES[0]), 7: (150, None)},  # ... and forth: pair 2 -> 3 again
+        {0: (100, NOTICES[0]), 6: (140, None)},  # article 0: version 4
+        {0: (120, NOTICES[0]), 7: (150, None)},  # back to version 3 (a revert)
+        {0: (100, NOTICES[0])},  # and to version 4 again: pair 3 -> 4 reported again
         {},  # a run without changes
     ]
-    with Archive.open(archive_url) as archive:
-        for run_number, captures in enumerate(plan):
-            run_id = archive.start_run("recheck")
-            day = START + timedelta(days=run_number)
-            change_ids = []
-            for n, (figure, notice) in sorted(captures.items()):
-                article_id = 4400000 + n
-                result = archive.record_capture(
-                    Capture(
-                        article_id=article_id,
-                        requested_url=story(article_id, figure, notice).url,
-                        fetched_at=(day + timedelta(minutes=n)).isoformat(),
-                        outcome=OUTCOME_OK,
-                        status=200,
-                        article=story(article_id, figure, notice),
-                    ),
-                    run_id=run_id,
-                )
-                if result.change_id is not None:
-                    change_ids.append(result.change_id)
-            update_archive_reports(archive, tmp_path / "inc", change_ids, layout=layout)
-        assert archive.max_change_id() == 17
-        full = regenerate_archive_reports(archive, tmp_path / "full", layout=layout)
+    for run_number, captures in enumerate(plan):
+        run_id = archive.start_run("recheck")
+        day = START + timedelta(days=run_number)
+        change_ids = []
+        for n, (figure, notice) in sorted(captures.items()):
+            article_id = 4400000 + n
+            result = archive.record_capture(
+                Capture(
+                    article_id=article_id,
+                    requested_url=story(article_id, figure, notice).url,
+                    fetched_at=(day + timedelta(minutes=n)).isoformat(),
+                    outcome=OUTCOME_OK,
+                    status=200,
+                    article=story(article_id, figure, notice),
+                ),
+                run_id=run_id,
+            )
+            if result.change_id is not None:
+                change_ids.append(result.change_id)
+        update_archive_reports(archive, tmp_path / "inc", change_ids, layout=layout)
+    assert archive.max_change_id() == 18
+    full = regenerate_archive_reports(archive, tmp_path / "full", layout=layout)
     assert_same_folders(tmp_path / "inc", tmp_path / "full")
+    assert full.changes == 17  # the first 3 -> 4 gave way to the second
     names = {p.name for p in full.paths}
     assert "index-2.html" in names and "atom-archive-2.xml" in names
     text = "".join(t.decode() for n, t in folder(tmp_path / "full").items() if "index" in n)
