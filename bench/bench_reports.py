@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import shutil
 import subprocess
@@ -51,20 +52,19 @@ def story(article_id: int, version: int, notice: str | None) -> object:
     """A made-up article; each version moves a figure and rewords a sentence."""
     from dodnews.items import Article, Image
 
-    rng = article_id * 7919
+    rng = random.Random(article_id)  # each story its own text, as on the site
 
-    def sentence(n: int) -> str:
-        words = [WORDS[(rng + n * 31 + k * 17) % len(WORDS)] for k in range(18)]
-        return " ".join(words).capitalize() + "."
+    def sentence() -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(18)).capitalize() + "."
 
-    paragraphs = [sentence(n) + " " + sentence(n + 50) for n in range(10)]
+    paragraphs = [f"{sentence()} {sentence()} ({article_id}-{n})" for n in range(10)]
     cost, days = 100 + article_id % 400, 30 + article_id % 200  # each story its own figures
     paragraphs[1] = (
         f"The project cost ${cost + 25 * version} million and took {days + 5 * version} days, "
         f"officials at site {article_id % 613} said on Tuesday."
     )
     if version >= 3:
-        paragraphs[4] = paragraphs[4].replace(WORDS[rng % len(WORDS)], "engineers", 1) + " Again."
+        paragraphs[4] = paragraphs[4].replace(" ", " and ", 1) + " Work resumed in the spring."
     if version >= 4:
         paragraphs.append(
             f"A follow-up inspection of site {article_id % 613} is set for week {version * 3}."

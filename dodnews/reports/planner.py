@@ -102,7 +102,7 @@ class EventPlanner:
             return []
         keys = _keys_of(core)
         # Changes that share no key with the range's are in no chain of them: leave them out.
-        known = [e for e in self._closure(core, []) if not keys.isdisjoint(entry_keys(e))]
+        known = [e for e in self._closure(core) if not keys.isdisjoint(entry_keys(e))]
         events = group_entries(known, threshold=self.threshold, window=self.window)
         return [ev for ev in events if first <= anchor(ev) <= last]
 
@@ -140,7 +140,7 @@ class EventPlanner:
         targets = new + gone
         if not targets:
             return set()
-        known = self._closure(targets, gone)
+        known = self._closure(targets)  # the shown entries near them, and `gone`
         new_marks, gone_marks = {_mark(e) for e in new}, {_mark(e) for e in gone}
         before = unique_entries([e for e in known if _mark(e) not in new_marks])
         after = [e for e in known if _mark(e) not in gone_marks]
@@ -171,8 +171,8 @@ class EventPlanner:
             found[(key, frozenset(members))] = (chain, rollout)
         return found
 
-    def _closure(self, targets: list[ReportEntry], extra: list[ReportEntry]) -> list[ReportEntry]:
-        """The shown entries detected near `targets`, plus `targets` and `extra`: enough that
+    def _closure(self, targets: list[ReportEntry]) -> list[ReportEntry]:
+        """The shown entries detected near `targets`, plus `targets` themselves: enough that
         every chain holding a change of a target is whole."""
         window = self.window
         times = [e.detected for e in targets]
@@ -185,7 +185,6 @@ class EventPlanner:
 
         add(self.source.entries_between(start, end))
         add(targets)
-        add(extra)
         keys = _keys_of(targets)
         marks = {_mark(e) for e in targets}
         while True:
