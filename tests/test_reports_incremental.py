@@ -60,7 +60,8 @@ def assert_same_folders(incremental: Path, full: Path) -> None:
 
 def random_history(rng: random.Random, count: int) -> list[ReportEntry]:
     """Changes on a few articles: shared notices and figures (rollouts), texts that flip back
-    (the same article/version pair twice), gaps of days (rollouts split), times out of order."""
+    (the same article/version pair twice), gaps of days (rollouts split), times out of order,
+    reports across an extractor change."""
     entries = []
     moment = START
     for change_id in range(1, count + 1):
@@ -81,7 +82,10 @@ def random_history(rng: random.Random, count: int) -> list[ReportEntry]:
             ReportEntry(
                 change_id=change_id,
                 report=ChangeReport(
-                    Provenance(article_id=article_id), changes, significance=rng.random()
+                    Provenance(article_id=article_id),
+                    changes,
+                    significance=rng.random(),
+                    extractor_changed=rng.random() < 0.08,  # never in a rollout, not in the feed
                 ),
                 title=f"Story {article_id}",
                 url=f"https://www.war.gov/News/Article/Article/{article_id}/s/",

@@ -241,12 +241,12 @@ class ReportWriter:
     def _subscription(self, archives: int, pages: int) -> tuple[str, str]:
         """atom.xml: the newest range's events, topped up with the newest older ones."""
         layout = self.layout
-        events = list(self._range_events(*layout.archive_ids(archives)))
+        events = _in_feed(self._range_events(*layout.archive_ids(archives)))
         wanted = layout.feed_entries - len(events)
         older: list[Event] = []
         number = archives - 1
         while len(older) < wanted and number >= 1:
-            older += self._range_events(*layout.archive_ids(number))
+            older += _in_feed(self._range_events(*layout.archive_ids(number)))
             number -= 1
         if wanted > 0:
             events += sorted(older, key=_newest_first, reverse=True)[:wanted]
@@ -302,6 +302,11 @@ class ReportWriter:
                         raise UserError(f"cannot delete {item.path}: {exc.strerror}") from None
                     deleted.append(Path(item.path))
         return sorted(deleted)
+
+
+def _in_feed(events: list[Event]) -> list[Event]:
+    """The events the feed carries: not those across an extractor change (see reports.atom)."""
+    return [ev for ev in events if not ev.extractor_changed]
 
 
 def _newest_first(event: Event) -> tuple[object, ...]:
