@@ -9,9 +9,12 @@ and the RFC 5005 structure of the feed.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import random
 import re
 import subprocess
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -338,6 +341,27 @@ def test_a_crawl_with_a_bad_page_size_stops_before_it_starts(tmp_path: Path) -> 
         "got '0'"
     ]
     assert not archive.exists()
+
+
+def test_writers_take_the_folder_in_turn(tmp_path: Path) -> None:
+    """An update waits while another writer holds the folder, then reads and writes."""
+    entries = steady_history(12)
+    layout = Layout(5, 5)
+    ReportWriter(MemorySource(entries[:10]), tmp_path, layout=layout).regenerate()
+    other = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    done = threading.Event()
+    try:
+        fcntl.flock(other, fcntl.LOCK_SH)  # another writer at work (they hold it shared)
+        writer = ReportWriter(MemorySource(entries), tmp_path, layout=layout)
+        thread = threading.Thread(target=lambda: (writer.update([11, 12]), done.set()))
+        thread.start()
+        assert not done.wait(1.0)
+        assert not (tmp_path / "8011-1-2.html").exists()
+    finally:
+        os.close(other)  # releases the lock
+    thread.join(30)
+    assert done.is_set() and (tmp_path / "8012-1-2.html").exists()
+    assert read_marker(tmp_path) is not None and read_marker(tmp_path).last == 12
 
 
 def test_report_layout_settings(monkeypatch: pytest.MonkeyPatch) -> None:
