@@ -67,7 +67,8 @@ def story(article_id: int, version: int, notice: str | None) -> object:
         paragraphs[4] = paragraphs[4].replace(" ", " and ", 1) + " Work resumed in the spring."
     if version >= 4:
         paragraphs.append(
-            f"A follow-up inspection of site {article_id % 613} is set for week {version * 3}."
+            f"A follow-up inspection of site {article_id % 613} is set for week "
+            f"{version * 3 + article_id % 40}."
         )
     return Article(
         article_id=article_id,
@@ -109,14 +110,21 @@ def capture(article_id: int, version: int, notice: str | None, when: datetime) -
     )
 
 
-def build(url: str, changes: int) -> int:
-    """An archive with `changes` changes, recorded run by run; returns the next article id."""
+def build(url: str, changes: int) -> tuple[int, datetime]:
+    """An archive with `changes` changes, recorded run by run; returns the next article id and
+    the time of the next run."""
     from dodnews.archive import Archive
 
     articles = changes // (VERSIONS - 1) + 1
     first_id = 3_000_000
-    schedule = [(first_id + n, v) for v in range(2, VERSIONS + 1) for n in range(articles)]
-    schedule = schedule[:changes]
+    # Run after run, PER_RUN articles get their next version, each article five runs in a row:
+    # every size has the same mix of edits.
+    schedule = [
+        (first_id + n, v)
+        for block in range(0, articles, PER_RUN)
+        for v in range(2, VERSIONS + 1)
+        for n in range(block, min(block + PER_RUN, articles))
+    ][:changes]
     noticed: set[int] = set()
     with Archive.open(url) as archive:
         run = archive.start_run("news")
@@ -135,8 +143,11 @@ def build(url: str, changes: int) -> int:
             todo = schedule[start : start + PER_RUN]
             if number % ROLLOUT_EVERY == ROLLOUT_EVERY - 1:
                 # a notice on articles otherwise unchanged this run: a rollout of its own
-                fresh = [a for a, _ in schedule[start + PER_RUN :] if a not in noticed]
-                for article_id in fresh[:ROLLOUT_SIZE]:
+                busy = {a for a, _ in todo}
+                fresh = dict.fromkeys(
+                    a for a, _ in schedule[start:] if a not in noticed and a not in busy
+                )
+                for article_id in list(fresh)[:ROLLOUT_SIZE]:
                     noticed.add(article_id)
                     batch.append(capture(article_id, version_of.get(article_id, 1), NOTICE, when))
             for offset, (article_id, version) in enumerate(todo):
@@ -145,21 +156,21 @@ def build(url: str, changes: int) -> int:
                 batch.append(capture(article_id, version, notice, when + timedelta(minutes=offset)))
             archive.record_captures(batch, run_id=run)
             archive.finish_run(run, "ok")
-        return first_id + articles
+        next_run = START + timedelta(hours=24 / RUNS_A_DAY * (number + 1))
+        return first_id + articles, next_run
 
 
-def one_more_run(url: str, next_id: int) -> list[int]:
-    """A run that changes PER_RUN articles (new ones, so it adds exactly that many changes)."""
+def one_more_run(url: str, next_id: int, when: datetime) -> list[int]:
+    """The next run: PER_RUN articles changed (new ones, so it adds exactly that many changes)."""
     from dodnews.archive import Archive
 
     with Archive.open(url) as archive:
-        when = START + timedelta(days=3650)
         run = archive.start_run("recheck")
         ids = range(next_id, next_id + PER_RUN)
-        archive.record_captures([capture(a, 1, None, when) for a in ids], run_id=run)
-        results = archive.record_captures(
-            [capture(a, 2, None, when + timedelta(hours=1)) for a in ids], run_id=run
+        archive.record_captures(
+            [capture(a, 1, None, when - timedelta(hours=1)) for a in ids], run_id=run
         )
+        results = archive.record_captures([capture(a, 2, None, when) for a in ids], run_id=run)
         archive.finish_run(run, "ok")
     return [r.change_id for r in results if r.change_id is not None]
 
@@ -239,12 +250,12 @@ def main() -> None:
                 elif leftover.exists():
                     leftover.unlink()
             started = time.perf_counter()
-            next_id = build(url, size)
+            next_id, next_run = build(url, size)
             built = time.perf_counter() - started
             changes = count_changes(url)
             full = run_measure("full", url, diffs, [])
             count, total = folder_size(diffs)
-            ids = one_more_run(url, next_id)
+            ids = one_more_run(url, next_id, next_run)
             update = run_measure("update", url, diffs, ids)
             feed_kb = (diffs / "atom.xml").stat().st_size / 1024
             print(

@@ -173,41 +173,72 @@ class EventPlanner:
 
     def _closure(self, targets: list[ReportEntry]) -> list[ReportEntry]:
         """The shown entries detected near `targets`, plus `targets` themselves: enough that
-        every chain holding a change of a target is whole."""
+        every chain holding a change of a target is whole.
+
+        Only the times around the targets are read (a range of ids can hold changes detected
+        years apart: a late import), then around each chain until none can grow.
+        """
         window = self.window
-        times = [e.detected for e in targets]
-        start, end = min(times) - window, max(times) + window
         known: dict[Mark, ReportEntry] = {}
+        read = _Spans()
 
-        def add(entries: Iterable[ReportEntry]) -> None:
-            for entry in entries:
-                known.setdefault(_mark(entry), entry)
+        def cover(start: datetime, end: datetime) -> bool:
+            fresh = read.add(start, end)
+            for gap_start, gap_end in fresh:
+                for entry in self.source.entries_between(gap_start, gap_end):
+                    known.setdefault(_mark(entry), entry)
+            return bool(fresh)
 
-        add(self.source.entries_between(start, end))
-        add(targets)
+        for entry in targets:
+            cover(entry.detected - window, entry.detected + window)
+            known.setdefault(_mark(entry), entry)
         keys = _keys_of(targets)
         marks = {_mark(e) for e in targets}
         while True:
-            wider_start, wider_end = start, end
-            for _, chain in _key_chains(known.values(), keys, window):
+            grew = False
+            for _, chain in _key_chains(list(known.values()), keys, window):
                 if not any(_mark(e) in marks for e, _ in chain):
                     continue
-                # Another change of this key within `window` of the chain's ends would join it.
-                wider_start = min(wider_start, chain[0][0].detected - window)
-                wider_end = max(wider_end, chain[-1][0].detected + window)
-            if (wider_start, wider_end) == (start, end):
+                first, last = chain[0][0].detected, chain[-1][0].detected
+                # Another change of this key within `window` of the chain would join it.
+                if read.covers(first - window, last + window):
+                    continue
+                # Read at least the chain's own span further each way: a long chain costs a
+                # few readings, not one per day it spans.
+                reach = max(window, last - first)
+                grew |= cover(first - reach, last + reach)
+            if not grew:
                 return list(known.values())
-            # Widen at least by the span read so far: a long chain costs a few readings, not one
-            # reading per day it spans.
-            span = end - start
-            if wider_start < start:
-                wider_start = min(wider_start, start - span)
-                add(self.source.entries_between(wider_start, start))
-                start = wider_start
-            if wider_end > end:
-                wider_end = max(wider_end, end + span)
-                add(self.source.entries_between(end, wider_end))
-                end = wider_end
+
+
+class _Spans:
+    """The times already read: disjoint closed intervals, in order."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[datetime, datetime]] = []
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        return any(a <= start and end <= b for a, b in self.spans)
+
+    def add(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """Mark [start, end] read; returns the parts that were not (to read them)."""
+        fresh, cursor = [], start
+        for a, b in self.spans:
+            if b < cursor or a > end:
+                continue
+            if a > cursor:
+                fresh.append((cursor, a))
+            cursor = max(cursor, b)
+        if cursor < end or (not self.spans and cursor == end):
+            fresh.append((cursor, end))
+        merged = sorted([*self.spans, (start, end)])
+        self.spans = []
+        for a, b in merged:
+            if self.spans and a <= self.spans[-1][1]:
+                self.spans[-1] = (self.spans[-1][0], max(self.spans[-1][1], b))
+            else:
+                self.spans.append((a, b))
+        return fresh
 
 
 def _keys_of(entries: Iterable[ReportEntry]) -> set[str]:
