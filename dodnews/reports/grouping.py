@@ -147,13 +147,17 @@ def chains_of(
     hits: list[tuple[ReportEntry, Change]], window: timedelta
 ) -> list[list[tuple[ReportEntry, Change]]]:
     """Hits of one change key in time order, cut where `window` passes without one."""
-    ordered = sorted(hits, key=lambda hit: (hit[0].sort_key(), hit[0].stem))
+    order = {id(entry): (entry.sort_key(), entry.stem) for entry, _ in hits}
+    ordered = sorted(hits, key=lambda hit: order[id(hit[0])])
     chains: list[list[tuple[ReportEntry, Change]]] = []
+    last = None
     for hit in ordered:
-        if chains and hit[0].detected - chains[-1][-1][0].detected <= window:
+        detected = order[id(hit[0])][0][0]
+        if chains and detected - last <= window:
             chains[-1].append(hit)
         else:
             chains.append([hit])
+        last = detected
     return chains
 
 

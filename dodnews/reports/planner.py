@@ -189,9 +189,12 @@ class EventPlanner:
                     known.setdefault(_mark(entry), entry)
             return bool(fresh)
 
+        around = _Spans()
         for entry in targets:
-            cover(entry.detected - window, entry.detected + window)
+            around.add(entry.detected - window, entry.detected + window)
             known.setdefault(_mark(entry), entry)
+        for start, end in around.spans:  # one reading per cluster of targets
+            cover(start, end)
         keys = _keys_of(targets)
         marks = {_mark(e) for e in targets}
         while True:
