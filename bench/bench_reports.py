@@ -175,20 +175,33 @@ def one_more_run(url: str, next_id: int, when: datetime) -> list[int]:
     return [r.change_id for r in results if r.change_id is not None]
 
 
+def peak_rss_kb() -> int:
+    """The process's peak resident memory in KiB: VmHWM, which (unlike ru_maxrss) does not
+    start from the peak of the process that started this one."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def measure(mode: str, url: str, diffs: str, ids: list[int]) -> None:
     """In a fresh process: one report job, then its wall time and memory as JSON."""
     from dodnews.archive import Archive
     from dodnews.reporting import regenerate_archive_reports, update_archive_reports
 
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = peak_rss_kb()
     with Archive.open(url) as archive:
         started, cpu = time.perf_counter(), time.process_time()
         if mode == "full":
-            result = regenerate_archive_reports(archive, diffs)
+            result = regenerate_archive_reports(archive, diffs, record_paths=False)
         else:
             result = update_archive_reports(archive, diffs, ids)
         took, cpu = time.perf_counter() - started, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kb()
     print(
         json.dumps(
             {
@@ -196,8 +209,8 @@ def measure(mode: str, url: str, diffs: str, ids: list[int]) -> None:
                 "cpu": cpu,
                 "peak_mb": peak / 1024,
                 "above_imports_mb": (peak - baseline) / 1024,
-                "written": len(result.written),
-                "rendered": len(result.written) + len(result.unchanged),
+                "written": result.files_written,
+                "rendered": result.files_written + result.files_unchanged,
             }
         )
     )

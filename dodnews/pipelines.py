@@ -278,7 +278,7 @@ class ArchivePipeline(_Stage):
             )
             logger.info(
                 "Reports for %d changes: %d files written, %d unchanged in %s",
-                len(self.change_ids), len(result.written), len(result.unchanged),
+                len(self.change_ids), result.files_written, result.files_unchanged,
                 self.diffs_dir or "diffs",
             )  # fmt: skip
         self.archive.close()

@@ -243,6 +243,7 @@ def _writer(
     feed_url: str | None,
     replay_url: str | None,
     layout: Layout | None,
+    record_paths: bool = True,
 ) -> ReportWriter:
     replay = replay_url if replay_url is not None else os.environ.get("DODNEWS_REPLAY_URL")
     return ReportWriter(
@@ -250,6 +251,7 @@ def _writer(
         Path(diffs_dir or "diffs"),
         layout=layout or report_layout(),
         feed_url=feed_url or os.environ.get("DODNEWS_FEED_URL") or None,
+        record_paths=record_paths,
     )
 
 
@@ -263,7 +265,9 @@ def write_archive_reports(
 ) -> Path:
     """(Re)write every report file of the archive into `diffs_dir`; returns the index path."""
     target = Path(diffs_dir or "diffs")
-    regenerate_archive_reports(archive, target, feed_url, replay_url=replay_url, layout=layout)
+    regenerate_archive_reports(
+        archive, target, feed_url, replay_url=replay_url, layout=layout, record_paths=False
+    )
     return target / "index.html"
 
 
@@ -274,9 +278,11 @@ def regenerate_archive_reports(
     *,
     replay_url: str | None = None,
     layout: Layout | None = None,
+    record_paths: bool = True,
 ) -> WriteResult:
-    """Write every report file of the archive into `diffs_dir` (`dodnews report`)."""
-    return _writer(archive, diffs_dir, feed_url, replay_url, layout).regenerate()
+    """Write every report file of the archive into `diffs_dir` (`dodnews report`); with
+    `record_paths` False the result holds counts only (bounded memory for any archive)."""
+    return _writer(archive, diffs_dir, feed_url, replay_url, layout, record_paths).regenerate()
 
 
 def update_archive_reports(

@@ -49,14 +49,19 @@ def run(args: argparse.Namespace) -> int:
     replay_url = checked_replay_url(args.replay_url or os.environ.get("DODNEWS_REPLAY_URL"))
     with archive_for(args) as archive:
         result = regenerate_archive_reports(
-            archive, args.diffs_dir, args.feed_url, replay_url=replay_url or "", layout=layout
+            archive,
+            args.diffs_dir,
+            args.feed_url,
+            replay_url=replay_url or "",
+            layout=layout,
+            record_paths=False,
         )
     removed = len(result.removed)
     leftovers = f", {removed} temp files of an interrupted run removed" if removed else ""
     deleted = f", {len(result.deleted)} pages of another layout deleted" if result.deleted else ""
     print(
         f"{result.changes} changes, {result.events} events: "
-        f"{len(result.written)} files written, {len(result.unchanged)} unchanged"
+        f"{result.files_written} files written, {result.files_unchanged} unchanged"
         f"{leftovers}{deleted}"
     )
     print(Path(args.diffs_dir, "index.html").resolve())

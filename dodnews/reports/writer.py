@@ -43,10 +43,12 @@ class WriteResult:
     """What a report writer did: files rewritten, files already up to date, the temp files of
     an earlier, killed writer that it removed, and page files of another layout it deleted."""
 
-    written: list[Path] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)  # (unless the writer keeps only counts)
     unchanged: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
     deleted: list[Path] = field(default_factory=list)
+    files_written: int = 0
+    files_unchanged: int = 0
     changes: int = 0  # change reports written (or checked)
     events: int = 0  # index events on the pages written
     full: bool = True  # every file was written (not an update of some)
@@ -96,6 +98,7 @@ class ReportWriter:
         feed_url: str | None = None,
         generated_at: str | None = None,
         exclusive: bool = True,
+        record_paths: bool = True,
     ) -> None:
         from dodnews.reports.text import safe_url
 
@@ -108,6 +111,8 @@ class ReportWriter:
         self.generated_at = generated_at
         # Blocking: two updates at once could each write pages from their own reading.
         self.exclusive = exclusive
+        # A whole large archive is hundreds of thousands of files: then keep only the counts.
+        self.record_paths = record_paths
         self.planner = EventPlanner(source)
         self.digest = self.layout.digest(feed_url, generated_at, source.fingerprint())
         self._events: OrderedDict[tuple[int, int], list[Event]] = OrderedDict()
@@ -281,9 +286,13 @@ class ReportWriter:
         for name, text in files:
             path = self.directory / name
             if write_atomic(path, text.encode("utf-8")):
-                result.written.append(path)
+                result.files_written += 1
+                if self.record_paths:
+                    result.written.append(path)
             else:
-                result.unchanged.append(path)
+                result.files_unchanged += 1
+                if self.record_paths:
+                    result.unchanged.append(path)
 
     def _delete_other_pages(self, pages: int, archives: int) -> list[Path]:
         """Index pages and feed documents beyond this layout's (left by other page sizes)."""
