@@ -97,6 +97,15 @@ class ArchivePipeline(_Stage):
         self.flush_seconds = max(0.0, settings.getfloat("DODNEWS_ARCHIVE_FLUSH_SECONDS", 2.0))
         self.warc_dir = settings.get("DODNEWS_WARC_DIR") or "data/warc"
         self.reextractor: Any = None
+        self.write_reports = settings.getbool("DODNEWS_WRITE_REPORTS")
+        self.diffs_dir = settings.get("DODNEWS_DIFFS_DIR")
+        self.report_layout: Any = None
+        if self.write_reports:
+            from dodnews.reporting import report_layout
+
+            self.report_layout = report_layout(
+                settings.get("DODNEWS_INDEX_PAGE_SIZE"), settings.get("DODNEWS_FEED_ENTRIES")
+            )
         self.archive: Any = None
         self.run_id: int | None = None
         self.change_ids: list[int] = []
@@ -260,13 +269,18 @@ class ArchivePipeline(_Stage):
             changes_found=len(self.change_ids),
             errors=[verdict] if verdict else [],
         )
-        if self.change_ids and self.crawler.settings.getbool("DODNEWS_WRITE_REPORTS"):
-            from dodnews.reporting import write_archive_reports
+        if self.change_ids and self.write_reports:
+            from dodnews.reporting import update_archive_reports
 
-            written = write_archive_reports(
-                self.archive, self.crawler.settings.get("DODNEWS_DIFFS_DIR")
+            # Only the files this run's changes alter: the cost stays flat as the archive grows.
+            result = update_archive_reports(
+                self.archive, self.diffs_dir, self.change_ids, layout=self.report_layout
             )
-            logger.info("Reports for %d changes written to %s", len(self.change_ids), written)
+            logger.info(
+                "Reports for %d changes: %d files written, %d unchanged in %s",
+                len(self.change_ids), result.files_written, result.files_unchanged,
+                self.diffs_dir or "diffs",
+            )  # fmt: skip
         self.archive.close()
 
     def _coverage(self, stats: dict[str, Any]) -> dict[str, Any]:

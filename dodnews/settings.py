@@ -55,6 +55,10 @@ DODNEWS_SCHEDULE_MAX_DAYS = 30.0
 DODNEWS_RECHECK_SHARE = 0.8
 # Write diff reports into DODNEWS_DIFFS_DIR at the end of every crawl that found changes.
 DODNEWS_WRITE_REPORTS = True
+# Change ids per index page (index.html is the newest page), and entries in atom.xml (older ones
+# are in RFC 5005 archive documents atom-archive-N.xml). See docs/reports.md.
+DODNEWS_INDEX_PAGE_SIZE = os.environ.get("DODNEWS_INDEX_PAGE_SIZE") or 100
+DODNEWS_FEED_ENTRIES = os.environ.get("DODNEWS_FEED_ENTRIES") or 100
 # Extraction health (docs/extraction-health.md): a run whose parsed pages have a field much less
 # often than the spider's recent runs did warns. Runs under MIN_PAGES parsed pages (MIN_IMAGES
 # photos for caption, credit, VIRIN) are not judged; the baseline is the median of the last RUNS

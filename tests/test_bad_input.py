@@ -176,6 +176,8 @@ def test_locked_archive(
         (["diff", "--id", str(ARTICLE_ID), "--from", "one", "--to", "2"], ""),
         (["report", "--diffs-dir", "FILE"], ""),
         (["report", "--diffs-dir", "DIFFS", "--feed-url", "javascript:alert(1)"], ""),
+        (["report", "--diffs-dir", "DIFFS", "--page-size", "0"], "DODNEWS_INDEX_PAGE_SIZE"),
+        (["report", "--diffs-dir", "DIFFS", "--feed-entries", "ten"], "whole number"),
         (["nosuchcommand"], "invalid choice"),
         # Numbers past a 64-bit integer: no database can hold them, so none can match.
         (["changes", "--id", HUGE], "too large"),

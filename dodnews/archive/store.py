@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Text, cast, insert, or_, select, type_coerce, update
+from sqlalchemy import DateTime, Text, cast, exists, func, insert, or_, select, type_coerce, update
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -87,6 +87,33 @@ def _default_hasher(article: Article) -> str:
     from dodnews.diffing.normalize import content_hash
 
     return content_hash(article)
+
+
+_IN_BATCH = 500  # values in one IN (...): well below SQLite's limit on bound parameters
+
+
+def _id_filters(
+    query: Any, first_id: int | None, last_id: int | None, latest_only: bool, where: Any
+) -> Any:
+    """`query` on the changes table narrowed to an id range, the newest change of each
+    article/version pair, and one more condition."""
+    if first_id is not None:
+        query = query.where(changes.c.id >= first_id)
+    if last_id is not None:
+        query = query.where(changes.c.id <= last_id)
+    if latest_only:
+        later = changes.alias("later")
+        query = query.where(
+            ~exists().where(
+                later.c.article_id == changes.c.article_id,
+                later.c.from_version_id == changes.c.from_version_id,
+                later.c.to_version_id == changes.c.to_version_id,
+                later.c.id > changes.c.id,
+            )
+        )
+    if where is not None:
+        query = query.where(where)
+    return query
 
 
 def _now() -> str:
@@ -510,8 +537,48 @@ class Archive:
         article_id: int | None = None,
         run_id: int | None = None,
         limit: int | None = None,
+        *,
+        ids: Iterable[int] | None = None,
+        article_ids: Iterable[int] | None = None,
+        first_id: int | None = None,
+        last_id: int | None = None,
+        latest_only: bool = False,
     ) -> list[ChangeRecord]:
-        """Recorded changes, newest first, optionally filtered."""
+        """Recorded changes, newest first, optionally filtered.
+
+        `ids`/`article_ids` pick some changes or articles, `first_id`..`last_id` a range of ids,
+        and `latest_only` keeps only the newest change of each article/version pair (what the
+        reports show: a text that flips back and forth has one report per pair).
+        """
+        if ids is not None or article_ids is not None:
+            # Many ids in one IN (...) would pass SQLite's limit on bound parameters.
+            wanted = sorted(set(ids if ids is not None else article_ids or ()))
+            found: list[ChangeRecord] = []
+            for start in range(0, len(wanted), _IN_BATCH):
+                batch = wanted[start : start + _IN_BATCH]
+                column = changes.c.id if ids is not None else changes.c.article_id
+                found += self._changes(
+                    since, kind, article_id, run_id, None,
+                    first_id, last_id, latest_only, column.in_(batch),
+                )  # fmt: skip
+            found.sort(key=lambda c: (parse_utc(c.detected_at), c.id), reverse=True)
+            return found[:limit] if limit is not None else found
+        return self._changes(
+            since, kind, article_id, run_id, limit, first_id, last_id, latest_only, None
+        )
+
+    def _changes(
+        self,
+        since: str | datetime | None,
+        kind: str | None,
+        article_id: int | None,
+        run_id: int | None,
+        limit: int | None,
+        first_id: int | None,
+        last_id: int | None,
+        latest_only: bool,
+        where: Any,
+    ) -> list[ChangeRecord]:
         old_v, new_v = versions.alias("old_v"), versions.alias("new_v")
         old_c, new_c = captures.alias("old_c"), captures.alias("new_c")
         query = (
@@ -539,11 +606,65 @@ class Archive:
             query = query.where(changes.c.article_id == article_id)
         if run_id is not None:
             query = query.where(changes.c.run_id == run_id)
+        query = _id_filters(query, first_id, last_id, latest_only, where)
         if limit is not None:
             query = query.limit(limit)
         with self._reading() as conn:
             rows = conn.execute(query).all()
         return [change_record(r) for r in rows]
+
+    def max_change_id(self) -> int:
+        """The highest change id, 0 when no change is recorded."""
+        with self._reading() as conn:
+            return int(conn.execute(select(func.max(changes.c.id))).scalar_one() or 0)
+
+    def change_ids(
+        self,
+        *,
+        first_id: int | None = None,
+        last_id: int | None = None,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        latest_only: bool = False,
+    ) -> list[int]:
+        """Ids of recorded changes, ascending, from `first_id` to `last_id` and detected from
+        `since` to `until` (all included); `latest_only` as in `changes`. Reads no report."""
+        query = select(changes.c.id).order_by(changes.c.id)
+        if since is not None:
+            query = query.where(changes.c.detected_at >= parse_utc(since).replace(tzinfo=None))
+        if until is not None:
+            query = query.where(changes.c.detected_at <= parse_utc(until).replace(tzinfo=None))
+        query = _id_filters(query, first_id, last_id, latest_only, None)
+        with self._reading() as conn:
+            return [row.id for row in conn.execute(query)]
+
+    def versions_by_id(self, version_ids: Iterable[int]) -> dict[int, VersionRecord]:
+        """Versions by their row id (as in ChangeRecord.from_version_id)."""
+        wanted = sorted(set(version_ids))
+        found: dict[int, VersionRecord] = {}
+        with self._reading() as conn:
+            for start in range(0, len(wanted), _IN_BATCH):
+                batch = wanted[start : start + _IN_BATCH]
+                for row in conn.execute(select(versions).where(versions.c.id.in_(batch))):
+                    found[row.id] = version_record(row)
+        return found
+
+    def captures_of(self, article_ids: Iterable[int]) -> dict[int, list[CaptureRecord]]:
+        """Every capture of some articles, oldest first, by article id."""
+        wanted = sorted(set(article_ids))
+        found: dict[int, list[CaptureRecord]] = {a: [] for a in wanted}
+        with self._reading() as conn:
+            for start in range(0, len(wanted), _IN_BATCH):
+                batch = wanted[start : start + _IN_BATCH]
+                query = (
+                    select(captures, versions.c.seq)
+                    .outerjoin(versions, versions.c.id == captures.c.version_id)
+                    .where(captures.c.article_id.in_(batch))
+                    .order_by(captures.c.fetched_at, captures.c.id)
+                )
+                for row in conn.execute(query):
+                    found[row.article_id].append(capture_record(row))
+        return found
 
     def runs(self, limit: int | None = 20) -> list[RunRecord]:
         """Crawl runs, newest first."""

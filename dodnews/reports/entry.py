@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,11 @@ class ReportEntry:
     old_article: dict[str, Any] | None = None  # Article dicts, for side-by-side context
     new_article: dict[str, Any] | None = None
     screenshots: dict[str, Any] | None = None  # name -> data: URI or http(s) URL
+    # Values derived from the fields above, each stored with what it was derived from: grouping
+    # sorts and keys the same entries many times.
+    _derived: dict[str, tuple[Any, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def article_id(self) -> int:
@@ -45,7 +50,16 @@ class ReportEntry:
     @property
     def detected(self) -> datetime:
         """`detected_at` as an aware UTC datetime (naive times are taken as UTC)."""
-        return parse_time(self.detected_at)
+        return self.derived("detected", self.detected_at, parse_time)
+
+    def derived(self, name: str, source: Any, compute: Any) -> Any:
+        """`compute(source)`, remembered until `source` is another object or value."""
+        known = self._derived.get(name)
+        if known is not None and (known[0] is source or known[0] == source):
+            return known[1]
+        value = compute(source)
+        self._derived[name] = (source, value)
+        return value
 
     def sort_key(self) -> tuple[datetime, int]:
         return (self.detected, _whole(self.change_id, "change_id"))
@@ -72,6 +86,8 @@ class ReportEntry:
 
 def _whole(value: Any, what: str) -> int:
     """A non-negative int (bools refused), or a UserError naming the bad field."""
+    if type(value) is int and value >= 0:  # the usual case, first: grouping asks very often
+        return value
     try:
         if isinstance(value, bool):
             raise TypeError

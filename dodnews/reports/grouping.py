@@ -85,14 +85,14 @@ def group_entries(
             # Differences an extractor upgrade may have made show on many articles at once:
             # never a rollout of the site's (each report stands alone, marked).
             continue
-        for change in entry.report.changes:
-            by_key[change_key(change)].append((entry, change))
+        for change, key in zip(entry.report.changes, entry_keys(entry), strict=True):
+            by_key[key].append((entry, change))
 
     # Rollouts with the same articles (a paragraph edit and the figure inside it) become one event.
     rollouts: dict[tuple[str, ...], dict[str, Change]] = defaultdict(dict)
     covered: set[tuple[str, str]] = set()
     for key, hits in sorted(by_key.items()):
-        for chain in _chains(hits, window):
+        for chain in chains_of(hits, window):
             members = {e.stem: e for e, _ in chain}
             if len({e.article_id for e in members.values()}) < threshold:
                 continue
@@ -105,7 +105,7 @@ def group_entries(
         for stems, changes in rollouts.items()
     ]
     for entry in chosen:
-        keys = {change_key(c) for c in entry.report.changes}
+        keys = set(entry_keys(entry))
         if not keys or any((entry.stem, k) not in covered for k in keys):
             events.append(_single(entry))
     events.sort(key=lambda ev: (ev.sort_key(), ev.key), reverse=True)
@@ -135,16 +135,29 @@ def change_key(change: Change) -> str:
     return json.dumps(parts, ensure_ascii=True)
 
 
-def _chains(
+def entry_keys(entry: ReportEntry) -> list[str]:
+    """The change_key of each of an entry's changes (computed once per list of changes)."""
+    changes = entry.report.changes
+    return entry.derived(
+        "keys", (id(changes), len(changes)), lambda _: [change_key(c) for c in changes]
+    )
+
+
+def chains_of(
     hits: list[tuple[ReportEntry, Change]], window: timedelta
 ) -> list[list[tuple[ReportEntry, Change]]]:
-    ordered = sorted(hits, key=lambda hit: (hit[0].sort_key(), hit[0].stem))
+    """Hits of one change key in time order, cut where `window` passes without one."""
+    order = {id(entry): (entry.sort_key(), entry.stem) for entry, _ in hits}
+    ordered = sorted(hits, key=lambda hit: order[id(hit[0])])
     chains: list[list[tuple[ReportEntry, Change]]] = []
+    last = None
     for hit in ordered:
-        if chains and hit[0].detected - chains[-1][-1][0].detected <= window:
+        detected = order[id(hit[0])][0][0]
+        if chains and detected - last <= window:
             chains[-1].append(hit)
         else:
             chains.append([hit])
+        last = detected
     return chains
 
 

@@ -8,12 +8,17 @@ file, so every temp file of that pattern in the folder is stale, and it removes 
 writer holds the folder, nothing is removed (the next lone writer does it); neither is anything
 when the folder cannot be locked (file systems without flock).
 
+A writer that reads the archive and writes what it read (`exclusive_folder`) holds the folder
+exclusively instead, waiting for other writers: two of them at once could each write pages from
+their own reading, the older reading last.
+
 Only the folder itself is looked at (the writer makes no subfolders), and only regular files
 whose whole name matches the pattern, for the kinds of file a report is (.json, .md, .html, .xml).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -24,6 +29,8 @@ try:
     import fcntl
 except ImportError:  # not POSIX: no folder lock, so no cleanup
     fcntl = None  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
 
 TEMP_SUFFIX = ".tmp"
 _STALE_TEMP = re.compile(r"\.[^/]+\.(?:json|md|html|xml)\.[a-z0-9_]{8}\.tmp")
@@ -88,5 +95,27 @@ def writing_folder(directory: Path) -> Iterator[list[Path]]:
             # Shared from here on: other writers may write, but none may clean up under us.
             _lock(fd, fcntl.LOCK_SH)
         yield removed
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextmanager
+def exclusive_folder(directory: Path) -> Iterator[list[Path]]:
+    """Hold `directory` alone (waiting for other writers to finish), for a writer that reads the
+    archive and then writes what it read; yields the stale temp files removed on entry."""
+    if fcntl is None:
+        yield []
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield []
+        return
+    try:
+        alone = _lock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if alone is False:
+            logger.info("Waiting for another report writer to finish with %s", directory)
+            alone = _lock(fd, fcntl.LOCK_EX)
+        yield remove_report_temps(directory) if alone else []
     finally:
         os.close(fd)  # releases the lock

@@ -80,15 +80,6 @@ def safe_url(value: Any) -> str | None:
     return value
 
 
-def href(value: Any, text: Any = None) -> str:
-    """An HTML link for an http(s) URL, else the URL (or text) as escaped, inert text."""
-    url = safe_url(value)
-    label = esc(value if text is None else text)
-    if url is None:
-        return f'<span class="url">{label}</span>'
-    return f'<a href="{html.escape(url, quote=True)}" rel="noreferrer">{label}</a>'
-
-
 def md_link(value: Any, text: Any = None) -> str:
     """A Markdown link for an http(s) URL, else the URL (or text) as escaped text."""
     url = safe_url(value)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dodnews.diffing.model import KINDS, Change
+from dodnews.reports.text import safe_url
 
 KIND_LABELS = {
     "title_changed": "Title changed",
@@ -246,3 +247,38 @@ def summary_line(change: Change) -> str:
         return change.summary
     place = where(change)
     return f"{kind_label(change.kind)} ({place})" if place else kind_label(change.kind)
+
+
+def marked_words(ops: list[WordOp], side: str) -> list[tuple[str | None, str]]:
+    """One side ("old"/"new") of a word diff as (mark, words): mark "del", "ins" or None."""
+    words: list[tuple[str | None, str]] = []
+    for op in ops:
+        if op.op == "equal":
+            if op.old:
+                words.append((None, op.old))
+        elif side == "old" and op.old:
+            words.append(("del", op.old))
+        elif side == "new" and op.new:
+            words.append(("ins", op.new))
+    return words
+
+
+def value_pair_mode(change: Change) -> str:
+    """How a field change's before/after are shown: "list" items, changed "words", or "values"."""
+    before, after = change.before, change.after
+    if isinstance(before, list) or isinstance(after, list):
+        return "list"
+    both_text = isinstance(before, str) and isinstance(after, str) and before and after
+    if both_text and not (safe_url(before) and safe_url(after)):
+        return "words"  # the detector's ops for titles/captions, else difflib's
+    return "values"
+
+
+def sorted_items(value: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    """A dict's items sorted by key."""
+    return sorted(value.items())
+
+
+def kind_slugs(kinds: list[str]) -> list[str]:
+    """The distinct slugs of some kinds, sorted (CSS classes of an index card)."""
+    return sorted({kind_slug(k) for k in kinds})

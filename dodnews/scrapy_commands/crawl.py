@@ -23,8 +23,8 @@ def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) ->
 
     The site profile (DODNEWS_SITE and `-a site=`) is checked and activated first, so that
     `-a sections=` is checked against the chosen site's sections. Then the DODNEWS_COVERAGE_*
-    settings, JOBDIR (not another crawl's), the spider's own `-a` checks, then the shared crawl's
-    Redis (reachable, crawl id well-formed).
+    settings, JOBDIR (not another crawl's), the report page sizes, the spider's own `-a` checks,
+    then the shared crawl's Redis (reachable, crawl id well-formed).
     """
     from dodnews.jobdir import check_job_dir
     from dodnews.pipelines import coverage_rule
@@ -33,6 +33,10 @@ def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) ->
     load_configured(settings)  # a bad DODNEWS_SITE, whatever the spider
     coverage_rule(settings)  # a bad DODNEWS_COVERAGE_* value
     check_job_dir(settings)  # a JOBDIR another crawl is running in
+    if settings.getbool("DODNEWS_WRITE_REPORTS"):
+        from dodnews.reporting import report_layout
+
+        report_layout(settings.get("DODNEWS_INDEX_PAGE_SIZE"), settings.get("DODNEWS_FEED_ENTRIES"))
     check = getattr(spidercls, "check_arguments", None)
     if check is not None:
         check(spargs, settings)
