@@ -12,7 +12,7 @@ from typing import Any
 
 @dataclass
 class Image:
-    """A photo in an article: `src` is its address as the page gives it; photos are keyed by VIRIN."""
+    """A photo in an article: `src` is its address as the page gives it; keyed by VIRIN."""
 
     src: str
     virin: str | None = None
