@@ -25,8 +25,8 @@ from pathlib import Path
 
 from dodnews.archive import Archive
 from dodnews.extract import extract_article
-from dodnews.items import OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
-from dodnews.normalize import normalize_article
+from dodnews.extract.normalize import normalize_article
+from dodnews.model import OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
 from dodnews.replica.content import build_timeline
 from dodnews.replica.render import article_page, fill, link_url
 

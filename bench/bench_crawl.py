@@ -134,7 +134,7 @@ def bare_crawl(urls: list[str], work: Path) -> dict[str, Any]:
 def news_crawl(
     base: str, work: Path, archive: str, warc: Path, label: str, **args: Any
 ) -> dict[str, Any]:
-    from dodnews.crawling import run_crawl
+    from dodnews.monitor.crawling import run_crawl
 
     log = work / f"news-{label}.log"
     started = time.perf_counter()
@@ -163,7 +163,7 @@ def news_crawl(
         "unchanged": int(stat("dodnews/captures/unchanged")),
         "not_modified": int(stat("dodnews/captures/not-modified")),
         "versions": int(stat("dodnews/versions/new")),
-        "revisits": int(stat("dodnews/warc/revisit")),
+        "revisits": int(stat("dodnews/warc/writer/revisit")),
         "wall": wall,
     }
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from deepdiff import DeepDiff
 
 from dodnews.diffing.detect import detect_changes, structured_view
-from dodnews.items import Article, Image, RelatedLink
+from dodnews.model import Article, Image, RelatedLink
 
 UNITS = [
     "The 3rd Infantry Division",

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dodnews.crawling import crawl_command, crawl_env
+from dodnews.monitor.crawling import crawl_command, crawl_env
 from dodnews.replica.testing import ReplicaProcess
 from dodnews.replica.weight import add_page_kb_option
 

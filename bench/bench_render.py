@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from dodnews.crawling import crawl_command, crawl_env
+from dodnews.monitor.crawling import crawl_command, crawl_env
 from dodnews.replica.testing import ReplicaProcess
 
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -50,7 +50,7 @@ WORDS = [
 
 def story(article_id: int, version: int, notice: str | None) -> object:
     """A made-up article; each version moves a figure and rewords a sentence."""
-    from dodnews.items import Article, Image
+    from dodnews.model import Article, Image
 
     rng = random.Random(article_id)  # each story its own text, as on the site
 
@@ -92,7 +92,7 @@ def story(article_id: int, version: int, notice: str | None) -> object:
 
 
 def capture(article_id: int, version: int, notice: str | None, when: datetime) -> object:
-    from dodnews.items import OUTCOME_OK, Capture
+    from dodnews.model import OUTCOME_OK, Capture
 
     article = story(article_id, version, notice)
     return Capture(
@@ -191,7 +191,7 @@ def peak_rss_kb() -> int:
 def measure(mode: str, url: str, diffs: str, ids: list[int]) -> None:
     """In a fresh process: one report job, then its wall time and memory as JSON."""
     from dodnews.archive import Archive
-    from dodnews.reporting import regenerate_archive_reports, update_archive_reports
+    from dodnews.reports.reporting import regenerate_archive_reports, update_archive_reports
 
     baseline = peak_rss_kb()
     with Archive.open(url) as archive:

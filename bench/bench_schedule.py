@@ -10,8 +10,8 @@ the same request budget on it (in ticks: one recheck run every `--tick` minutes,
   hourly, 3 h, 3 days, monthly after 30 days without a change);
 - staleness: diffengine's rule (re-check when the time since the last check reaches 0.2 of the
   article's age);
-- due.py: dodnews' previous policy (dodnews/due.py: an age table, 6 h after a change);
-- budgeted: dodnews/schedule.py (value per request, the age prior, the Cho and Garcia-Molina
+- due.py: dodnews' previous policy (dodnews/monitor/due.py: an age table, 6 h after a change);
+- budgeted: dodnews/monitor/policy.py (value per request, the age prior, the Cho and Garcia-Molina
   estimator, cohort triggers, changed listing titles).
 
 The stream: `--articles` archived articles published over `--years` years (the newsroom grew
@@ -42,8 +42,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from dodnews.due import GONE_INTERVAL_HOURS, DuePolicy
-from dodnews.schedule import (
+from dodnews.monitor.due import GONE_INTERVAL_HOURS, DuePolicy
+from dodnews.monitor.policy import (
     ArticleState,
     History,
     SchedulePolicy,
@@ -576,7 +576,7 @@ class Staleness(DuePolicyBase):
 
 
 class TodayDue(DuePolicyBase):
-    """dodnews/due.py as the recheck spider used it: the oldest capture first when over budget."""
+    """dodnews/monitor/due.py as the recheck spider used it: oldest capture first over budget."""
 
     name = "due.py"
 
@@ -607,7 +607,7 @@ class TodayDue(DuePolicyBase):
 
 
 class Budgeted(Policy):
-    """dodnews/schedule.py: value per request, adaptive rates, cohorts, listing hints."""
+    """dodnews/monitor/policy.py: value per request, adaptive rates, cohorts, listing hints."""
 
     name = "budgeted"
     lookahead = 4

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import redis
 
-from dodnews.crawling import crawl_command, crawl_env
+from dodnews.monitor.crawling import crawl_command, crawl_env
 from dodnews.replica.testing import ReplicaProcess
 
 REDIS = "redis://127.0.0.1:6379/0"

@@ -1,5 +1,5 @@
 import sys
 
-from dodnews.cli import main
+from dodnews.cli.main import main
 
 sys.exit(main())

@@ -7,13 +7,13 @@ loopback `base_url` (the offline replica), it opens up the throughput settings m
 import os
 
 BOT_NAME = "dodnews"
-SPIDER_MODULES = ["dodnews.spiders"]
-NEWSPIDER_MODULE = "dodnews.spiders"
-COMMANDS_MODULE = "dodnews.scrapy_commands"
+SPIDER_MODULES = ["dodnews.crawl.spiders"]
+NEWSPIDER_MODULE = "dodnews.crawl.spiders"
+COMMANDS_MODULE = "dodnews.crawl.commands"
 # Site profile (DODNEWS_SITE) and shared crawls over Redis (DODNEWS_REDIS_URL); no-ops unless set.
 ADDONS: dict[str, int] = {
-    "dodnews.profiles.SiteProfileAddon": 0,  # -s DODNEWS_SITE=af: crawl a sibling site
-    "dodnews.distributed.addon.DistributedAddon": 0,
+    "dodnews.site.profiles.SiteProfileAddon": 0,  # -s DODNEWS_SITE=af: crawl a sibling site
+    "dodnews.crawl.distributed.addon.DistributedAddon": 0,
 }
 
 # -- dodnews ---------------------------------------------------------------------------------------
@@ -40,10 +40,10 @@ DODNEWS_WARC_ENABLED = True
 DODNEWS_WARC_DIR = os.environ.get("DODNEWS_WARC_DIR", "data/warc")
 DODNEWS_WARC_MAX_SIZE = 1 << 30
 # Processes that parse article pages beside the crawl (0 = in the crawl's own thread; a replica
-# crawl on loopback uses 1). See dodnews/extraction_pool.py.
+# crawl on loopback uses 1). See dodnews/crawl/extraction_pool.py.
 DODNEWS_EXTRACT_WORKERS = 0
 # Freed memory (MB) a crawl keeps for reuse instead of returning it to the OS page by page
-# (glibc's trim threshold; 0 = glibc's default). See dodnews/heap.py.
+# (glibc's trim threshold; 0 = glibc's default). See dodnews/crawl/heap.py.
 DODNEWS_HEAP_KEEP_MB = 64
 # Re-capture scheduling (docs/scheduling.md). `scrapy crawl recheck` uses the budgeted policy
 # ("age": the older age table of DODNEWS_RECHECK_POLICY); a request must be worth PRICE edit-hours
@@ -96,7 +96,7 @@ REDIRECT_MAX_TIMES = 10
 CONCURRENT_ITEMS = 8
 
 # -- components ----------------------------------------------------------------------------------
-REQUEST_FINGERPRINTER_CLASS = "dodnews.fingerprint.ArticleIdFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "dodnews.crawl.fingerprint.ArticleIdFingerprinter"
 # Scrapy components that do nothing for dodnews, off because each one costs every request, response
 # and callback output: the spiders count related-story depth themselves (`dodnews_depth`), build
 # requests for the site's own hosts only (no allowed_domains to enforce; URLs of normal length)
@@ -111,21 +111,21 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "dodnews.middlewares.BackoffRetryMiddleware": 550,
-    "dodnews.middlewares.BaseUrlMiddleware": 650,
-    "dodnews.middlewares.OffsiteRedirectMiddleware": 625,  # after BaseUrl, before redirects
-    "dodnews.middlewares.WarcCaptureMiddleware": 950,
+    "dodnews.crawl.middlewares.BackoffRetryMiddleware": 550,
+    "dodnews.crawl.middlewares.BaseUrlMiddleware": 650,
+    "dodnews.crawl.middlewares.OffsiteRedirectMiddleware": 625,  # after BaseUrl, before redirects
+    "dodnews.crawl.middlewares.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
-    "dodnews.pipelines.NormalizePipeline": 100,
-    "dodnews.pipelines.CoveragePipeline": 150,
-    "dodnews.pipelines.ValidatePipeline": 200,
-    "dodnews.pipelines.ArchivePipeline": 500,
+    "dodnews.crawl.pipelines.NormalizePipeline": 100,
+    "dodnews.crawl.pipelines.CoveragePipeline": 150,
+    "dodnews.crawl.pipelines.ValidatePipeline": 200,
+    "dodnews.crawl.pipelines.ArchivePipeline": 500,
 }
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
-    "dodnews.extensions.CrawlProgress": 500,
-    "dodnews.jobdir.JobDirGuard": 0,  # JOBDIR crawls only: resume, start over, or refuse
+    "dodnews.crawl.extensions.CrawlProgress": 500,
+    "dodnews.crawl.jobdir.JobDirGuard": 0,  # JOBDIR crawls only: resume, start over, or refuse
 }
 
 # Code-executing and debugging servers stay off.

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dodnews.archive import Archive
-from dodnews.crawling import run_crawl
+from dodnews.monitor.crawling import run_crawl
 
 
 class CrawlWorkspace:

@@ -4,7 +4,6 @@
 No Scrapy import here: the CLI, the pipelines and the tests share it.
 """
 
-from dodnews.archive.cli_support import open_archive
 from dodnews.archive.records import (
     ArticleRecord,
     CaptureRecord,
@@ -38,6 +37,5 @@ __all__ = [
     "VersionRecord",
     "default_archive_url",
     "inspect_archive",
-    "open_archive",
     "resolve_archive_url",
 ]

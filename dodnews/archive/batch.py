@@ -50,7 +50,7 @@ from dodnews.archive.schema import (
     versions,
 )
 from dodnews.diffing.model import ChangeReport
-from dodnews.items import OUTCOME_GONE, OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
+from dodnews.model import OUTCOME_GONE, OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
 
 Differ = Callable[..., ChangeReport]
 Hasher = Callable[[Article], str]

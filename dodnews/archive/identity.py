@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from dodnews.archive.schema import articles, captures, changes, versions
-from dodnews.items import OUTCOME_GONE, OUTCOME_NOT_MODIFIED, OUTCOME_OK
+from dodnews.model import OUTCOME_GONE, OUTCOME_NOT_MODIFIED, OUTCOME_OK
 from dodnews.site import MAX_ID, article_id_from_url
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dodnews.diffing.model import ChangeReport
-from dodnews.items import Article
+from dodnews.model import Article
 
 
 @dataclass

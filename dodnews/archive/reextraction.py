@@ -18,11 +18,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from dodnews.archive.schema import articles, captures, parse_utc, versions
-from dodnews.items import Article
+from dodnews.model import Article
 
 MARKER = "reextraction"  # key of the marker inside a version's stored article JSON
 EVIDENCE_PER_VERSION = 3  # captures tried, newest first, before the evidence counts as missing
-# The header in which a rendered capture names its rendered DOM's record (dodnews.rendering,
+# The header in which a rendered capture names its rendered DOM's record (dodnews.crawl.browser,
 # which the archive does not import).
 H_RENDERED_WARC = "x-dodnews-rendered-warc"
 

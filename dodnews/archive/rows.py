@@ -11,7 +11,7 @@ from dodnews.archive.records import ArticleRecord, CaptureRecord, ChangeRecord, 
 from dodnews.archive.reextraction import reextraction_marker
 from dodnews.archive.schema import articles, captures, changes, runs, versions
 from dodnews.diffing.model import ChangeReport
-from dodnews.items import Article
+from dodnews.model import Article
 
 
 def count_rows(engine: Engine) -> dict[str, int]:

@@ -241,7 +241,7 @@ SELECTED_HEADERS = (
     "date",
     "location",
     "retry-after",
-    # rendering evidence (dodnews.rendering): why it was rendered, its WARC record, its screenshot
+    # rendering evidence (dodnews.crawl.browser): why rendered, its WARC record, its screenshot
     "x-dodnews-rendered",
     "x-dodnews-rendered-warc",
     "x-dodnews-screenshot",

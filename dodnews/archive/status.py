@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from dodnews.archive import migrate
 from dodnews.archive.db import check_sqlite_file, make_engine, user_errors
-from dodnews.archive.liveness import orphaned_runs, this_process
 from dodnews.archive.rows import count_rows
 from dodnews.archive.schema import runs
 from dodnews.archive.urls import describe, resolve_archive_url, sqlite_path
-from dodnews.coverage import latest_judged
 from dodnews.errors import UserError
+from dodnews.monitor.coverage import latest_judged
+from dodnews.procs import orphaned_runs, this_process
 
 # How far back `archive status` looks for each spider's latest judged run.
 _RECENT_RUNS = 200

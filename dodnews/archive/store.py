@@ -23,7 +23,6 @@ from dodnews.archive import migrate
 from dodnews.archive.batch import BatchWriter
 from dodnews.archive.db import WRITE, check_sqlite_file, enable_wal, make_engine, user_errors
 from dodnews.archive.identity import repair_wrong_ids
-from dodnews.archive.liveness import RUNNING, close_orphaned_runs, this_process
 from dodnews.archive.records import (
     ArticleRecord,
     CaptureRecord,
@@ -61,12 +60,13 @@ from dodnews.archive.urls import describe, resolve_archive_url
 from dodnews.archive.verify import find_problems, find_warc_problems
 from dodnews.diffing.model import ChangeReport
 from dodnews.errors import UserError
-from dodnews.items import (
+from dodnews.model import (
     OUTCOME_OK,
     OUTCOMES,
     Article,
     Capture,
 )
+from dodnews.procs import RUNNING, close_orphaned_runs, this_process
 from dodnews.site import MAX_ID
 
 logger = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from dodnews.archive.identity import own_id
 from dodnews.archive.schema import articles, captures, changes, versions
-from dodnews.items import Article
-from dodnews.warc import decoded_body, payload_digest
-from dodnews.warc_repair import torn_files
+from dodnews.model import Article
+from dodnews.warc.repair import torn_files
+from dodnews.warc.writer import decoded_body, payload_digest
 
 
 def find_problems(conn: Connection, hasher: Callable[[Article], str]) -> list[str]:

@@ -34,7 +34,7 @@ from dodnews.diffing.normalize import (
 from dodnews.diffing.paragraphs import align, ops_detail, word_ops
 from dodnews.diffing.significance import score
 from dodnews.diffing.summaries import summarize
-from dodnews.items import Article, Image, RelatedLink
+from dodnews.model import Article, Image, RelatedLink
 
 # Fields that change without the article changing: never compared. (Image src and related-story
 # titles are left out of the view itself: images are keyed by VIRIN, related stories by id; glob

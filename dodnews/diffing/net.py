@@ -24,7 +24,7 @@ from typing import Any
 from dodnews.diffing.model import Change
 from dodnews.diffing.normalize import Explained, region_residue
 from dodnews.diffing.paragraphs import ops_detail, word_ops
-from dodnews.items import Article
+from dodnews.model import Article
 
 KIND = "other_text_changed"
 FIELD = "region"

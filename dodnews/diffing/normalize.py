@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from dodnews.items import Article, Image
+from dodnews.model import Article, Image
 from dodnews.site import (
     SECTIONS,
     article_id_from_url,
@@ -435,7 +435,7 @@ def region_residue(region: list[str], explained: Explained) -> list[tuple[int, s
 
 def _is_type_label(text: str) -> bool:
     low = text.casefold()
-    # SECTIONS is read each time: a site profile (dodnews.profiles) rewrites it in place.
+    # SECTIONS is read each time: a site profile (dodnews.site.profiles) rewrites it in place.
     names = (section.content_type_name.casefold() for section in SECTIONS.values())
     return low in _TYPE_LABELS or low in names
 

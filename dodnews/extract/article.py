@@ -27,7 +27,7 @@ from dodnews.extract.photos import bare_image, is_photo_block, photo
 from dodnews.extract.region import region_text
 from dodnews.extract.related import RelatedBlocks, find_related
 from dodnews.extract.text import clean_or_none, clean_text
-from dodnews.items import Article, Image
+from dodnews.model import Article, Image
 
 # Bump when a change to extraction changes its output for the same page.
 EXTRACTOR_VERSION = "2"

@@ -20,7 +20,7 @@ from dodnews.extract._sections import resolve_section, section_from_type_name, s
 from dodnews.extract.dates import ap_to_iso, jss_to_iso
 from dodnews.extract.errors import BadFeed, EmptyPage
 from dodnews.extract.text import clean_or_none, clean_text, strip_tags
-from dodnews.items import ListingEntry, RelatedLink
+from dodnews.model import ListingEntry, RelatedLink
 
 # The custom elements of the 2019-2024 shapes, found by tag name (a cheap C-level filter).
 LISTING_TAGS = ("listing-with-preview", "listing-titles-only", "story-card")

@@ -17,7 +17,7 @@ from lxml import etree
 from dodnews.extract._blocks import BLOCK_TAGS, HEADING_TAGS, STRONG_TAGS, is_hidden
 from dodnews.extract._dom import absolute
 from dodnews.extract.text import clean_or_none, clean_text
-from dodnews.items import Image
+from dodnews.model import Image
 
 _IMAGE_CLASS_HINTS = ("media-inline", "inline-image", "image-wrap", "photo-wrap", "photo-embed")
 # Labels a reader sees in photo furniture; a line is split at each one.

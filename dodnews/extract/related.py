@@ -19,7 +19,7 @@ from dodnews.extract._sections import section_from_url
 from dodnews.extract.dates import ap_to_iso
 from dodnews.extract.listing import LISTING_TAGS, entry_from_attrs, related_link
 from dodnews.extract.text import clean_text
-from dodnews.items import ListingEntry, RelatedLink
+from dodnews.model import ListingEntry, RelatedLink
 
 _HEADING_RE = re.compile(r"^related\s+(?:stories|articles|news|content)\s*:?$", re.IGNORECASE)
 # Text nodes that may be the heading: short, and mentioning "related" in any case.

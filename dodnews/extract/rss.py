@@ -13,7 +13,7 @@ from dodnews.extract._sections import resolve_section
 from dodnews.extract.dates import rfc822_to_iso
 from dodnews.extract.errors import BadFeed, BlockedPage, EmptyPage
 from dodnews.extract.text import clean_or_none, strip_tags
-from dodnews.items import ListingEntry
+from dodnews.model import ListingEntry
 
 _IMG_SRC_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*['\"]([^'\"]+)['\"]", re.IGNORECASE)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")

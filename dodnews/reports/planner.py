@@ -8,7 +8,7 @@ only the changes of that range plus the chains their changes belong to; those ch
 reading changes detected near them, widening the time span until every chain ends inside it.
 The cost of a page therefore depends on how many changes were detected around its own, never on
 the size of the archive; and the events are exactly those `group_entries` gives for the whole
-archive (tests/test_reports_incremental.py checks both against each other).
+archive (tests/unit/reports/test_reports_incremental.py checks both against each other).
 
 The same reading tells an update which pages a new change touches: its own, the pages of the
 rollouts it joins or leaves, and those of changes whose rollout membership it changes.

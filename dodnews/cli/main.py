@@ -1,0 +1,60 @@
+"""The `dodnews` command: one argparse tree, one module per subcommand under dodnews.cli.commands.
+
+Each module in `dodnews/cli/commands/` defines `register(subparsers) -> None`, which adds its
+parser and sets `func` (called with the parsed namespace, returning the exit status). Errors a user
+can fix raise `UserError` and come out as one line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from dodnews import __version__
+from dodnews.cli import commands
+from dodnews.errors import UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other error
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="dodnews",
+        description="Archive the DoD/War newsroom and show, line by line, what changed.",
+    )
+    parser.add_argument("--version", action="version", version=f"dodnews {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"dodnews: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dodnews: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

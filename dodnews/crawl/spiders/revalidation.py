@@ -1,0 +1,118 @@
+"""Re-captures of archived articles: what the archive holds to revalidate them with.
+
+A request for an article the archive knows carries its stored ETag / Last-Modified, and the
+capture the body digest of the page the archive holds, so that an unchanged page costs a 304, or
+at least no parsing (see CaptureSpider.read_page). A page that answered "not modified" was not
+parsed: its related stories are those of the version the archive holds.
+
+304s are trusted for DODNEWS_TRUST_304_DAYS (default 30) after the page was last received whole:
+past that, the request carries no validators and the whole page comes again, so that a server or
+cache answering 304 for a page that did change cannot hide the edit for longer. The body digest is
+still checked first: an unchanged page is still not parsed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from dodnews.archive.schema import parse_utc
+from dodnews.errors import UserError
+
+if TYPE_CHECKING:
+    from dodnews.archive import Archive
+    from dodnews.archive.records import ArticleRecord
+    from dodnews.model import RelatedLink
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a conditional re-capture of one article is checked against."""
+
+    etag: str | None
+    last_modified: str | None
+    body_digest: str | None
+    downloaded_at: str | None = None  # the page last received whole (ISO, UTC)
+
+    def trusted(self, since: datetime | None) -> bool:
+        """True when a 304 may stand for the page: it was received whole after `since` (None:
+        always)."""
+        if since is None:
+            return True
+        return self.downloaded_at is not None and parse_utc(self.downloaded_at) >= since
+
+    def headers(self, conditional: bool = True) -> dict[str, str]:
+        """The conditional request headers (and no cached copy from anyone on the way)."""
+        headers = {"Cache-Control": "max-age=0"}
+        if not conditional:
+            return headers
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+def trust_cutoff(days: float, now: datetime | None = None) -> datetime | None:
+    """Pages last received whole before this time no longer vouch for a 304 (None: 0 days, 304s
+    are always trusted)."""
+    if days <= 0:
+        return None
+    return (now or datetime.now(UTC)) - timedelta(days=days)
+
+
+def validators_of(records: Iterable[ArticleRecord]) -> dict[int, Validators]:
+    """Validators by article id, for the archived articles that have any."""
+    return {
+        record.article_id: Validators(
+            record.etag, record.last_modified, record.body_digest, record.last_downloaded
+        )
+        for record in records
+        if record.etag or record.last_modified or record.body_digest
+    }
+
+
+class ArchiveView:
+    """A crawl's read-only look at the archive: validators when it opens, the stored related
+    stories of pages that answered "not modified" as it goes."""
+
+    def __init__(self, archive_url: str | None) -> None:
+        self.archive_url = archive_url
+        self._archive: Archive | None = None
+        self._unavailable = False
+
+    def _open(self) -> Archive | None:
+        """The archive, or None when there is none to read (never created here: a crawl without
+        the archive pipeline simply downloads everything)."""
+        if self._archive is None and not self._unavailable:
+            from dodnews.archive import Archive
+
+            try:
+                self._archive = Archive.open(self.archive_url, create=False)
+            except UserError as exc:
+                logger.warning("No conditional requests: %s", exc)
+                self._unavailable = True
+        return self._archive
+
+    def validators(self) -> dict[int, Validators]:
+        """Every archived article's validators, by id."""
+        archive = self._open()
+        if archive is None:
+            return {}
+        return {key: Validators(*value) for key, value in archive.validators().items()}
+
+    def related(self, article_id: int) -> list[RelatedLink]:
+        """The related stories of the article's current version ([] when it has none)."""
+        archive = self._open()
+        version = archive.latest_version(article_id) if archive is not None else None
+        return list(version.article.related) if version is not None else []
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None

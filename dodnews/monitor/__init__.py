@@ -1,0 +1,1 @@
+"""Unattended monitoring: schedules, the due policy, run records, alerts, launching crawls."""

@@ -1,0 +1,1 @@
+"""WARC files: writing, digests, reading, repair, indexing, export and replay."""
