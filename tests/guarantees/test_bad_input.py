@@ -34,6 +34,7 @@ ARCHIVE_COMMANDS = [
     ["history", str(ARTICLE_ID)],
     ["show", str(ARTICLE_ID)],
     ["runs"],
+    ["due", str(ARTICLE_ID)],
     ["diff", "--id", str(ARTICLE_ID), "--from", "1", "--to", "2"],
     ["report", "--diffs-dir", "DIFFS"],
     ["archive", "status"],
