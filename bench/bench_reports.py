@@ -1,17 +1,18 @@
 """Report cost as history grows: full regeneration vs one crawl run's update of diffs/.
 
-For each size (default 1,000 and 10,000 changes; add 100000 with --sizes, it takes a while to
-build) it builds a SQLite archive through the archive API, as crawls would: made-up articles
-(ten paragraphs, an image, tags) captured run after run, four runs a day, each run changing some
-articles (a figure, a reworded sentence, now and then a paragraph added) and every 40th run adding
-the same notice to 30 articles (a rollout). Then, each in a fresh process:
+For each size (default 1,000 and 10,000 changes; `--sizes 1000 10000 100000` adds 100,000, whose
+archive takes about ten minutes to build) it builds a SQLite archive through the archive API, as
+crawls would: made-up articles (ten paragraphs, an image, tags) captured run after run, four runs
+a day, each run giving 25 articles their next version (a figure, a reworded sentence, a paragraph
+added; five versions each), and every 40th run adding the same notice to 30 more articles (a
+rollout). Then, each in a fresh process:
 
   full    `dodnews report`: every file of diffs/ written from the archive
-  update  one more run of 25 changes recorded, then the crawl's update of diffs/
+  update  the next run's 25 changes recorded, then that crawl's update of diffs/
 
-and prints wall time and peak memory (ru_maxrss of the process, and above what the process held
-once its imports were done). Nothing is asserted. The full regeneration should grow at most
-linearly with the changes, the update not at all.
+and prints wall and CPU time, peak memory (VmHWM) and how much of it came after the imports, the
+files written and the size of atom.xml. Nothing is asserted. The full regeneration should grow at
+most linearly with the changes, in flat memory; the update should not grow at all.
 
 Usage: python bench/bench_reports.py [--sizes 1000 10000 [100000]] [--workdir DIR] [--keep]
 """

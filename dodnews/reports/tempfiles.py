@@ -33,6 +33,7 @@ except ImportError:  # not POSIX: no folder lock, so no cleanup
 logger = logging.getLogger(__name__)
 
 TEMP_SUFFIX = ".tmp"
+WRITING_FLAG = ".dodnews-writing"  # present while an exclusive writer is at work
 _STALE_TEMP = re.compile(r"\.[^/]+\.(?:json|md|html|xml)\.[a-z0-9_]{8}\.tmp")
 
 
@@ -50,16 +51,17 @@ def remove_report_temps(directory: Path) -> list[Path]:
     """Delete the report temp files directly in `directory`; returns them. Never raises."""
     removed: list[Path] = []
     try:
-        entries = list(os.scandir(directory))
+        # Read as it goes: a large archive's folder holds hundreds of thousands of reports.
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    if is_report_temp(entry.name) and entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+                except OSError:
+                    continue  # gone already, or not ours to delete: leave it
     except OSError:
-        return removed
-    for entry in entries:
-        try:
-            if is_report_temp(entry.name) and entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
-        except OSError:
-            continue  # gone already, or not ours to delete: leave it
+        pass
     return sorted(removed)
 
 
@@ -100,9 +102,14 @@ def writing_folder(directory: Path) -> Iterator[list[Path]]:
 
 
 @contextmanager
-def exclusive_folder(directory: Path) -> Iterator[list[Path]]:
+def exclusive_folder(directory: Path, *, scan: bool = True) -> Iterator[list[Path]]:
     """Hold `directory` alone (waiting for other writers to finish), for a writer that reads the
-    archive and then writes what it read; yields the stale temp files removed on entry."""
+    archive and then writes what it read; yields the stale temp files removed on entry.
+
+    While it holds the folder, the file WRITING_FLAG says a writer is at work; one that finds the
+    flag on entry knows the last writer died halfway, and looks for its temp files even when
+    `scan` is False (an update: listing a folder of a large archive costs more than the update).
+    """
     if fcntl is None:
         yield []
         return
@@ -116,6 +123,17 @@ def exclusive_folder(directory: Path) -> Iterator[list[Path]]:
         if alone is False:
             logger.info("Waiting for another report writer to finish with %s", directory)
             alone = _lock(fd, fcntl.LOCK_EX)
-        yield remove_report_temps(directory) if alone else []
+        flag = directory / WRITING_FLAG
+        removed: list[Path] = []
+        if alone:
+            if scan or flag.exists():
+                removed = remove_report_temps(directory)
+            try:
+                flag.touch()
+            except OSError:
+                flag = None  # type: ignore[assignment]
+        yield removed
+        if alone and flag is not None:
+            flag.unlink(missing_ok=True)  # finished: nothing of ours half-written
     finally:
         os.close(fd)  # releases the lock

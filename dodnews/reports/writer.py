@@ -121,13 +121,13 @@ class ReportWriter:
 
     def regenerate(self, *, render_first: bool = False) -> WriteResult:
         """Write every file; delete index pages and feed documents of another layout."""
-        with self._folder() as removed:
+        with self._folder(scan=True) as removed:
             return self._regenerate(removed, render_first)
 
     def update(self, change_ids: Iterable[int] = ()) -> WriteResult:
         """Write what changes `change_ids`, and any recorded since the folder was last written,
         alter. A folder without a marker, or made with other settings, is written whole."""
-        with self._folder() as removed:
+        with self._folder(scan=False) as removed:
             marker = read_marker(self.directory)
             last = self.source.max_change_id()
             if marker is None or marker.layout != self.digest or marker.last > last:
@@ -271,7 +271,7 @@ class ReportWriter:
 
     # -- the disk ----------------------------------------------------------------------------
 
-    def _folder(self) -> AbstractContextManager[list[Path]]:
+    def _folder(self, *, scan: bool) -> AbstractContextManager[list[Path]]:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -279,7 +279,7 @@ class ReportWriter:
                 f"cannot create diffs directory {self.directory}: {exc.strerror}"
             ) from None
         if self.exclusive:
-            return exclusive_folder(self.directory)
+            return exclusive_folder(self.directory, scan=scan)
         return writing_folder(self.directory)
 
     def _write(self, files: Iterable[tuple[str, str]], result: WriteResult) -> None:

@@ -28,6 +28,7 @@ from dodnews.errors import UserError
 from dodnews.model import OUTCOME_OK, Article, Capture
 from dodnews.monitor.crawling import crawl_command, crawl_env
 from dodnews.reports import ReportEntry, group_entries
+from dodnews.reports import writer as writer_module
 from dodnews.reports.layout import Layout, read_marker
 from dodnews.reports.planner import EventPlanner, MemorySource, anchor
 from dodnews.reports.reporting import (
@@ -35,6 +36,7 @@ from dodnews.reports.reporting import (
     report_layout,
     update_archive_reports,
 )
+from dodnews.reports.tempfiles import WRITING_FLAG
 from dodnews.reports.writer import ReportWriter
 from tests.pg_support import throwaway_database
 
@@ -362,6 +364,34 @@ def test_writers_take_the_folder_in_turn(tmp_path: Path) -> None:
     thread.join(30)
     assert done.is_set() and (tmp_path / "8012-1-2.html").exists()
     assert read_marker(tmp_path) is not None and read_marker(tmp_path).last == 12
+
+
+def test_an_update_after_a_killed_writer_removes_its_temp_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = steady_history(12)
+    layout = Layout(5, 5)
+    ReportWriter(MemorySource(entries[:10]), tmp_path, layout=layout).regenerate()
+    # Listing the folder costs as much as a large archive's update: an update looks for temp
+    # files only when the last writer did not finish.
+    (tmp_path / ".atom.xml.abcd1234.tmp").write_text("stale, from long ago")
+    ReportWriter(MemorySource(entries[:11]), tmp_path, layout=layout).update([11])
+    assert (tmp_path / ".atom.xml.abcd1234.tmp").exists()
+
+    def die(src: str, dst: str) -> None:
+        raise KeyboardInterrupt  # like a kill: no except clause runs, nothing is tidied
+
+    monkeypatch.setattr(writer_module.os, "replace", die)
+    with pytest.raises(KeyboardInterrupt):
+        ReportWriter(MemorySource(entries), tmp_path, layout=layout).update([12])
+    monkeypatch.undo()
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp"))
+    assert len(left) == 2 and (tmp_path / WRITING_FLAG).exists()
+    result = ReportWriter(MemorySource(entries), tmp_path, layout=layout).update([12])
+    assert sorted(p.name for p in result.removed) == left
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    ReportWriter(MemorySource(entries), tmp_path / "full", layout=layout).regenerate()
+    assert_same_folders(tmp_path, tmp_path / "full")
 
 
 def test_report_layout_settings(monkeypatch: pytest.MonkeyPatch) -> None:
