@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import time
 from collections import Counter
@@ -31,8 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--epochs",
         type=int,
-        default=1,
-        help="how many replica epochs to step through after the first crawl",
+        default=2,
+        help="how many replica epochs to step through after the first crawl (default 2: the "
+        "second one brings a revert and a rollout)",
     )
     parser.set_defaults(func=run)
 
@@ -123,4 +125,20 @@ def run(args: argparse.Namespace) -> int:
         first = change.summary_lines[0] if change.summary_lines else ""
         _say(f"  [{change.significance:.2f}] {change.title}: {first}")
     _say(f"Done in {time.monotonic() - started:.0f} s. Open {index.resolve()}")
+    for line in explore_commands(archive_url, (work / "warc").resolve()):
+        _say(line)
     return 0
+
+
+def explore_commands(archive_url: str, warc_dir: Path) -> list[str]:
+    """What to type next to keep exploring the demo's archive, one workspace for every command."""
+    return [
+        "Keep exploring the demo's archive (these settings point every command at it):",
+        f"  export DODNEWS_ARCHIVE={shlex.quote(archive_url)} "
+        f"DODNEWS_WARC_DIR={shlex.quote(str(warc_dir))}",
+        "  dodnews changes            # every change, newest first",
+        "  dodnews runs               # the demo's crawl runs",
+        "  dodnews history 4300115    # one article's captures and versions",
+        "  dodnews archive verify     # the archive and its WARC records",
+        "  dodnews replay             # the captured pages in pywb, on 127.0.0.1",
+    ]
