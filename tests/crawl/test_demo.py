@@ -60,3 +60,4 @@ def test_the_printed_commands_explore_the_demo_archive(demo) -> None:
     assert "WARC file missing" not in verify.stdout + verify.stderr
     history = _dodnews("history", "4300115", cwd=root, env=env)
     assert history.returncode == 0, history.stderr
+    assert "[warc:dodnews-" in history.stdout  # each capture names its WARC record

@@ -10,6 +10,7 @@ from dodnews.archive.migrate import known_revisions
 from dodnews.archive.status import inspect_archive
 from dodnews.archive.store import Archive
 from dodnews.cli.support import add_archive_option, archive_for
+from dodnews.cli.words import count
 from dodnews.errors import UserError
 
 PROGRESS_SECONDS = 10.0  # a progress line on stderr at most this often during `reextract`
@@ -131,8 +132,8 @@ def run_status(args: argparse.Namespace) -> int:
         )
     else:
         print(f"schema:   {status.revision} (current)")
-    for name, count in (status.counts or {}).items():
-        print(f"{name + ':':<26}{count}")
+    for name, number in (status.counts or {}).items():
+        print(f"{name + ':':<26}{number}")
     for spider, (run_id, line) in sorted(status.coverage.items()):
         print(f"extraction ({spider}, run {run_id}): {line}")
     if status.orphaned_runs:
@@ -157,8 +158,8 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) found")
         return 1
     print(
-        f"ok: {counts['versions']} versions, {counts['changes']} changes, "
-        f"{counts['captures']} captures checked"
+        f"ok: {count(counts['versions'], 'version')}, {count(counts['changes'], 'change')}, "
+        f"{count(counts['captures'], 'capture')} checked"
     )
     return 0
 

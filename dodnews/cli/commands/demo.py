@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from dodnews.cli.words import count
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
@@ -118,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     kinds = Counter(kind for change in changes for kind in change.kinds)
     _say(f"Archive {archive_url}: " + ", ".join(f"{v} {k}" for k, v in sorted(stats.items())))
     _say(
-        f"{len(changes)} changes recorded: "
+        f"{count(len(changes), 'change')} recorded: "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
     )
     for change in sorted(changes, key=lambda c: -c.significance)[:5]:

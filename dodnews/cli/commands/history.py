@@ -7,6 +7,7 @@ import argparse
 from dodnews.archive.records import VersionRecord
 from dodnews.cli.commands._numbers import number
 from dodnews.cli.support import add_archive_option, archive_for, require_article
+from dodnews.cli.words import count
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"url: {known.url or '-'}")
     state = "gone (404/410)" if known.gone else (known.last_outcome or "-")
     print(
-        f"{len(captures)} captures, {len(versions)} versions, {len(changes)} changes; "
+        f"{count(len(captures), 'capture')}, {count(len(versions), 'version')}, "
+        f"{count(len(changes), 'change')}; "
         f"current: v{current.seq if current else '-'}; last outcome: {state}"
     )
     print()
@@ -63,9 +65,13 @@ def run(args: argparse.Namespace) -> int:
                 f"v{change.to_seq} ({label} #{change.id} from v{change.from_seq}: "
                 f"{', '.join(change.kinds)})"
             )
+        record = (
+            f"  [warc:{capture.warc_file}#{capture.warc_record_id}]" if capture.warc_file else ""
+        )
         print(
             f"{capture.fetched_at}  capture {capture.id:<6} {capture.outcome:<12} {status:>3}  "
             f"{what}".rstrip()
+            + record
         )
     if versions:
         print()

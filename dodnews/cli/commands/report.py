@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from dodnews.cli.words import count
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
@@ -64,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     leftovers = f", {removed} temp files of an interrupted run removed" if removed else ""
     deleted = f", {len(result.deleted)} pages of another layout deleted" if result.deleted else ""
     print(
-        f"{result.changes} changes, {result.events} events: "
-        f"{result.files_written} files written, {result.files_unchanged} unchanged"
+        f"{count(result.changes, 'change')}, {count(result.events, 'event')}: "
+        f"{count(result.files_written, 'file')} written, {result.files_unchanged} unchanged"
         f"{leftovers}{deleted}"
     )
     print(Path(args.diffs_dir, "index.html").resolve())
