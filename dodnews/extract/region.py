@@ -20,77 +20,12 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-_SKIP_TAGS = frozenset(
-    [
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "iframe",
-        "object",
-        "embed",
-        "video",
-        "audio",
-        "svg",
-        "canvas",
-        "map",
-        "button",
-        "input",
-        "select",
-        "option",
-        "datalist",
-        "textarea",
-        "nav",
-        "head",
-        "title",
-        "meta",
-        "link",
-    ]
-)
-# Elements that end a line of text (as the body walker in article.py splits paragraphs).
-_BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "aside",
-        "blockquote",
-        "ul",
-        "ol",
-        "li",
-        "dl",
-        "dt",
-        "dd",
-        "table",
-        "thead",
-        "tbody",
-        "tfoot",
-        "tr",
-        "td",
-        "th",
-        "caption",
-        "center",
-        "header",
-        "footer",
-        "pre",
-        "address",
-        "details",
-        "summary",
-        "hr",
-        "form",
-        "fieldset",
-        "figure",
-        "figcaption",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-    ]
-)
+from dodnews.extract._blocks import BLOCK_TAGS, SKIP_TAGS
+
+# What a reader never sees as text, and the elements that end a line: the body walker's tables, with
+# a few more form and drawing elements the region may hold.
+_SKIP_TAGS = SKIP_TAGS | {"canvas", "map", "option", "datalist"}
+_BLOCK_TAGS = BLOCK_TAGS
 # Page chrome that may sit inside a fallback scope (no wrapper): dropped unless it holds the
 # title or the body.
 _CHROME_TAGS = frozenset({"header", "footer", "aside"})
