@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from dodnews.extract.dates import MONTH_NUMBERS
 from dodnews.model import Article, Image
 from dodnews.site import (
     SECTIONS,
@@ -218,27 +219,6 @@ _LABEL_RE = re.compile(
     r"|\brelated\s+(?:stories|articles|links|content)\b|\bcopy\s+link\b",
     re.IGNORECASE,
 )
-_MONTH_NUMBERS = {
-    name: n
-    for n, names in enumerate(
-        (
-            "jan january",
-            "feb february",
-            "mar march",
-            "apr april",
-            "may",
-            "jun june",
-            "jul july",
-            "aug august",
-            "sep sept september",
-            "oct october",
-            "nov november",
-            "dec december",
-        ),
-        1,
-    )
-    for name in names.split()
-}
 _DATE_RE = re.compile(
     r"\b(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})\b"
     r"|\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b"
@@ -468,7 +448,7 @@ def _cut_moments(form: str, when: Moments) -> str:
 def _match_day(match: re.Match[str]) -> date | None:
     try:
         if match["month"]:
-            month = _MONTH_NUMBERS.get(match["month"].lower())
+            month = MONTH_NUMBERS.get(match["month"].lower())
             if month is None:
                 return None
             return date(int(match["year"]), month, int(match["day"]))

@@ -25,7 +25,7 @@ _MONTH_NAMES = (
     "nov november",
     "dec december",
 )
-_MONTHS = {name: n for n, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
+MONTH_NUMBERS = {name: n for n, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
 _AP_RE = re.compile(
     r"\b(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:\s*,?\s*(?P<year>\d{4}))?"
 )
@@ -43,7 +43,7 @@ def parse_ap_date(text: str | None, default_year: int | None = None) -> date | N
     if not text:
         return None
     for match in _AP_RE.finditer(text):
-        month = _MONTHS.get(match["month"].lower())
+        month = MONTH_NUMBERS.get(match["month"].lower())
         if month is None:
             continue
         year = int(match["year"]) if match["year"] else default_year
