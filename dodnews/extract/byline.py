@@ -17,7 +17,7 @@ from dodnews.extract._blocks import skip_element, visible_text
 from dodnews.extract.text import clean_or_none
 
 _BY_RE = re.compile(r"^by[\s\u00a0]+\S", re.IGNORECASE)
-_CLASS_WORDS = ("byline", "author")
+_AUTHOR_CLASS_RE = re.compile(r"byline|(?:^|[-_])author(?:$|[-_])")
 # A byline is one short line; a longer text starting with "By" is a sentence.
 _MAX_LEN = 200
 # What sits between a byline and a date on one line: "By Jane Doe | Sept. 15, 2026".
@@ -80,8 +80,9 @@ def _opens_with_by(el: etree._Element) -> bool:
 
 
 def _classed(el: etree._Element) -> bool:
+    """A class naming the author: `byline`, `author`, `article-author`, `author_name` (not
+    `authority`)."""
     value = el.get("class")
     if not value:
         return False
-    low = value.lower()
-    return any(word in low for word in _CLASS_WORDS)
+    return any(_AUTHOR_CLASS_RE.search(token) for token in value.lower().split())

@@ -80,6 +80,11 @@ def test_a_body_sentence_starting_with_by_is_not_a_byline() -> None:
     assert art.paragraphs[0].startswith("By the end of the month")
 
 
+def test_a_class_merely_containing_author_is_not_a_byline() -> None:
+    header = '<span class="date">Oct. 6, 2026</span><div class="authority-note">Port Authority</div>'
+    assert extract_article(page(header), URL).byline is None
+
+
 def test_a_title_starting_with_by_is_not_a_byline() -> None:
     html = page('<span class="date">Oct. 6, 2026</span>').replace(
         "Harbor Cranes Arrive</h1>", "By Sea and Rail, Cranes Arrive</h1>"
