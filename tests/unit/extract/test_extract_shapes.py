@@ -81,7 +81,7 @@ def test_a_body_sentence_starting_with_by_is_not_a_byline() -> None:
 
 
 def test_a_class_merely_containing_author_is_not_a_byline() -> None:
-    header = '<span class="date">Oct. 6, 2026</span><div class="authority-note">Port Authority</div>'
+    header = '<span class="date">Oct. 6, 2026</span><div class="authority-note">Port Board</div>'
     assert extract_article(page(header), URL).byline is None
 
 
