@@ -244,7 +244,7 @@ def test_verify_finds_tampering(tmp_path: Path, capsys: pytest.CaptureFixture[st
     archive.record_capture(capture(OUTCOME_OK, "2025-10-07T19:00:00Z", article_v2()))
     assert archive.verify() == []
     assert main(["archive", "verify", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.startswith("ok: 2 versions, 1 changes, 2 captures")
+    assert capsys.readouterr().out.startswith("ok: 2 versions, 1 change, 2 captures")
 
     tampered = article_v1()
     tampered.paragraphs[1] = "The drills cost about $9 million and drew crews from three commands."
