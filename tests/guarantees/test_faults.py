@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 from dodnews.archive.schema import captures, versions
-from dodnews.monitor.crawling import run_crawl
 from dodnews.replica.testing import ReplicaProcess
 from tests.crawl_support import CrawlWorkspace
 
@@ -27,22 +26,7 @@ class FaultWorkspace(CrawlWorkspace):
     """A CrawlWorkspace whose crawls take extra `-s` settings."""
 
     def crawl_with(self, spider: str, settings: dict[str, Any] | None = None, **args: Any) -> int:
-        log = self.root / f"{spider}-{len(self.logs)}.log"
-        done = run_crawl(
-            spider,
-            {"base_url": self.url, **args},
-            settings={
-                "DODNEWS_WARC_DIR": str(self.warc),
-                "DODNEWS_PROGRESS_INTERVAL": 0,
-                **(settings or {}),
-            },
-            archive=self.archive,
-            diffs_dir=str(self.diffs),
-            log_file=str(log),
-            timeout=120,
-        )
-        self.logs.append(log.read_text())
-        return done.returncode
+        return self.crawl(spider, settings=settings, **args)
 
 
 def snapshot(work: CrawlWorkspace) -> dict[int, tuple[Any, ...]]:
