@@ -83,6 +83,11 @@ AUTOTHROTTLE_ENABLED = True  # off on loopback
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Workers of a distributed crawl (DODNEWS_REDIS_URL) share one limit per host, all of them
+# together: at most RATE_LIMIT requests a second, BURST at once after a pause (0 = no shared
+# limit; off on loopback). A token bucket in Redis, see dodnews/crawl/distributed/politeness.py.
+DODNEWS_RATE_LIMIT = 1.0
+DODNEWS_RATE_BURST = 1
 DOWNLOAD_TIMEOUT = 60
 # A news article is well under 1 MB; a 16 MB answer is a broken or hostile page (an error capture).
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024

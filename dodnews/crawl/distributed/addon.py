@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 SCHEDULER = "dodnews.crawl.distributed.scheduler.SharedScheduler"
 EXTENSION = "dodnews.crawl.distributed.extension.SharedCrawl"
 SEED_MIDDLEWARE = "dodnews.crawl.distributed.seeding.SeedOnce"
+# Last before the download handler: after the HTTP cache (900), whose hits cost no token.
+RATE_LIMIT_MIDDLEWARE = "dodnews.crawl.distributed.politeness.SharedRateLimit"
 
 
 class DistributedAddon:
@@ -26,4 +28,7 @@ class DistributedAddon:
         settings.set_in_component_priority_dict("EXTENSIONS", load_object(EXTENSION), 100)
         settings.set_in_component_priority_dict(
             "SPIDER_MIDDLEWARES", load_object(SEED_MIDDLEWARE), 10
+        )
+        settings.set_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", load_object(RATE_LIMIT_MIDDLEWARE), 990
         )

@@ -40,6 +40,8 @@ LOOPBACK_SETTINGS = {
     "DOWNLOAD_TIMEOUT": 20,
     # parse article pages in a worker process, beside the crawl (dodnews.crawl.extraction_pool)
     "DODNEWS_EXTRACT_WORKERS": 1,
+    # no shared politeness limit between the workers of a distributed crawl
+    "DODNEWS_RATE_LIMIT": 0,
 }
 
 
