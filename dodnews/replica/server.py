@@ -10,7 +10,9 @@ import gzip
 import json
 import re
 import sys
+import time
 import traceback
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -115,6 +117,7 @@ class Replica:
         # Admin `conditional?ignore=1`: answer every conditional GET with a full 200, as some
         # servers and CDNs do (recheck must then recognize an unchanged page by its digest).
         self.ignore_conditional = False
+        self.arrivals = Arrivals()
 
     def set_epoch(self, epoch: int) -> None:
         self.state = self.timeline.state(epoch)
@@ -236,7 +239,7 @@ class Replica:
         return Response(200, render.getlist(self.state, section, _int(args.get("dpage"), 1)), _JSON)
 
     def admin(self, path: str, args: dict[str, str]) -> Response:
-        """The /__replica__/ endpoints: epoch, state, js, conditional, fault, manifest."""
+        """The /__replica__/ endpoints: epoch, state, js, conditional, fault, manifest, requests."""
         action = path[len(ADMIN_PREFIX) :].strip("/").lower()
         try:
             if action == "epoch":
@@ -260,9 +263,46 @@ class Replica:
             if action == "manifest":
                 epoch = int(args.get("epoch", self.state.epoch))
                 return _json(200, self.timeline.manifest(epoch))
+            if action == "requests":
+                counts = self.arrivals.to_json()
+                if args.get("reset") == "1":
+                    self.arrivals = Arrivals()
+                return _json(200, counts)
         except (ValueError, UserError) as exc:
             return _json(400, {"error": str(exc)})
         return _json(404, {"error": f"unknown admin action {action!r}"})
+
+
+class Arrivals:
+    """Requests received (admin ones aside), counted per tenth of a second of the wall clock."""
+
+    def __init__(self) -> None:
+        self.ticks: Counter[int] = Counter()
+        self.first: float | None = None
+        self.last: float | None = None
+
+    def add(self, now: float) -> None:
+        self.ticks[int(now * 10)] += 1
+        if self.first is None:
+            self.first = now
+        self.last = now
+
+    def to_json(self) -> dict[str, Any]:
+        """Totals, counts per whole second, and the most received in any one second (a window
+        sliding by tenths of a second)."""
+        per_second: Counter[int] = Counter()
+        for tick, count in self.ticks.items():
+            per_second[tick // 10] += count
+        busiest = max(
+            (sum(self.ticks.get(t + i, 0) for i in range(10)) for t in self.ticks), default=0
+        )
+        return {
+            "total": sum(self.ticks.values()),
+            "first": self.first,
+            "last": self.last,
+            "per_second": {str(k): v for k, v in sorted(per_second.items())},
+            "max_in_any_second": busiest,
+        }
 
 
 def _int(value: str | None, default: int) -> int:
@@ -325,6 +365,7 @@ class ReplicaResource(resource.Resource):
         }
         if path.lower().startswith(ADMIN_PREFIX):
             return self._send(request, self.replica.admin(path, args))
+        self.replica.arrivals.add(time.time())
         headers = {
             k.decode("latin-1").lower(): v[-1].decode("latin-1")
             for k, v in request.requestHeaders.getAllRawHeaders()

@@ -199,6 +199,11 @@ class ReplicaProcess:
     def clear_faults(self) -> dict[str, Any]:
         return self.admin("fault", clear=1)
 
+    def requests(self, reset: bool = False) -> dict[str, Any]:
+        """Requests received so far: total, first and last arrival (epoch seconds), counts per
+        second, and the most in any one second; `reset` starts the count again."""
+        return self.admin("requests", reset=1 if reset else None)
+
     def manifest(self, epoch: int) -> dict[str, Any]:
         """The edits of `epoch` (as `dodnews replica manifest` prints them)."""
         return self.admin("manifest", epoch=epoch)

@@ -56,6 +56,11 @@ class CrawlKeys:
     def done(self) -> str:
         return f"{self.prefix}:done"
 
+    @property
+    def planned(self) -> str:
+        """A shared recheck's queued article ids (dodnews.crawl.distributed.plan)."""
+        return f"{self.prefix}:planned"
+
     def inflight(self, worker: str) -> str:
         return f"{self.prefix}:inflight:{worker}"
 
@@ -64,4 +69,12 @@ class CrawlKeys:
 
     @property
     def all_fixed(self) -> list[str]:
-        return [self.queue, self.dupefilter, self.workers, self.seed, self.seeded, self.done]
+        return [
+            self.queue,
+            self.dupefilter,
+            self.workers,
+            self.seed,
+            self.seeded,
+            self.done,
+            self.planned,
+        ]

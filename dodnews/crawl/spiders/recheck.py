@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
+from dodnews.crawl.distributed.plan import spend
 from dodnews.crawl.spiders.base import CaptureSpider
 from dodnews.crawl.spiders.options import (
     parse_base_url,
@@ -131,17 +132,22 @@ class RecheckSpider(CaptureSpider):
     opts: dict[str, Any]
     _known_ids: frozenset[int] | set[int] = frozenset()
     _titles: dict[int, str]
-    _records: dict[int, Any]
+    _records: dict[int, Any] | None = None
+    _shared_plan: Any = None
 
     def due_articles(self) -> list[Any]:
         """The archived articles to re-capture now, in the order to fetch them."""
         from dodnews.archive import Archive
 
+        budgeted = not (self.opts["ids"] or self.opts["all"])
+        # In a shared crawl, what an earlier planner of the same crawl queued already
+        # (it died while queuing: this worker took the seeding over).
+        self._shared_plan = self._open_shared_plan() if budgeted else None
+        taken = self._shared_plan.taken() if self._shared_plan is not None else set()
         archive = Archive.open(self.crawler.settings.get("DODNEWS_ARCHIVE") or None)
         try:
             known = archive.known_articles()
-            self._known_ids = {a.article_id for a in known}
-            self._records = {a.article_id: a for a in known}
+            self._remember(known)
             self._titles = {}
             now = datetime.now(UTC)
             budget = self._article_budget()
@@ -158,27 +164,58 @@ class RecheckSpider(CaptureSpider):
                 chosen = self._age_due(known, now)
                 stats.set_value("dodnews/monitor/policy/due", len(chosen))
             else:
-                chosen = self._planned(archive, now, budget)
+                room = None if budget is None else budget + len(taken)
+                chosen = self._planned(archive, now, room)
                 self._titles = archive.current_titles() if self.opts["listings"] else {}
         finally:
             archive.close()
-        if self.opts["ids"] or self.opts["all"] or self.opts["policy"] == "age":
+        if not budgeted or self.opts["policy"] == "age":
             chosen.sort(
                 key=lambda a: parse_time(a.last_captured) or datetime.min.replace(tzinfo=UTC)
             )
-            if budget is not None and not (self.opts["ids"] or self.opts["all"]):
-                chosen = chosen[:budget]
+        if budgeted:
+            if taken:
+                self.logger.info("%d articles of this run were queued already", len(taken))
+            chosen = spend(chosen, taken, budget)
         if self.opts["limit"]:
             chosen = chosen[: self.opts["limit"]]
         self.crawler.stats.set_value("dodnews/recheck/known", len(known))
         self.crawler.stats.set_value("dodnews/recheck/due", len(chosen))
-        if not (self.opts["ids"] or self.opts["all"]):
+        if budgeted:
             due = stats.get_value("dodnews/monitor/policy/due", len(chosen))
             stats.set_value("dodnews/monitor/policy/policy", self.opts["policy"])
             stats.set_value("dodnews/monitor/policy/budget", self.opts["budget"])
             stats.set_value("dodnews/monitor/policy/scheduled", len(chosen))
             stats.set_value("dodnews/monitor/policy/backlog", max(0, due - len(chosen)))
         return chosen
+
+    def _open_shared_plan(self) -> Any:
+        """The shared crawl's record of queued articles (None when the crawl is not shared)."""
+        if not self.crawler.settings.get("DODNEWS_REDIS_URL"):
+            return None
+        from dodnews.crawl.distributed.plan import SharedPlan
+
+        return SharedPlan.from_crawler(self.crawler)
+
+    def _remember(self, known: list[Any]) -> None:
+        """What the listing pages are checked against: the archived articles."""
+        self._known_ids = {a.article_id for a in known}
+        self._records = {a.article_id: a for a in known}
+
+    def _read_archive_for_listings(self) -> None:
+        """The archive as the listing pages need it, in a worker of a shared crawl that did not
+        plan the run (another worker's start requests sent it a listing page)."""
+        from dodnews.archive import Archive
+
+        archive = Archive.open(self.crawler.settings.get("DODNEWS_ARCHIVE") or None)
+        try:
+            self._remember(archive.known_articles())
+            budgeted = self.opts["policy"] == "budgeted" and not (
+                self.opts["ids"] or self.opts["all"]
+            )
+            self._titles = archive.current_titles() if budgeted else {}
+        finally:
+            archive.close()
 
     def _article_budget(self) -> int | None:
         """The budget left for articles once the listing pages are paid for."""
@@ -244,6 +281,9 @@ class RecheckSpider(CaptureSpider):
             )
             if request is not None:
                 yield request
+                if self._shared_plan is not None:
+                    # queued by now (the engine queues each start request before the next)
+                    self._shared_plan.add(record.article_id)
         if self.opts["listings"]:
             for section in self.opts["sections"]:
                 yield scrapy.Request(
@@ -261,6 +301,8 @@ class RecheckSpider(CaptureSpider):
             self.crawler.stats.inc_value("dodnews/listing/error")
             return
         self.crawler.stats.inc_value("dodnews/listing/ok")
+        if self._records is None:
+            self._read_archive_for_listings()
         for entry in extract_listing(response.body, to_real_url(response.url, self.base_url)):
             if entry.article_id in self._known_ids:
                 # Known articles come when due, unless the listing shows a changed title or
@@ -285,7 +327,7 @@ class RecheckSpider(CaptureSpider):
         title = self._titles.get(entry.article_id)
         if title and entry.title and _plain(entry.title) != _plain(title):
             return True
-        record = self._records.get(entry.article_id) if self._titles else None
+        record = self._records.get(entry.article_id) if self._titles and self._records else None
         published = getattr(record, "published", None)
         return bool(published and entry.published and entry.published[:10] != published[:10])
 
