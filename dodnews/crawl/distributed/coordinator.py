@@ -33,6 +33,15 @@ redis.call('HSET', KEYS[2], ARGV[1], r[1])
 return r[1]
 """
 
+# KEYS: dupe filter, queue. ARGV: fingerprint ('' for a request that skips the filter), score,
+# request. Records the fingerprint and queues the request in one step: a worker killed between
+# the two would leave the request "seen" and never queued, lost to every worker.
+_ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 # KEYS: queue, workers, dead worker's inflight, dead worker's heartbeat. ARGV: dead worker id.
 # Re-queues the dead worker's requests (if its heartbeat is still gone) and forgets it.
 _REAP = """
@@ -120,6 +129,7 @@ class Coordinator:
         self.ttl_ms = max(1, int(heartbeat_ttl * 1000))
         self.grace = grace
         self._claim = server.register_script(_CLAIM)
+        self._enqueue = server.register_script(_ENQUEUE)
         self._reap = server.register_script(_REAP)
         self._idle = server.register_script(_IDLE)
         self._leave = server.register_script(_LEAVE)
@@ -150,12 +160,16 @@ class Coordinator:
 
     # -- membership --------------------------------------------------------------------------
 
-    def beat(self) -> None:
-        """Say this worker is alive (and a member), then re-queue the work of dead ones."""
+    def pulse(self) -> None:
+        """Say this worker is alive (and a member); safe to call from another thread."""
         pipe = self.server.pipeline()
         pipe.set(self.keys.heartbeat(self.worker), b"1", px=self.ttl_ms)
         pipe.sadd(self.keys.workers, self.worker)
         pipe.execute()
+
+    def beat(self) -> None:
+        """Say this worker is alive (and a member), then re-queue the work of dead ones."""
+        self.pulse()
         self.reap()
 
     def reap(self) -> int:
@@ -196,6 +210,14 @@ class Coordinator:
         return last
 
     # -- requests ----------------------------------------------------------------------------
+
+    def enqueue(self, fingerprint: str | None, score: float, data: str) -> bool:
+        """Queue a request unless its fingerprint was seen (None: no check); False if it was."""
+        return bool(
+            self._enqueue(
+                keys=[self.keys.dupefilter, self.keys.queue], args=[fingerprint or "", score, data]
+            )
+        )
 
     def claim(self) -> tuple[str, bytes] | None:
         """Pop the next request and record it as this worker's: (token, encoded request)."""

@@ -11,6 +11,7 @@ from twisted.internet import task
 
 from dodnews.crawl import signals as dodnews_signals
 from dodnews.crawl.distributed.coordinator import Coordinator
+from dodnews.crawl.distributed.heartbeat import STALL_LIMIT, Heartbeat
 from dodnews.crawl.distributed.scheduler import INFLIGHT_META
 
 if TYPE_CHECKING:
@@ -32,6 +33,11 @@ class SharedCrawl:
         self.crawler = crawler
         self.coordinator = Coordinator.from_crawler(crawler)
         self._loops: list[Any] = []
+        self.heartbeat = Heartbeat(
+            self.coordinator.pulse,
+            HEARTBEAT_INTERVAL,
+            max(STALL_LIMIT, self.coordinator.ttl_ms / 1000),
+        )
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -54,11 +60,17 @@ class SharedCrawl:
             self.coordinator.keys.prefix,
         )
         self._track_completion()
-        heartbeat = task.LoopingCall(self.coordinator.beat)
-        heartbeat.start(HEARTBEAT_INTERVAL, now=False)
+        self.heartbeat.start()
+        watch = task.LoopingCall(self._watch)
+        watch.start(HEARTBEAT_INTERVAL, now=False)
         poll = task.LoopingCall(self._poll)
         poll.start(POLL_INTERVAL, now=False)
-        self._loops = [heartbeat, poll]
+        self._loops = [watch, poll]
+
+    def _watch(self) -> None:
+        """On the reactor: it still runs (for the heartbeat thread); re-queue dead workers' work."""
+        self.heartbeat.tick()
+        self.coordinator.reap()
 
     def _track_completion(self) -> None:
         # The engine calls `_remove_request` once a request is completely handled: downloaded,
@@ -111,6 +123,7 @@ class SharedCrawl:
         for loop in self._loops:
             if loop.running:
                 loop.stop()
+        self.heartbeat.stop()  # before leaving: a late beat would bring this worker back
         stats = self.crawler.stats
         stats.set_value("dodnews/crawl/distributed/worker", self.coordinator.worker)
         stats.set_value("dodnews/crawl/distributed/requeued", self.coordinator.reaped)

@@ -3,7 +3,8 @@
 - the dupe filter uses the crawler's request fingerprinter (our ArticleIdFingerprinter), not
   scrapy-redis's own URL hash, so every URL variant of one article is one request everywhere;
 - the queue persists (a closing worker never flushes what the others still need), requests are
-  JSON, and a popped request is recorded as in flight in the same Redis script;
+  JSON, a request is marked seen and queued in one Redis script, and a popped request is
+  recorded as in flight in the same script that pops it;
 - no deprecated calls (`Spider.log`, `stats.inc_value(spider=)`).
 """
 
@@ -77,11 +78,11 @@ class SharedScheduler(Scheduler):
         """Nothing is flushed here: the coordinator's last worker deletes the crawl's keys."""
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        request.meta.pop(INFLIGHT_META, None)
+        fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.coordinator.enqueue(fingerprint, -request.priority, self.queue.encode(request)):
             self.df.log(request, self.spider)
             return False
-        request.meta.pop(INFLIGHT_META, None)
-        self.queue.push(request)
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
@@ -110,9 +111,8 @@ class _Queue:
     def __len__(self) -> int:
         return int(self.server.zcard(self.key))
 
-    def push(self, request: Request) -> None:
-        data = self.codec.dumps(request.to_dict(spider=self.spider))
-        self.server.execute_command("ZADD", self.key, -request.priority, data)
+    def encode(self, request: Request) -> str:
+        return self.codec.dumps(request.to_dict(spider=self.spider))
 
     def decode(self, data: bytes) -> Request:
         from scrapy.utils.request import request_from_dict
