@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select, update
+
 from dodnews.archive import Archive
+from dodnews.archive.schema import articles, captures, changes, versions
 from dodnews.monitor.crawling import run_crawl
 
 
@@ -71,3 +75,33 @@ def expected_by_article(manifest: dict[str, Any]) -> dict[int, dict[str, Any]]:
             if item["kind"] == "figure_changed":
                 entry["figures"].add((item["before"], item["after"]))
     return dict(expected)
+
+
+ARCHIVE_TIMES = {
+    articles: ("first_seen", "last_captured", "last_attempt", "last_changed", "last_downloaded"),
+    captures: ("fetched_at",),
+    changes: ("detected_at",),
+    versions: ("first_seen", "last_seen"),
+}
+
+
+def age_archive(archive_url: str, hours: float, only: list[int] | None = None) -> None:
+    """Move the archive's times `hours` back (of the articles `only`, else of all): time passes."""
+    shift = timedelta(hours=hours)
+    with Archive.open(archive_url) as archive, archive.engine.begin() as conn:
+        for table, names in ARCHIVE_TIMES.items():
+            key = table.c.article_id if table is not articles else articles.c.article_id
+            query = select(
+                table.c[table.primary_key.columns.keys()[0]], *(table.c[n] for n in names)
+            )
+            if only is not None:
+                query = query.where(key.in_(only))
+            for row in conn.execute(query).all():
+                values = {
+                    name: datetime.fromisoformat(row[i + 1].replace("Z", "+00:00")) - shift
+                    for i, name in enumerate(names)
+                    if row[i + 1] is not None
+                }
+                if values:
+                    pk = table.primary_key.columns.values()[0]
+                    conn.execute(update(table).where(pk == row[0]).values(**values))

@@ -11,7 +11,6 @@ import secrets
 import signal
 import subprocess
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from scrapy import Request
 from sqlalchemy import select
 
 from dodnews.archive import Archive
-from dodnews.archive.schema import captures, changes, runs
+from dodnews.archive.schema import changes
 from dodnews.crawl.distributed import serializer
 from dodnews.crawl.distributed.coordinator import Coordinator
 from dodnews.crawl.distributed.keys import CrawlKeys
@@ -33,6 +32,7 @@ from dodnews.monitor.crawling import crawl_command, crawl_env
 from dodnews.replica.content import build_timeline
 from dodnews.replica.testing import ReplicaProcess
 from tests.conftest import need_service, port_open
+from tests.crawl.distributed_support import Workers, max_run, run_captures
 from tests.pg_support import throwaway_database
 
 pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
@@ -176,63 +176,6 @@ def test_the_seed_lock_of_a_dead_seeder_is_taken_over_once(server, crawl_keys) -
 # -- worker processes against the replica ------------------------------------------------------
 
 
-class Workers:
-    """N `scrapy crawl news` processes sharing crawl `crawl_id` into one archive."""
-
-    def __init__(self, root: Path, replica_url: str, archive: str, **settings: Any) -> None:
-        self.root = root
-        self.url = replica_url
-        self.archive = archive
-        self.crawl_id = f"test-{secrets.token_hex(4)}"
-        self.settings = {
-            "DODNEWS_REDIS_URL": REDIS,
-            "DODNEWS_CRAWL_ID": self.crawl_id,
-            "DODNEWS_WARC_DIR": str(root / "warc"),
-            "DODNEWS_PROGRESS_INTERVAL": 0,
-            "DODNEWS_WRITE_REPORTS": 0,
-            "DODNEWS_REDIS_IDLE_GRACE": 0.5,
-            "DODNEWS_REDIS_HEARTBEAT_TTL": 3,
-            **settings,
-        }
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.logs: list[Path] = []
-        self._files: list[Any] = []
-
-    def start(self, n: int, *, redis: bool = True) -> None:
-        settings = (
-            self.settings
-            if redis
-            else {k: v for k, v in self.settings.items() if not k.startswith("DODNEWS_REDIS")}
-        )
-        for _ in range(n):
-            log = self.root / f"worker-{len(self.logs)}.log"
-            self.logs.append(log)
-            self.procs.append(
-                subprocess.Popen(
-                    crawl_command("news", {"base_url": self.url}, settings),
-                    env=crawl_env(self.archive),
-                    stdout=self._open(log),
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
-            )
-
-    def _open(self, log: Path) -> Any:
-        handle = log.open("w")
-        self._files.append(handle)
-        return handle
-
-    def wait(self, timeout: float = 120) -> list[int]:
-        codes = [p.wait(timeout) for p in self.procs]
-        self.procs = []
-        for handle in self._files:
-            handle.close()
-        return codes
-
-    def log(self, i: int) -> str:
-        return self.logs[i].read_text()
-
-
 def _crawl(root: Path, replica_url: str, archive: str, n: int) -> str:
     """Run `n` workers of one crawl to the end; returns the crawl id."""
     root.mkdir(parents=True, exist_ok=True)
@@ -244,22 +187,6 @@ def _crawl(root: Path, replica_url: str, archive: str, n: int) -> str:
         assert code == 0, log[-3000:]
         assert "Warning" not in log, [ln for ln in log.splitlines() if "Warning" in ln][:5]
     return workers.crawl_id
-
-
-def _run_captures(archive_url: str, after_run: int) -> Counter[int]:
-    """Captures per article made by the runs with ids above `after_run`."""
-    with Archive.open(archive_url) as archive, archive.engine.connect() as conn:
-        rows = conn.execute(
-            select(captures.c.article_id)
-            .join(runs, captures.c.run_id == runs.c.id)
-            .where(runs.c.id > after_run)
-        )
-        return Counter(article_id for (article_id,) in rows)
-
-
-def _max_run(archive_url: str) -> int:
-    with Archive.open(archive_url) as archive:
-        return max((r.id for r in archive.runs(limit=None)), default=0)
 
 
 def _change_kinds(archive_url: str) -> dict[int, list[str]]:
@@ -293,12 +220,12 @@ def two_epochs(services, tmp_path_factory) -> dict[str, Any]:
         Archive.open(shared).close()  # schema once, before the workers race to create it
         for epoch in (0, 1):
             replica.set_epoch(epoch)
-            before_single, before_shared = _max_run(single) if epoch else 0, _max_run(shared)
+            before_single, before_shared = max_run(single) if epoch else 0, max_run(shared)
             _crawl(root / f"single-{epoch}", replica.url, single, 1)
             crawl_ids.append(_crawl(root / f"shared-{epoch}", replica.url, shared, 3))
-            out[f"single{epoch}"] = _run_captures(single, before_single)
-            out[f"shared{epoch}"] = _run_captures(shared, before_shared)
-            out[f"runs{epoch}"] = _max_run(shared) - before_shared
+            out[f"single{epoch}"] = run_captures(single, before_single)
+            out[f"shared{epoch}"] = run_captures(shared, before_shared)
+            out[f"runs{epoch}"] = max_run(shared) - before_shared
         out["single_changes"] = _change_kinds(single)
         out["shared_changes"] = _change_kinds(shared)
         # this fixture's own crawls only: a failed earlier test run may have left its keys
@@ -352,7 +279,7 @@ def test_a_killed_worker_loses_nothing(services, two_epochs, tmp_path) -> None:
         client = redis.Redis.from_url(REDIS)
         prefix = f"dodnews:news:{workers.crawl_id}"
         while time.monotonic() < deadline:
-            if sum(_run_captures(shared, 0).values()) >= 10:
+            if sum(run_captures(shared, 0).values()) >= 10:
                 hashes = list(client.scan_iter(match=f"{prefix}:inflight:*"))
                 busy = [h for h in hashes if f"-{victim.pid}-".encode() in h and client.hlen(h)]
                 if busy:
@@ -374,7 +301,7 @@ def test_a_killed_worker_loses_nothing(services, two_epochs, tmp_path) -> None:
             if "'dodnews/crawl/distributed/requeued'" in line
         )
         assert requeued >= in_flight > 0
-        captured = _run_captures(shared, 0)
+        captured = run_captures(shared, 0)
         assert _keys(client, prefix) == []
         client.close()
     # Every article a single worker finds on the same site was captured (some maybe twice: the
@@ -420,7 +347,7 @@ def test_a_worker_seeds_when_the_seed_lock_holder_died_before_seeding(services, 
         assert "this worker queues them" in log
         state = build_timeline(articles=20, seed=1).state(0)
         want = {i for s in sections.split(",") for i in state.by_section[s]}
-        captured = _run_captures(archive, 0)
+        captured = run_captures(archive, 0)
         assert set(captured) == want and set(captured.values()) == {1}
         assert _keys(client, keys.prefix) == []
     finally:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from dodnews.archive.schema import articles, captures, changes, versions
+from dodnews.archive.schema import articles
 from dodnews.monitor.policy import SchedulePolicy, predict_runs
 from dodnews.monitor.policy_inputs import read_schedule
 from dodnews.replica.generator import ROLLOUT_EPOCH, ROLLOUT_YEAR
 from dodnews.replica.testing import ReplicaProcess
-from tests.crawl_support import CrawlWorkspace
+from tests.crawl_support import CrawlWorkspace, age_archive
 
 pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
 
@@ -26,34 +26,6 @@ BUDGET = 60  # requests per run, the six listing pages included
 LISTING_PAGES = 6
 RUN_HOURS = 72.0
 POLICY = SchedulePolicy()
-TIMES = {
-    articles: ("first_seen", "last_captured", "last_attempt", "last_changed", "last_downloaded"),
-    captures: ("fetched_at",),
-    changes: ("detected_at",),
-    versions: ("first_seen", "last_seen"),
-}
-
-
-def age_archive(work: CrawlWorkspace, hours: float, only: list[int] | None = None) -> None:
-    """Move the archive's times `hours` back (of the articles `only`, else of all)."""
-    shift = timedelta(hours=hours)
-    with work.open() as archive, archive.engine.begin() as conn:
-        for table, names in TIMES.items():
-            key = table.c.article_id if table is not articles else articles.c.article_id
-            query = select(
-                table.c[table.primary_key.columns.keys()[0]], *(table.c[n] for n in names)
-            )
-            if only is not None:
-                query = query.where(key.in_(only))
-            for row in conn.execute(query).all():
-                values = {
-                    name: datetime.fromisoformat(row[i + 1].replace("Z", "+00:00")) - shift
-                    for i, name in enumerate(names)
-                    if row[i + 1] is not None
-                }
-                if values:
-                    pk = table.primary_key.columns.values()[0]
-                    conn.execute(update(table).where(pk == row[0]).values(**values))
 
 
 def edited(manifest: dict) -> tuple[set[int], set[int], set[int], set[int]]:
@@ -116,8 +88,8 @@ def epochs(tmp_path_factory):
                         .where(articles.c.article_id.in_(year))
                         .values(last_captured=recent)
                     )
-                age_archive(work, 2 * 8766, only=[min(members)])
-            age_archive(work, RUN_HOURS)
+                age_archive(work.archive, 2 * 8766, only=[min(members)])
+            age_archive(work.archive, RUN_HOURS)
             with work.open() as archive:
                 schedule = read_schedule(archive, POLICY, datetime.now(UTC))
             forecast = predict_runs(
@@ -157,7 +129,7 @@ def epochs(tmp_path_factory):
             runs, seen = [], []
             for n in range(forecast):
                 if n:
-                    age_archive(work, RUN_HOURS)
+                    age_archive(work.archive, RUN_HOURS)
                 code = work.crawl("recheck", budget=str(BUDGET))
                 assert code == 0, work.logs[-1][-3000:]
                 with work.open() as archive:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any
 
 import pytest
+import pytest_twisted
 import redis
 from scrapy import Request
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.test import get_crawler
+from twisted.internet.defer import Deferred
 
 from dodnews.crawl.distributed.bucket import TokenBucket
-from dodnews.crawl.distributed.politeness import host_of
+from dodnews.crawl.distributed.politeness import SharedRateLimit, host_of
 
 
 @pytest.fixture
@@ -105,3 +111,51 @@ def test_rates_and_bursts_are_checked(clients, prefix) -> None:
 def test_requests_draw_from_their_host_and_port() -> None:
     assert host_of(Request("https://WWW.War.gov/News/")) == "www.war.gov"
     assert host_of(Request("http://127.0.0.1:8123/News/?Page=2")) == "127.0.0.1:8123"
+
+
+class ScriptedBucket:
+    """Waits handed out in order (the middleware's side of the bucket)."""
+
+    rate = 10.0
+
+    def __init__(self, *waits: float) -> None:
+        self.waits = list(waits)
+        self.hosts: list[str] = []
+
+    def take(self, host: str) -> float:
+        self.hosts.append(host)
+        return self.waits.pop(0)
+
+
+async def run_middleware(bucket: ScriptedBucket, clock_readings: list[float]) -> StatsCollector:
+    crawler = get_crawler()
+    stats = crawler.stats
+    readings = iter(clock_readings)
+    middleware = SharedRateLimit(bucket, stats, clock=lambda: next(readings))
+    request = Request("http://127.0.0.1:8123/News/Article/Article/4300001/")
+    assert await middleware.process_request(request) is None
+    return stats
+
+
+def on_the_loop(coro: Coroutine[Any, Any, Any]) -> Deferred[Any]:
+    """A coroutine run on the asyncio loop, as Scrapy runs middlewares (--reactor=asyncio)."""
+    return Deferred.fromFuture(asyncio.ensure_future(coro))
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_request_waits_for_its_turn_and_goes() -> None:
+    bucket = ScriptedBucket(0.01)
+    stats = await on_the_loop(run_middleware(bucket, [100.0, 100.01]))
+    assert bucket.hosts == ["127.0.0.1:8123"]
+    assert stats.get_value("dodnews/politeness/waited") == 1
+    assert stats.get_value("dodnews/politeness/late") is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_request_woken_too_late_takes_a_new_turn() -> None:
+    # Woken 0.5 s after its turn (its worker was busy), longer than a turn (0.1 s): the stale
+    # turn would go together with later ones, so it asks again, and the new one is free.
+    bucket = ScriptedBucket(0.01, 0.0)
+    stats = await on_the_loop(run_middleware(bucket, [100.0, 100.51]))
+    assert len(bucket.hosts) == 2
+    assert stats.get_value("dodnews/politeness/late") == 1
