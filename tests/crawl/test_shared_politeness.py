@@ -8,14 +8,19 @@ would send tens a second to a loopback server.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
+from scrapy import Request
 
 from dodnews.archive import Archive
+from dodnews.crawl.distributed import serializer
+from dodnews.crawl.distributed.keys import CrawlKeys
 from dodnews.monitor.crawling import run_crawl
 from dodnews.replica.testing import ReplicaProcess
+from dodnews.site import listing_url, map_to_base
 from tests.conftest import need_service, port_open
 from tests.crawl.distributed_support import REDIS, Workers, max_run, redis_keys, run_captures
 from tests.crawl_support import age_archive
@@ -120,9 +125,10 @@ def test_without_a_limit_on_loopback_the_workers_go_as_fast_as_they_can(postgres
     assert counts["max_in_any_second"] > RATE + 1, counts["per_second"]
 
 
-def test_the_workers_of_a_recheck_spend_one_budget(postgres, tmp_path) -> None:
-    """`-a budget=N` is the shared crawl's budget: one worker plans it, all of them fetch it, and
-    a worker that did not plan does not take the known articles of a listing page as new."""
+@pytest.fixture(scope="module")
+def archived(postgres, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    """An archive of the replica's SECTIONS, 40 days old: every article is due again."""
+    root = tmp_path_factory.mktemp("recheck")
     with (
         throwaway_database(postgres) as archive,
         ReplicaProcess(epoch=0, articles=20) as replica,
@@ -131,34 +137,76 @@ def test_the_workers_of_a_recheck_spend_one_budget(postgres, tmp_path) -> None:
             "news",
             {"base_url": replica.url, "sections": SECTIONS, "related_depth": 0},
             archive=archive,
-            settings={"DODNEWS_WARC_DIR": str(tmp_path / "warc"), "DODNEWS_WRITE_REPORTS": 0},
+            settings={"DODNEWS_WARC_DIR": str(root / "warc"), "DODNEWS_WRITE_REPORTS": 0},
         )
         assert fill.returncode == 0
-        age_archive(archive, 40 * 24)  # 40 days on: every article is due, more than the budget
-        known = len(run_captures(archive, 0))
-        assert known > BUDGET + 10
-        before = max_run(archive)
-        workers = Workers(
-            tmp_path,
-            replica.url,
-            archive,
-            spider="recheck",
-            args={"sections": SECTIONS, "budget": BUDGET},
-            DODNEWS_RATE_LIMIT=RATE,
-        )
-        replica.requests(reset=True)
-        logs = run_workers(workers, 3)
-        counts = replica.requests()
-        captured = run_captures(archive, before)
-        with Archive.open(archive) as opened:
-            schedules = [r.counts.get("schedule") for r in opened.runs(limit=None)]
+        age_archive(archive, 40 * 24)
+        yield {"archive": archive, "replica": replica, "root": root}
+
+
+def test_the_workers_of_a_recheck_spend_one_budget(archived) -> None:
+    """`-a budget=N` is the shared crawl's budget: one worker plans it, all of them fetch it."""
+    archive, replica = archived["archive"], archived["replica"]
+    known = len(run_captures(archive, 0))
+    assert known > BUDGET + 10  # more due than the budget
+    before = max_run(archive)
+    workers = Workers(
+        archived["root"] / "three",
+        replica.url,
+        archive,
+        spider="recheck",
+        args={"sections": SECTIONS, "budget": BUDGET},
+        DODNEWS_RATE_LIMIT=RATE,
+    )
+    workers.root.mkdir()
+    replica.requests(reset=True)
+    logs = run_workers(workers, 3)
+    counts = replica.requests()
+    captured = run_captures(archive, before)
+    with Archive.open(archive) as opened:
+        schedules = [r.counts.get("schedule") for r in opened.runs(limit=3)]
     robots = sum(stat(log, "robotstxt/request_count") for log in logs)
     # the budget's 2 listing pages and 7 articles, and each worker's robots.txt: nothing more
     assert counts["total"] == BUDGET + robots, counts
     assert sorted(captured.values()) == [1] * (BUDGET - 2)
-    planned = [s for s in schedules[: len(logs)] if s]
+    planned = [s for s in schedules if s]
     assert len(planned) == 1, schedules  # one worker planned the run
     assert planned[0]["budget"] == BUDGET and planned[0]["scheduled"] == BUDGET - 2
     assert planned[0]["backlog"] >= known - BUDGET
     assert sum(stat(log, "dodnews/listing/ok") for log in logs) == 2
     assert_within_rate(counts, RATE)
+
+
+def test_a_worker_that_did_not_plan_knows_the_archived_articles_of_a_listing(archived) -> None:
+    """The listing pages another worker planned come to this one: the archived articles they list
+    are not new, and their titles are unchanged, so it requests none of them."""
+    archive, replica = archived["archive"], archived["replica"]
+    workers = Workers(
+        archived["root"] / "listings",
+        replica.url,
+        archive,
+        spider="recheck",
+        args={"sections": SECTIONS, "budget": BUDGET},
+    )
+    workers.root.mkdir()
+    keys = CrawlKeys.for_crawl("recheck", workers.crawl_id)
+    client = redis.Redis.from_url(REDIS)
+    # What a planner that queued only the listing pages and finished planning leaves.
+    for section in SECTIONS.split(","):
+        request = Request(
+            map_to_base(listing_url(section, 1), replica.url),
+            meta={"dodnews_kind": "listing", "section": section},
+        ).to_dict()
+        request["callback"] = "parse_listing"
+        client.zadd(keys.queue, {serializer.dumps(request): 0})
+    client.set(keys.seed, b"planner")
+    client.set(keys.seeded, b"planner")
+    client.close()
+    before = max_run(archive)
+    replica.requests(reset=True)
+    logs = run_workers(workers, 1)
+    robots = stat(logs[0], "robotstxt/request_count")
+    assert stat(logs[0], "dodnews/listing/ok") == 2
+    assert "Re-capturing" not in logs[0]  # it did not plan
+    assert replica.requests()["total"] == 2 + robots  # the listing pages, no article
+    assert run_captures(archive, before) == {}
