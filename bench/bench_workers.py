@@ -8,6 +8,11 @@ Each N gets a fresh PostgreSQL database (SQLite when PostgreSQL is absent) and i
 id. Prints, per N: pages fetched, wall time from launch to the last exit, pages/s, and the
 speed-up over 1 worker. Every worker is polite per process (`--concurrency` requests at once),
 so one process is bound by latency, not CPU: that is the case where more workers help.
+
+Then the largest N again under a shared politeness limit of `--limit` requests/s
+(DODNEWS_RATE_LIMIT, one token bucket in Redis for all workers): the replica's own request
+counts say whether the workers kept to it together (the busiest second, the mean rate) and how
+the time the crawl took compares with the time its requests need at that rate.
 """
 
 from __future__ import annotations
@@ -60,8 +65,11 @@ def final_stats(log: str) -> dict[str, object]:
     return ast.literal_eval(text)
 
 
-def crawl(replica_url: str, workers: int, root: Path, concurrency: int) -> tuple[int, float]:
-    """Run one shared crawl with `workers` processes; (pages fetched, wall seconds)."""
+def crawl(
+    replica_url: str, workers: int, root: Path, concurrency: int, limit: float = 0.0
+) -> tuple[int, float]:
+    """Run one shared crawl with `workers` processes (a shared limit of `limit` requests/s, 0:
+    none); (pages fetched, wall seconds)."""
     from dodnews.archive import Archive
 
     crawl_id = f"bench-{secrets.token_hex(4)}"
@@ -74,6 +82,7 @@ def crawl(replica_url: str, workers: int, root: Path, concurrency: int) -> tuple
         "DODNEWS_REDIS_IDLE_GRACE": 0.5,
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "DODNEWS_RATE_LIMIT": limit,
         "LOG_LEVEL": "INFO",
     }
     with archive_database(root, f"w{workers}") as archive:
@@ -126,6 +135,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=50.0, help="ms per replica request")
     parser.add_argument("--concurrency", type=int, default=1, help="requests at once per worker")
     parser.add_argument("--workers", default="1,2,3", help="worker counts to measure")
+    parser.add_argument(
+        "--limit", type=float, default=20.0, help="shared requests/s for the last run (0: skip)"
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     with (
@@ -137,17 +149,45 @@ def main() -> None:
             f"{args.concurrency} requests at once per worker"
         )
         print(f"warm-up: {warm_up(replica, args.articles)} article pages rendered once")
-        baseline = None
+        rates: dict[int, float] = {}
         for n in counts:
             root = Path(tmp) / f"n{n}"
             root.mkdir()
+            replica.requests(reset=True)
             pages, wall = crawl(replica.url, n, root, args.concurrency)
-            rate = pages / wall
-            baseline = baseline or rate
+            rates[n] = pages / wall
+            seen = replica.requests()
             print(
-                f"{n} worker(s): {pages} pages in {wall:5.1f} s = {rate:6.1f} pages/s "
-                f"(x{rate / baseline:.2f})"
+                f"{n} worker(s): {pages} pages in {wall:5.1f} s = {rates[n]:6.1f} pages/s "
+                f"(x{rates[n] / rates[counts[0]]:.2f}); at the replica: {seen['total']} "
+                f"requests, at most {seen['max_in_any_second']} in one second"
             )
+        most = max(counts)
+        limited = None
+        if args.limit > 0:
+            root = Path(tmp) / "limited"
+            root.mkdir()
+            replica.requests(reset=True)
+            pages, wall = crawl(replica.url, most, root, args.concurrency, args.limit)
+            limited = replica.requests()
+            print(
+                f"{most} worker(s), shared limit {args.limit:g}/s: {pages} pages in {wall:5.1f} s "
+                f"= {pages / wall:6.1f} pages/s"
+            )
+    if limited is not None:
+        span = limited["last"] - limited["first"]
+        implied = (limited["total"] - 1) / args.limit
+        print(
+            f"shared limit: {most} workers, at most {args.limit:g} requests/s: "
+            f"{limited['total']} requests in {span:.1f} s at the replica = "
+            f"{limited['total'] / span:.1f}/s, busiest second {limited['max_in_any_second']}; "
+            f"the limit implies {implied:.1f} s ({span / implied:.2f}x)"
+        )
+    if 1 in rates:
+        print(
+            f"no limit: {most} workers x{rates[most] / rates[1]:.2f} the pages/s of 1 "
+            f"({rates[1]:.1f} -> {rates[most]:.1f})"
+        )
 
 
 if __name__ == "__main__":
