@@ -96,9 +96,10 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
-# Scrapy starts this many worker tasks for every callback's output; ours yield one capture and a
-# few requests, so 100 (the default) is pure overhead.
-CONCURRENT_ITEMS = 8
+# Scrapy starts this many worker tasks (plus one) for every callback's output, even an empty one;
+# ours yield one capture and a few requests, handled in turn by pipelines that never wait, so
+# more than one is pure overhead (100 is Scrapy's default).
+CONCURRENT_ITEMS = 1
 
 # -- components ----------------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_CLASS = "dodnews.crawl.fingerprint.ArticleIdFingerprinter"

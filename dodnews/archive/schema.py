@@ -47,9 +47,16 @@ def parse_utc(value: str | datetime | date) -> datetime:
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     else:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        try:  # the archive's own "...Z" times, at once (a dozen per capture written)
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = datetime.fromisoformat(
+                value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+            )
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+        return moment.replace(tzinfo=UTC)
+    if moment.tzinfo is UTC:
+        return moment
     return moment.astimezone(UTC)
 
 

@@ -265,11 +265,12 @@ def warc_key(article_id: int) -> str:
 
 
 def _header_pairs(headers: object) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for name, values in headers.items():  # type: ignore[attr-defined]
-        for value in values:
-            pairs.append((name.decode("latin-1"), value.decode("latin-1")))
-    return pairs
+    """(name, value) pairs of Scrapy Headers, one per value, as stored (no re-normalizing)."""
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in dict.items(headers)  # type: ignore[arg-type]
+        for value in values
+    ]
 
 
 def _reason(status: int) -> str:

@@ -59,7 +59,12 @@ class WarcRef:
 
 
 def payload_digest(body: bytes) -> str:
+    if not body:
+        return _EMPTY_DIGEST  # every 304 and request record
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+_EMPTY_DIGEST = "sha1:" + base64.b32encode(hashlib.sha1(b"").digest()).decode("ascii")
 
 
 def content_digest(body: bytes) -> str:

@@ -41,14 +41,20 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+_KEPT = frozenset(KEPT_HEADERS)
+
+
 def selected_headers(response: Response) -> dict[str, str]:
-    """The response headers worth keeping with a capture (lower-case names)."""
-    kept: dict[str, str] = {}
-    for name in KEPT_HEADERS:
-        value = response.headers.get(name)
-        if value is not None:
-            kept[name] = value.decode("latin-1")
-    return kept
+    """The response headers worth keeping with a capture (lower-case names, the last value of
+    each, in KEPT_HEADERS order)."""
+    found: dict[str, str] = {}
+    # One pass over Scrapy's stored (normalized name -> values) pairs: looking each kept name
+    # up normalizes it again, ten times a response.
+    for key, values in dict.items(response.headers):
+        name = key.decode("latin-1").lower()
+        if values and name in _KEPT:
+            found[name] = values[-1].decode("latin-1")
+    return {name: found[name] for name in KEPT_HEADERS if name in found}
 
 
 def body_digest(body: bytes) -> str:
