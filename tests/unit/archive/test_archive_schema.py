@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import create_engine, insert, inspect, text
 
 from dodnews.archive import Archive, migrate, resolve_archive_url
 from dodnews.archive.db import make_engine
@@ -99,6 +99,20 @@ def test_migrations_ship_as_package_data() -> None:
     for path in root.rglob("*.py"):
         assert (path.parent / "__init__.py").is_file(), path
     assert migrate.known_revisions() == ["0001", "0002", "0003", "0004", "0005"]
+
+
+def test_the_head_an_archive_is_checked_against_is_alembics(tmp_path: Path) -> None:
+    """Opening an archive reads its revision without alembic: the same answers as alembic's."""
+    assert migrate.head_revision() == migrate.alembic_head_revision()
+    engine = create_engine(sqlite_url(tmp_path / "plain.sqlite"))
+    with engine.begin() as conn:
+        assert migrate.current_revision(conn) is None  # no version table at all
+        conn.execute(text(f"CREATE TABLE {migrate.VERSION_TABLE} (version_num VARCHAR(32))"))
+        assert migrate.current_revision(conn) is None
+        assert migrate.alembic_current_revision(conn) is None  # an empty version table
+        conn.execute(text(f"INSERT INTO {migrate.VERSION_TABLE} VALUES ('0003')"))
+        assert migrate.current_revision(conn) == "0003" == migrate.alembic_current_revision(conn)
+    engine.dispose()
 
 
 def test_old_schema_is_refused_then_upgraded_in_place(
