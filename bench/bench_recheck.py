@@ -238,6 +238,10 @@ def main() -> int:
         "(a recheck whose own work cost nothing)"
     )
     print(
+        f"recheck against the floor (a)/(c): {rate_a / rate_c:.2f} of its captures/s, "
+        f"{cpu_a / cpu_c:.2f} of its CPU per capture"
+    )
+    print(
         f"added per unchanged capture: archive {archive_added / n:.0f} bytes, "
         f"WARC {warc_added / n:.0f} bytes"
     )
