@@ -8,6 +8,7 @@ would send tens a second to a loopback server.
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,7 @@ from scrapy import Request
 from dodnews.archive import Archive
 from dodnews.crawl.distributed import serializer
 from dodnews.crawl.distributed.keys import CrawlKeys
-from dodnews.monitor.crawling import run_crawl
+from dodnews.monitor.crawling import crawl_command, crawl_env, run_crawl
 from dodnews.replica.testing import ReplicaProcess
 from dodnews.site import listing_url, map_to_base
 from tests.conftest import need_service, port_open
@@ -210,3 +211,27 @@ def test_a_worker_that_did_not_plan_knows_the_archived_articles_of_a_listing(arc
     assert "Re-capturing" not in logs[0]  # it did not plan
     assert replica.requests()["total"] == 2 + robots  # the listing pages, no article
     assert run_captures(archive, before) == {}
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("DODNEWS_RATE_LIMIT", "fast", "DODNEWS_RATE_LIMIT: expected requests a second"),
+        ("DODNEWS_RATE_BURST", "0", "DODNEWS_RATE_BURST: expected a whole number from 1"),
+    ],
+)
+def test_a_bad_limit_is_one_line_and_exit_2(tmp_path, setting, value, message) -> None:
+    settings = {"DODNEWS_REDIS_URL": REDIS, "DODNEWS_CRAWL_ID": "bad-limit", setting: value}
+    done = subprocess.run(
+        crawl_command("news", {"base_url": "http://127.0.0.1:9"}, settings),
+        env=crawl_env(f"sqlite:///{tmp_path / 'archive.sqlite'}"),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("scrapy crawl: error: ")
+    assert message in done.stderr and done.stdout == ""
+    assert not (tmp_path / "archive.sqlite").exists()

@@ -24,7 +24,7 @@ def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) ->
     The site profile (DODNEWS_SITE and `-a site=`) is checked and activated first, so that
     `-a sections=` is checked against the chosen site's sections. Then the DODNEWS_COVERAGE_*
     settings, JOBDIR (not another crawl's), the report page sizes, the spider's own `-a` checks,
-    then the shared crawl's Redis (reachable, crawl id well-formed).
+    then the shared crawl's settings (politeness limit, crawl id) and Redis (reachable).
     """
     from dodnews.crawl.jobdir import check_job_dir
     from dodnews.crawl.pipelines import coverage_rule
@@ -44,7 +44,9 @@ def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) ->
     if redis_url:
         from dodnews.crawl.distributed.coordinator import connect
         from dodnews.crawl.distributed.keys import CrawlKeys
+        from dodnews.crawl.distributed.politeness import rate_limit
 
+        rate_limit(settings)  # a bad DODNEWS_RATE_LIMIT or DODNEWS_RATE_BURST
         CrawlKeys.for_crawl(spidercls.name, settings.get("DODNEWS_CRAWL_ID") or "default")
         connect(redis_url).close()
 

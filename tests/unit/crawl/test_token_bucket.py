@@ -14,12 +14,14 @@ import pytest
 import pytest_twisted
 import redis
 from scrapy import Request
+from scrapy.settings import Settings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 
 from dodnews.crawl.distributed.bucket import TokenBucket
-from dodnews.crawl.distributed.politeness import SharedRateLimit, host_of
+from dodnews.crawl.distributed.politeness import SharedRateLimit, host_of, rate_limit
+from dodnews.errors import UserError
 
 
 @pytest.fixture
@@ -159,3 +161,15 @@ async def test_a_request_woken_too_late_takes_a_new_turn() -> None:
     stats = await on_the_loop(run_middleware(bucket, [100.0, 100.51]))
     assert len(bucket.hosts) == 2
     assert stats.get_value("dodnews/politeness/late") == 1
+
+
+def test_the_limit_settings_are_checked() -> None:
+    given = Settings({"DODNEWS_RATE_LIMIT": "2.5", "DODNEWS_RATE_BURST": "3"})
+    assert rate_limit(given) == (2.5, 3)
+    assert rate_limit(Settings({"DODNEWS_RATE_LIMIT": 0})) == (0.0, 1)
+    for value in ("fast", "-1", "nan", "inf"):
+        with pytest.raises(UserError, match="DODNEWS_RATE_LIMIT: expected requests a second"):
+            rate_limit(Settings({"DODNEWS_RATE_LIMIT": value}))
+    for value in ("0", "two", "1.5"):
+        with pytest.raises(UserError, match="DODNEWS_RATE_BURST: expected a whole number"):
+            rate_limit(Settings({"DODNEWS_RATE_LIMIT": 1, "DODNEWS_RATE_BURST": value}))
