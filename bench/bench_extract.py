@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -85,12 +87,58 @@ def unpack(ref: str, into: Path) -> Path:
     return into
 
 
-def compare(ref: str, rounds: int, runs: int) -> None:
+def run_tree(tree: str, page: str, times: int) -> None:
+    """Extract one article page `times` times with the extractor found in `tree` (a child)."""
+    sys.path.insert(0, tree)
+    from dodnews.extract import extract_article as extract  # the tree's own extractor
+
+    data, url = next((d, u) for name, d, u in article_cases() if name == page)
+    for _ in range(times + 1):  # one more: the first call warms caches up
+        extract(data, url)
+
+
+def instructions(tree: str, page: str, times: int) -> float:
+    """Instructions per extraction, counted by callgrind: the same on an idle or a busy machine.
+
+    The count of a run with `times` extractions minus that of a run with none (start-up, imports
+    and the warm-up call), divided by `times`."""
+    counts = []
+    for n in (0, times):
+        child = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                __file__,
+                "--run-tree",
+                tree,
+                "--page",
+                page,
+                "--times",
+                str(n),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        match = re.search(r"Collected : (\d+)", child.stderr)
+        if match is None:
+            sys.exit(f"bench_extract: no instruction count from valgrind: {child.stderr[-300:]}")
+        counts.append(int(match[1]))
+    return (counts[1] - counts[0]) / times
+
+
+def compare(ref: str, rounds: int, runs: int, count_instructions: bool) -> None:
     """The current extractor against `ref`'s, alternating child processes; prints the ratios."""
     with tempfile.TemporaryDirectory() as temp:
         trees = {"before": str(unpack(ref, Path(temp))), "now": str(ROOT)}
         best: dict[str, dict[str, float]] = {"before": {}, "now": {}}
-        for _ in range(runs):
+        if count_instructions:
+            for name, _data, _url in article_cases():
+                for label, tree in trees.items():
+                    best[label][name] = instructions(tree, name, 5)
+        for _ in range(0 if count_instructions else runs):
             for label, tree in trees.items():
                 child = subprocess.run(
                     [sys.executable, __file__, "--measure-tree", tree, "--rounds", str(rounds)],
@@ -100,10 +148,14 @@ def compare(ref: str, rounds: int, runs: int) -> None:
                 )
                 for name, micros in json.loads(child.stdout).items():
                     best[label][name] = min(best[label].get(name, float("inf")), micros)
-    print(f"{'article page':<18}  {'before':>10}  {'now':>10}  change")
+    unit, scale = ("M instr", 1e-6) if count_instructions else ("µs", 1.0)
+    print(f"{'article page':<18}  {'before':>12}  {'now':>12}  change")
     for name in best["now"]:
         before, now = best["before"][name], best["now"][name]
-        print(f"{name:<18}  {before:7.0f} µs  {now:7.0f} µs  {100 * (now / before - 1):+6.1f}%")
+        print(
+            f"{name:<18}  {before * scale:7.1f} {unit:<4}  {now * scale:7.1f} {unit:<4}  "
+            f"{100 * (now / before - 1):+6.1f}%"
+        )
 
 
 def bare_parse(data: bytes, url: str) -> object:
@@ -134,14 +186,27 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--against", metavar="REF", help="compare with the extractor of a commit")
     parser.add_argument("--runs", type=int, default=3, help="alternating runs with --against")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="with --against: count instructions with valgrind instead of timing (busy machines)",
+    )
     parser.add_argument("--measure-tree", help=argparse.SUPPRESS)
+    parser.add_argument("--run-tree", help=argparse.SUPPRESS)
+    parser.add_argument("--page", help=argparse.SUPPRESS)
+    parser.add_argument("--times", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rounds = args.rounds
     if args.measure_tree:
         print(json.dumps(measure_tree(args.measure_tree, rounds)))
         return
+    if args.run_tree:
+        run_tree(args.run_tree, args.page, args.times)
+        return
     if args.against:
-        compare(args.against, max(1, rounds // 3), args.runs)
+        if args.instructions and shutil.which("valgrind") is None:
+            sys.exit("bench_extract: --instructions needs valgrind (apt-get install valgrind)")
+        compare(args.against, max(1, rounds // 3), args.runs, args.instructions)
         return
     # Imported here, not at the top: a --measure-tree child must import the tree it was given.
     from dodnews.extract import extract_article, extract_listing, extract_rss
