@@ -16,6 +16,7 @@ from dodnews.crawl.reextracting import Progress, Reextractor, reextract_archive
 from dodnews.errors import UserError
 from dodnews.extract import EXTRACTOR_VERSION
 from dodnews.site.profiles import activate, load_configured
+from dodnews.warc.verify import verify_archive
 
 PROGRESS_SECONDS = 10.0  # a progress line on stderr at most this often during `reextract`
 
@@ -67,7 +68,7 @@ def run_verify(args: argparse.Namespace) -> int:
     warc_dir = args.warc if args.warc is not None else os.environ.get("DODNEWS_WARC_DIR")
     warc_dir = "data/warc" if warc_dir is None else warc_dir
     with archive_for(args) as archive:
-        problems = archive.verify(warc_dir or None)
+        problems = verify_archive(archive, warc_dir or None)
         counts = archive.stats()
     for problem in problems:
         print(problem)
