@@ -8,18 +8,16 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from warcio.archiveiterator import ArchiveIterator
 
 from dodnews.archive.schema import captures
+from dodnews.archive.store import Archive
 from dodnews.warc.repair import torn_files
 from dodnews.warc.writer import decoded_body, payload_digest
-
-if TYPE_CHECKING:
-    from dodnews.archive.store import Archive
 
 
 def verify_archive(archive: Archive, warc_dir: str | Path | None) -> list[str]:
