@@ -100,16 +100,13 @@ def _content_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _activate_site(args: argparse.Namespace) -> None:
-    """Serve (or describe) the content under the chosen profile's hosts, paths and ids."""
-    from dodnews.site import profiles
+def _site(args: argparse.Namespace) -> Any:
+    """The profile whose hosts, paths and ids the content is served (or described) under."""
+    from dodnews.site import WAR, profiles
 
     if args.site is not None:
-        profiles.activate_named(args.site)
-        return
-    configured = profiles.load_configured()
-    if configured is not None:
-        profiles.activate(configured)
+        return profiles.load_profile(args.site)
+    return profiles.load_configured() or WAR
 
 
 def _timeline(args: argparse.Namespace) -> Any:
@@ -117,10 +114,10 @@ def _timeline(args: argparse.Namespace) -> Any:
 
     from dodnews.replica.content import build_timeline
 
-    _activate_site(args)  # first: canonical URLs and section checks follow the profile
+    site = _site(args)  # first: a bad site name is the error, whatever else is wrong
     if args.data is not None and not (Path(args.data) / "articles.json").is_file():
         raise UserError(f"--data {args.data}: not a folder with articles.json")
-    return build_timeline(args.data, args.articles, args.seed, _markup(args))
+    return build_timeline(args.data, args.articles, args.seed, _markup(args), site)
 
 
 def _markup(args: argparse.Namespace) -> Any:
