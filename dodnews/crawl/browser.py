@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from dodnews.model import H_RENDERED, H_RENDERED_WARC, H_SCREENSHOT
-from dodnews.site import Site, to_real_url
+from dodnews.site import WAR, Site, to_real_url
 
 if TYPE_CHECKING:
     import scrapy
@@ -240,6 +240,7 @@ class Renderer:
         known: dict[int, str] | None = None,
     ) -> None:
         self.spider = spider
+        self.site: Site = getattr(spider, "site", None) or WAR  # hashes read URLs with its rules
         self.mode = mode if enabled else "never"
         self.screenshots = screenshots if enabled else None  # a ScreenshotStore, or None
         # With `-a screenshots=new`: article id -> content hash the archive already holds.
@@ -293,7 +294,7 @@ class Renderer:
         from dodnews.diffing.normalize import content_hash
         from dodnews.extract.normalize import normalize_article
 
-        digest = content_hash(normalize_article(capture.article), site=self.spider.site)
+        digest = content_hash(normalize_article(capture.article), site=self.site)
         if self.known.get(capture.article_id) == digest:
             self.stats.inc_value("dodnews/render/screenshot_unchanged")
             return False

@@ -52,7 +52,9 @@ def test_the_af_profile_moves_every_url_rule() -> None:
     assert site.section_from_path(features, AF).key == "feature-stories"
     assert site.section_from_path("/News/Article-Display/Article/3/x/", AF).key == "news-stories"
     assert site.is_site_host("af.mil", AF) and not site.is_site_host("www.war.gov", AF)
-    assert "&Site=1&" in site.rss_url(1, AF) and site.rss_url(1, AF).startswith("https://www.af.mil/")
+    assert "&Site=1&" in site.rss_url(1, AF) and site.rss_url(1, AF).startswith(
+        "https://www.af.mil/"
+    )
     base = "http://127.0.0.1:8000"
     assert site.map_to_base(url, base, AF).startswith("http://127.0.0.1:8000/News/")
     assert site.to_real_url(f"{base}/News/", base, AF) == "https://www.af.mil/News/"
