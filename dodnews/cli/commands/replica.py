@@ -6,9 +6,12 @@ import argparse
 import json
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dodnews.errors import UserError
+
+if TYPE_CHECKING:
+    from dodnews.site import Site
 
 
 def register(subparsers: Any) -> None:
@@ -100,7 +103,7 @@ def _content_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _site(args: argparse.Namespace) -> Any:
+def _site(args: argparse.Namespace) -> Site:
     """The profile whose hosts, paths and ids the content is served (or described) under."""
     from dodnews.site import WAR, profiles
 
