@@ -10,9 +10,9 @@ BOT_NAME = "dodnews"
 SPIDER_MODULES = ["dodnews.crawl.spiders"]
 NEWSPIDER_MODULE = "dodnews.crawl.spiders"
 COMMANDS_MODULE = "dodnews.crawl.commands"
-# Site profile (DODNEWS_SITE) and shared crawls over Redis (DODNEWS_REDIS_URL); no-ops unless set.
+# Shared crawls over Redis (DODNEWS_REDIS_URL); a no-op unless set. The site profile
+# (DODNEWS_SITE, `-a site=`) is chosen by the spiders themselves.
 ADDONS: dict[str, int] = {
-    "dodnews.site.profiles.SiteProfileAddon": 0,  # -s DODNEWS_SITE=af: crawl a sibling site
     "dodnews.crawl.distributed.addon.DistributedAddon": 0,
 }
 

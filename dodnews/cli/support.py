@@ -14,21 +14,24 @@ from dodnews.archive.store import Archive
 from dodnews.archive.urls import resolve_archive_url
 from dodnews.diffing.model import KINDS
 from dodnews.errors import UserError
+from dodnews.site import WAR, Site
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
-def open_archive(url: str | None = None, *, create: bool = False) -> Archive:
-    """Open an existing archive for a command; every failure is a one-line UserError."""
+def open_archive(url: str | None = None, *, create: bool = False, site: Site = WAR) -> Archive:
+    """Open an existing archive (of `site`) for a command; every failure is a one-line UserError."""
     with user_errors(resolve_archive_url(url)):
-        return Archive.open(url, create=create)
+        return Archive.open(url, create=create, site=site)
 
 
 @contextmanager
-def archive_for(args: argparse.Namespace, *, create: bool = False) -> Iterator[Archive]:
+def archive_for(
+    args: argparse.Namespace, *, create: bool = False, site: Site = WAR
+) -> Iterator[Archive]:
     """The archive named by `args.archive`, closed afterwards; database errors become one line."""
-    archive = open_archive(args.archive, create=create)
+    archive = open_archive(args.archive, create=create, site=site)
     try:
         with user_errors(archive.url):
             yield archive

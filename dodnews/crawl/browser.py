@@ -18,6 +18,8 @@ import shutil
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from dodnews.site import WAR, Site, to_real_url
+
 if TYPE_CHECKING:
     import scrapy
     from scrapy.crawler import Crawler
@@ -236,6 +238,7 @@ class Renderer:
         known: dict[int, str] | None = None,
     ) -> None:
         self.spider = spider
+        self.site: Site = getattr(spider, "site", None) or WAR  # hashes read URLs with its rules
         self.mode = mode if enabled else "never"
         self.screenshots = screenshots if enabled else None  # a ScreenshotStore, or None
         # With `-a screenshots=new`: article id -> content hash the archive already holds.
@@ -289,7 +292,7 @@ class Renderer:
         from dodnews.diffing.normalize import content_hash
         from dodnews.extract.normalize import normalize_article
 
-        digest = content_hash(normalize_article(capture.article))
+        digest = content_hash(normalize_article(capture.article), site=self.site)
         if self.known.get(capture.article_id) == digest:
             self.stats.inc_value("dodnews/render/screenshot_unchanged")
             return False
@@ -362,7 +365,9 @@ def _archived_hashes(url: str | None) -> dict[int, str]:
         archive.close()
 
 
-def write_rendered(writer: Any, request: Any, response: Response, base_url: str | None) -> None:
+def write_rendered(
+    writer: Any, request: Any, response: Response, base_url: str | None, site: Site
+) -> None:
     """The rendered DOM (and screenshot) as conversion records referring to the raw response.
 
     The raw response record is the one written for the plain fetch of the same page, whose ref the
@@ -370,9 +375,7 @@ def write_rendered(writer: Any, request: Any, response: Response, base_url: str 
     record becomes the capture's evidence: `meta["warc"]` (and `meta["warc_rendered"]`) name it
     from here on, `meta["warc_raw"]` the raw response; `meta["warc_screenshot"]` the screenshot.
     """
-    from dodnews.site import to_real_url
-
-    url = to_real_url(response.url, base_url)
+    url = to_real_url(response.url, base_url, site)
     raw = request.meta.get("warc") or {}
     dom = writer.write_derived(url, response.body, "text/html; charset=utf-8", raw.get("record_id"))
     request.meta["warc_rendered"] = {"file": dom.file, "record_id": dom.record_id}

@@ -13,6 +13,7 @@ from dodnews.errors import UserError
 from dodnews.extract.normalize import normalize_article, validation_problem
 from dodnews.model import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.monitor.coverage import DROPPED, CoverageRule, coverage, describe, judge, tally
+from dodnews.site import WAR
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -117,8 +118,10 @@ class ArchivePipeline(_Stage):
         from dodnews.archive import Archive
         from dodnews.crawl.reextracting import Reextractor
 
-        self.archive = Archive.open(self.archive_url)
-        self.reextractor = Reextractor(self.warc_dir)
+        # versions are hashed and compared with the URL rules of the site the spider crawls
+        site = getattr(self.crawler.spider, "site", None) or WAR
+        self.archive = Archive.open(self.archive_url, site=site)
+        self.reextractor = Reextractor(self.warc_dir, site)
         self.run_id = self.archive.start_run(self.crawler.spider.name)
         self.crawler.stats.set_value("dodnews/run_id", self.run_id)
         self.crawler.signals.send_catch_log(

@@ -15,7 +15,8 @@ from dodnews.cli.words import count
 from dodnews.crawl.reextracting import Progress, Reextractor, reextract_archive
 from dodnews.errors import UserError
 from dodnews.extract import EXTRACTOR_VERSION
-from dodnews.site.profiles import activate, load_configured
+from dodnews.site import WAR
+from dodnews.site.profiles import load_configured
 from dodnews.warc.verify import verify_archive
 
 PROGRESS_SECONDS = 10.0  # a progress line on stderr at most this often during `reextract`
@@ -87,9 +88,8 @@ def run_reextract(args: argparse.Namespace) -> int:
     warc_dir = args.warc or os.environ.get("DODNEWS_WARC_DIR") or "data/warc"
     if not os.path.isdir(warc_dir):
         raise UserError(f"WARC folder {warc_dir} does not exist (give it with --warc DIR)")
-    profile = load_configured()  # DODNEWS_SITE=af: the pages are read with af.mil's URL rules
-    if profile is not None:
-        activate(profile)
+    # DODNEWS_SITE=af: the pages are read, hashed and compared with af.mil's URL rules
+    site = load_configured() or WAR
 
     def missing(article_id: int, why: str) -> None:
         print(f"article {article_id}: cannot be re-extracted: {why}", flush=True)
@@ -97,10 +97,10 @@ def run_reextract(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         print(f"reextract: {done}/{total} articles read", file=sys.stderr, flush=True)
 
-    with archive_for(args) as archive:
+    with archive_for(args, site=site) as archive:
         summary = reextract_archive(
             archive,
-            Reextractor(warc_dir),
+            Reextractor(warc_dir, site),
             EXTRACTOR_VERSION,
             dry_run=args.dry_run,
             on_missing=missing,

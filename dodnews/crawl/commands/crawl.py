@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) -> None:
     """Every check that can fail on user input, before a crawler (or its log) exists.
 
-    The site profile (DODNEWS_SITE and `-a site=`) is checked and activated first, so that
-    `-a sections=` is checked against the chosen site's sections. Then the DODNEWS_COVERAGE_*
+    DODNEWS_SITE is checked first, whatever the spider (a spider checks `-a site=` with its other
+    arguments, and `-a sections=` against the chosen site's sections). Then the DODNEWS_COVERAGE_*
     settings, JOBDIR (not another crawl's), the report page sizes, the spider's own `-a` checks,
     then the shared crawl's Redis (reachable, crawl id well-formed).
     """

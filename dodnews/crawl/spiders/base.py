@@ -14,7 +14,7 @@ from dodnews.crawl.spiders.capturing import apply_read, capture_from_failure, cl
 from dodnews.crawl.spiders.options import is_loopback_url
 from dodnews.crawl.spiders.revalidation import ArchiveView, Validators, trust_cutoff
 from dodnews.model import OUTCOME_NOT_MODIFIED, Capture
-from dodnews.site import MAX_ID, article_id_from_url, is_site_host, map_to_base
+from dodnews.site import MAX_ID, WAR, Site, article_id_from_url, is_site_host, map_to_base
 from dodnews.warc.writer import page_digests
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class CaptureSpider(scrapy.Spider):
     """Base class: turns article fetches into Capture items and follows related stories."""
 
     base_url: str | None = None
+    site: Site = WAR  # the site profile the crawl chose (-a site=, DODNEWS_SITE)
     related_depth: int = 0
     renderer: Any = None  # dodnews.crawl.browser.Renderer when the crawl may use the browser
     extraction: Any = (
@@ -121,9 +122,7 @@ class CaptureSpider(scrapy.Spider):
     def coverage_scope(self) -> str:
         """What a run's extraction coverage is compared within: the site profile (a spider that
         crawls part of the site adds that part)."""
-        from dodnews import site
-
-        return site.ACTIVE_PROFILE
+        return self.site.name
 
     def extractor(self) -> Any:
         """The ExtractionPool (one that runs in process for a spider built without a crawler)."""
@@ -150,7 +149,7 @@ class CaptureSpider(scrapy.Spider):
 
     def site_url(self, url: str) -> str:
         """A real-site URL as this crawl fetches it (mapped onto base_url for the replica)."""
-        return map_to_base(url, self.base_url)
+        return map_to_base(url, self.base_url, self.site)
 
     def article_request(
         self,
@@ -219,7 +218,7 @@ class CaptureSpider(scrapy.Spider):
         `related_depth` counts from the nearest way an article was found, whatever the order.
         """
         article_id = self.identify(url, article_id, id_hint, source)
-        if article_id is None or not is_site_host(_host(url)):
+        if article_id is None or not is_site_host(_host(url), self.site):
             return
         known = self._depth.get(article_id)
         if known is not None:
@@ -263,7 +262,7 @@ class CaptureSpider(scrapy.Spider):
             )
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
-        capture, wanted = classify_response(response, self.base_url)
+        capture, wanted = classify_response(response, self.base_url, self.site)
         if wanted:
             await self.read_page(response, capture)
         self.note_identity(response, capture)
@@ -280,7 +279,7 @@ class CaptureSpider(scrapy.Spider):
         extraction = self.extractor()
         known = response.meta.get("dodnews_digest")
         if not known:
-            read = await extraction.read(response.body, capture.final_url or "")
+            read = await extraction.read(response.body, capture.final_url or "", self.site)
             self.note_content(response, capture.article_id, read.content)
             apply_read(capture, read)
             return
@@ -291,7 +290,8 @@ class CaptureSpider(scrapy.Spider):
             capture.outcome = OUTCOME_NOT_MODIFIED
             self.crawler.stats.inc_value(f"dodnews/{self.name}/same_digest")
             return
-        apply_read(capture, await extraction.read(response.body, capture.final_url or "", content))
+        page = await extraction.read(response.body, capture.final_url or "", self.site, content)
+        apply_read(capture, page)
 
     def note_identity(self, response: Response, capture: Capture) -> None:
         """Log and count a page whose own id (its URL's, or og:url's) is not the one requested."""
@@ -357,6 +357,7 @@ class CaptureSpider(scrapy.Spider):
             request.meta.get("dodnews_requested", request.url),
             int(request.meta["article_id"]),
             self.base_url,
+            self.site,
         )
         logger.warning("Capture of article %s failed: %s", capture.article_id, capture.error)
         yield from self.emit(capture)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
-from dodnews import site
 from dodnews.crawl.browser import renderer_for
 from dodnews.crawl.spiders.base import CaptureSpider
 from dodnews.crawl.spiders.options import CrawlOptions
@@ -40,6 +39,7 @@ class NewsSpider(CaptureSpider):
         cls.open_up_for_loopback(crawler, opts.base_url)
         spider = super().from_crawler(crawler, *args)
         spider.opts = opts
+        spider.site = opts.site
         spider.base_url = opts.base_url
         spider.related_depth = opts.related_depth
         spider.revalidates_known = opts.revalidates_known
@@ -52,7 +52,7 @@ class NewsSpider(CaptureSpider):
         """The site profile, plus the sections when they are not all of them (a crawl of the
         contracts alone has no bylines: it is not compared with crawls of every section)."""
         scope = super().coverage_scope()
-        if set(self.opts.sections) != set(site.SECTIONS):
+        if set(self.opts.sections) != set(self.site.section_keys):
             scope += ":" + ",".join(sorted(self.opts.sections))
         return scope
 
@@ -60,9 +60,9 @@ class NewsSpider(CaptureSpider):
         for section in self.opts.sections:
             yield self.listing_request(section, 1)
         if self.opts.rss:
-            for content_type in site.RSS_CONTENT_TYPES:  # the active profile's
+            for content_type in self.site.rss_content_types:
                 yield scrapy.Request(
-                    self.site_url(rss_url(content_type, self.opts.rss_max)),
+                    self.site_url(rss_url(content_type, self.site, self.opts.rss_max)),
                     callback=self.parse_rss,
                     meta={"dodnews_kind": "rss", "handle_httpstatus_list": LISTING_STATUSES},
                 )
@@ -71,7 +71,7 @@ class NewsSpider(CaptureSpider):
         """A listing page, scheduled ahead of article pages: paging is a chain (each page names
         the next), so on a slow site it would otherwise wait behind every article found so far."""
         return scrapy.Request(
-            self.site_url(listing_url(section, page)),
+            self.site_url(listing_url(section, self.site, page)),
             callback=self.parse_listing,
             priority=LISTING_PRIORITY,
             meta={
@@ -101,7 +101,8 @@ class NewsSpider(CaptureSpider):
         if not self._listing_ok(response, "listing"):
             return
         section, page = response.meta["section"], response.meta["page"]
-        entries = extract_listing(response.body, to_real_url(response.url, self.base_url))
+        page_url = to_real_url(response.url, self.base_url, self.site)
+        entries = extract_listing(response.body, page_url, self.site)
         self.crawler.stats.inc_value("dodnews/listing/entries", len(entries))
         retry = self.renderer.retry_listing(response, len(entries)) if self.renderer else None
         if retry is not None:
@@ -135,7 +136,8 @@ class NewsSpider(CaptureSpider):
     def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._listing_ok(response, "rss"):
             return
-        entries = extract_rss(response.body, to_real_url(response.url, self.base_url))
+        page_url = to_real_url(response.url, self.base_url, self.site)
+        entries = extract_rss(response.body, page_url, self.site)
         self.crawler.stats.inc_value("dodnews/rss/entries", len(entries))
         for entry in entries:
             published = _entry_date(entry)

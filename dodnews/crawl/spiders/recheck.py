@@ -73,7 +73,7 @@ def parse_recheck_args(args: dict[str, Any], settings: Any = None) -> dict[str, 
         "all": parse_bool("all", args.get("all", "0")),
         "limit": parse_int("limit", args.get("limit", 0)),
         "base_url": parse_base_url(args.get("base_url")),
-        "sections": parse_sections(args.get("sections")),
+        "sections": parse_sections(args.get("sections"), site),
         "listings": parse_bool("listings", args.get("listings", "1")),
         "refetch": parse_bool("refetch", args.get("refetch", "0")),
         "site": site,
@@ -115,6 +115,7 @@ class RecheckSpider(CaptureSpider):
         cls.open_up_for_loopback(crawler, opts["base_url"])
         spider = super().from_crawler(crawler, *args)
         spider.opts = opts
+        spider.site = opts["site"]
         spider.base_url = opts["base_url"]
         policy = parse_policy(crawler.settings.get("DODNEWS_RECHECK_POLICY"))
         spider.policy = replace(
@@ -233,7 +234,7 @@ class RecheckSpider(CaptureSpider):
         self.logger.info("Re-capturing %d archived articles", len(chosen))
         for record in chosen:
             url = record.url or canonical_url(
-                record.article_id, record.section or "news-stories", ""
+                record.article_id, record.section or "news-stories", "", self.site
             )
             request = self.article_request(
                 url,
@@ -247,7 +248,7 @@ class RecheckSpider(CaptureSpider):
         if self.opts["listings"]:
             for section in self.opts["sections"]:
                 yield scrapy.Request(
-                    self.site_url(listing_url(section, 1)),
+                    self.site_url(listing_url(section, self.site)),
                     callback=self.parse_listing,
                     meta={
                         "dodnews_kind": "listing",
@@ -261,7 +262,8 @@ class RecheckSpider(CaptureSpider):
             self.crawler.stats.inc_value("dodnews/listing/error")
             return
         self.crawler.stats.inc_value("dodnews/listing/ok")
-        for entry in extract_listing(response.body, to_real_url(response.url, self.base_url)):
+        page_url = to_real_url(response.url, self.base_url, self.site)
+        for entry in extract_listing(response.body, page_url, self.site):
             if entry.article_id in self._known_ids:
                 # Known articles come when due, unless the listing shows a changed title or
                 # date: then now, the listing having paid for the news.
