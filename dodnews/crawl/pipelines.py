@@ -1,4 +1,5 @@
-"""Item pipelines: normalize -> validate -> archive (capture, version, change) -> reports."""
+"""Item pipelines: count -> normalize -> validate -> archive (capture, version, change) ->
+reports."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from dodnews.crawl import signals as dodnews_signals
+from dodnews.crawl.archive_handle import shared_archive
 from dodnews.errors import UserError
 from dodnews.extract.normalize import normalize_article, validation_problem
 from dodnews.model import OUTCOME_ERROR, OUTCOME_OK, Capture
@@ -27,6 +29,18 @@ class _Stage:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         return cls(crawler)
+
+
+class CountPipeline(_Stage):
+    """Counts every capture by outcome as the spider made it (before validation can fail one):
+    `dodnews/captures/<outcome>` and `dodnews/captures/total`, what the run's verdict reads."""
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Capture):
+            stats = self.crawler.stats
+            stats.inc_value(f"dodnews/captures/{item.outcome}")
+            stats.inc_value("dodnews/captures/total")
+        return item
 
 
 class NormalizePipeline(_Stage):
@@ -114,10 +128,10 @@ class ArchivePipeline(_Stage):
         self.coverage_rule = coverage_rule(settings)
 
     async def open_spider(self) -> None:
-        from dodnews.archive import Archive
         from dodnews.crawl.reextracting import Reextractor
 
-        self.archive = Archive.open(self.archive_url)
+        # the crawl's one archive (it closes when the spider has closed)
+        self.archive = shared_archive(self.crawler).open()
         self.reextractor = Reextractor(self.warc_dir)
         self.run_id = self.archive.start_run(self.crawler.spider.name)
         self.crawler.stats.set_value("dodnews/run_id", self.run_id)
@@ -281,7 +295,6 @@ class ArchivePipeline(_Stage):
                 len(self.change_ids), result.files_written, result.files_unchanged,
                 self.diffs_dir or "diffs",
             )  # fmt: skip
-        self.archive.close()
 
     def _coverage(self, stats: dict[str, Any]) -> dict[str, Any]:
         """The run's field coverage and its check against the spider's recent runs."""

@@ -100,7 +100,7 @@ def test_conditional_crawls_find_the_same_articles_and_changes_as_refetching(cra
 
 def test_archive_view_reads_validators_and_related_and_never_creates_an_archive(tmp_path):
     from dodnews.archive import Archive
-    from dodnews.crawl.spiders.revalidation import ArchiveView, Validators
+    from dodnews.crawl.revalidation import ArchiveView, Validators
     from dodnews.model import OUTCOME_OK, Article, Capture, RelatedLink
 
     missing = tmp_path / "none" / "archive.sqlite"
@@ -151,7 +151,7 @@ def test_archive_view_reads_validators_and_related_and_never_creates_an_archive(
 def test_304s_are_trusted_for_a_while_after_the_page_came_whole():
     from datetime import UTC, datetime
 
-    from dodnews.crawl.spiders.revalidation import Validators, trust_cutoff
+    from dodnews.crawl.revalidation import Validators, trust_cutoff
 
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     since = trust_cutoff(30, now)
