@@ -48,7 +48,8 @@ class PageReader:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageReader:
         """With the crawl's extraction pool (DODNEWS_EXTRACT_WORKERS) and WARC writer; a page
-        recognized by its digest counts in dodnews/<spider>/same_digest."""
+        recognized by its digest counts in dodnews/<spider>/same_digest (built once the crawler
+        has its spider)."""
 
         def note_content(article_id: int, record_id: str, content: tuple[str, str]) -> str | None:
             answers = crawler.signals.send_catch_log(
@@ -63,7 +64,7 @@ class PageReader:
             ExtractionPool.from_crawler(crawler),
             note_content,
             crawler.stats,
-            f"dodnews/{crawler.spidercls.name}/same_digest",
+            f"dodnews/{crawler.spider.name}/same_digest",
         )
 
     async def read(self, response: Response, capture: Capture) -> None:

@@ -164,3 +164,14 @@ def test_304s_are_trusted_for_a_while_after_the_page_came_whole():
     assert old.trusted(None) and never.trusted(None)
     assert old.headers(conditional=False) == {"Cache-Control": "max-age=0"}
     assert recent.headers()["If-None-Match"] == '"e"'
+
+
+def test_every_crawl_opens_its_archive_once(crawls):
+    """The pipeline, the validators read when the crawl opens and the stored related stories of
+    304 pages all go through the crawl's one archive handle (the log counts each opening)."""
+    for name in ("first", "again", "ignored", "epoch1", "epoch1_refetch"):
+        _, log = crawls[name]
+        assert stat(log, "dodnews/archive/opened") == 1, name
+        assert log.count("Archive opened: sqlite:///") == 1, name
+    # the second crawl did read the validators and stored related stories through it
+    assert stat(crawls["again"][1], "dodnews/revalidate/known") > 0
