@@ -7,8 +7,8 @@ across an epoch switch.
 
 from __future__ import annotations
 
-import re
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
