@@ -324,7 +324,7 @@ class Renderer:
         """What the crawl's archive holds, for `-a screenshots=new` (when the spider opens)."""
         from dodnews.crawl.archive_handle import shared_archive
 
-        self.known = archived_hashes(shared_archive(self.spider.crawler))
+        self.known = _archived_hashes(shared_archive(self.spider.crawler))
 
     def failed(self, request: scrapy.Request) -> Capture | None:
         """When the browser itself failed: the plain capture it was meant to improve on."""
@@ -360,7 +360,7 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "o
     return renderer
 
 
-def archived_hashes(archive: ArchiveHandle) -> dict[int, str]:
+def _archived_hashes(archive: ArchiveHandle) -> dict[int, str]:
     """Content hash of every article's current version (empty for a missing archive)."""
     from dodnews.errors import UserError
 

@@ -51,11 +51,13 @@ class CaptureSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
+        """USER_AGENT follows DODNEWS_CONTACT_URL (dodnews.crawl.spider_settings)."""
         super().update_settings(settings)
         follow_contact_url(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
+        """The spider, which builds its components when the crawl opens (`open_components`)."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.open_components, signal=signals.spider_opened)
         return spider
