@@ -117,6 +117,7 @@ DOWNLOADER_MIDDLEWARES = {
     "dodnews.crawl.middlewares.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
+    "dodnews.crawl.pipelines.CountPipeline": 50,
     "dodnews.crawl.pipelines.NormalizePipeline": 100,
     "dodnews.crawl.pipelines.CoveragePipeline": 150,
     "dodnews.crawl.pipelines.ValidatePipeline": 200,
@@ -125,6 +126,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "dodnews.crawl.extensions.CrawlProgress": 500,
+    "dodnews.crawl.extensions.KeepFreedHeap": 0,  # DODNEWS_HEAP_KEEP_MB
     "dodnews.crawl.jobdir.JobDirGuard": 0,  # JOBDIR crawls only: resume, start over, or refuse
 }
 

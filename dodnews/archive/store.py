@@ -151,6 +151,7 @@ class Archive:
         self.engine = engine
         self.url = url
         # Versions are hashed and compared with the URL rules of the archive's site.
+        self.site = site
         self.differ: Differ = differ or _site_differ(site)
         self.hasher: Hasher = hasher or _site_hasher(site)
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
+    from dodnews.crawl.archive_handle import ArchiveHandle
     from dodnews.model import Capture
 
 logger = logging.getLogger(__name__)
@@ -319,6 +320,12 @@ class Renderer:
         self.stats.inc_value(f"dodnews/render/captures/{capture.outcome}")
         return capture
 
+    def read_archived_hashes(self) -> None:
+        """What the crawl's archive holds, for `-a screenshots=new` (when the spider opens)."""
+        from dodnews.crawl.archive_handle import shared_archive
+
+        self.known = _archived_hashes(shared_archive(self.spider.crawler))
+
     def failed(self, request: scrapy.Request) -> Capture | None:
         """When the browser itself failed: the plain capture it was meant to improve on."""
         self.stats.inc_value("dodnews/render/failed")
@@ -329,12 +336,12 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "o
     """Configure the crawl for `-a render=` / `-a screenshots=` and return the spider's policy.
 
     `screenshots`: off, new (only captures whose content the archive does not hold yet: new
-    articles and new versions) or all (every successful capture).
+    articles and new versions) or all (every successful capture). For `new`, what the archive
+    holds is read from the crawl's archive when the spider opens.
     """
     wanted = screenshots in ("new", "all")
     enabled = configure(crawler, mode, wanted)
     store = None
-    known: dict[int, str] | None = None
     if wanted and enabled:
         from dodnews.reports.screenshots import ScreenshotStore, screenshots_dir
 
@@ -345,24 +352,22 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "o
                 settings.get("DODNEWS_SCREENSHOTS_DIR") or None,
             )
         )
-        if screenshots == "new":
-            known = _archived_hashes(settings.get("DODNEWS_ARCHIVE") or None)
-    return Renderer(spider, mode, enabled, store, known)
+    renderer = Renderer(spider, mode, enabled, store, {} if screenshots == "new" else None)
+    if store is not None and screenshots == "new":
+        from scrapy import signals
+
+        crawler.signals.connect(renderer.read_archived_hashes, signal=signals.spider_opened)
+    return renderer
 
 
-def _archived_hashes(url: str | None) -> dict[int, str]:
+def _archived_hashes(archive: ArchiveHandle) -> dict[int, str]:
     """Content hash of every article's current version (empty for a missing archive)."""
-    from dodnews.archive import Archive
     from dodnews.errors import UserError
 
     try:
-        archive = Archive.open(url, create=False)
+        return archive.open(create=False).current_hashes()
     except UserError:
         return {}
-    try:
-        return archive.current_hashes()
-    finally:
-        archive.close()
 
 
 def write_rendered(

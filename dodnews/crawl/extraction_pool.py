@@ -30,12 +30,16 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dodnews.extract import ExtractionError, extract_article
 from dodnews.model import Article
 from dodnews.site import Site
 from dodnews.warc.writer import page_digests
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -109,14 +113,31 @@ def _start_worker(crawl_pid: int, heap_mb: int) -> None:
 class ExtractionPool:
     """`await pool.read(body, url, site)`: read_article, in a worker process when there are any."""
 
-    def __init__(self, workers: int, crawler: Any = None, heap_mb: int = 0) -> None:
+    def __init__(self, workers: int, stats: StatsCollector | None = None, heap_mb: int = 0) -> None:
         self.workers = max(0, workers)
         self.heap_mb = heap_mb  # dodnews.crawl.heap.keep_freed_heap in each worker
-        self.crawler = crawler  # for its stats
+        self.stats = stats  # counts dodnews/extract/pool_broken
         self._executor: ProcessPoolExecutor | None = None
         self._restarts = 0
         self._closed = False
         self._sent: tuple[Site, bytes] | None = None  # the last site profile and its pickle
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractionPool:
+        """DODNEWS_EXTRACT_WORKERS workers (0: in process), each keeping DODNEWS_HEAP_KEEP_MB of
+        freed memory; the pool stops when the spider closes."""
+        # Not at module level: every worker imports this module (for read_article), and Scrapy
+        # would add 0.2 s to each worker's start.
+        from scrapy import signals
+
+        settings = crawler.settings
+        pool = cls(
+            settings.getint("DODNEWS_EXTRACT_WORKERS", 0),
+            crawler.stats,
+            heap_mb=settings.getint("DODNEWS_HEAP_KEEP_MB", 64),
+        )
+        crawler.signals.connect(pool.close, signal=signals.spider_closed)
+        return pool
 
     @property
     def in_process(self) -> bool:
@@ -165,8 +186,8 @@ class ExtractionPool:
     def _broken(self, executor: ProcessPoolExecutor) -> None:
         self._executor = None
         executor.shutdown(wait=False, cancel_futures=True)
-        if self.crawler is not None:
-            self.crawler.stats.inc_value("dodnews/extract/pool_broken")
+        if self.stats is not None:
+            self.stats.inc_value("dodnews/extract/pool_broken")
         if self._restarts >= RESTARTS:
             logger.warning("The extraction workers keep failing: extracting in process from now")
             self.workers = 0

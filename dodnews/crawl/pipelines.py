@@ -1,4 +1,5 @@
-"""Item pipelines: normalize -> validate -> archive (capture, version, change) -> reports."""
+"""Item pipelines: count -> normalize -> validate -> archive (capture, version, change) ->
+reports."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from dodnews.crawl import signals as dodnews_signals
+from dodnews.crawl.archive_handle import shared_archive
 from dodnews.errors import UserError
 from dodnews.extract.normalize import normalize_article, validation_problem
 from dodnews.model import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.monitor.coverage import DROPPED, CoverageRule, coverage, describe, judge, tally
-from dodnews.site import WAR
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -28,6 +29,18 @@ class _Stage:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         return cls(crawler)
+
+
+class CountPipeline(_Stage):
+    """Counts every capture by outcome as the spider made it (before validation can fail one):
+    `dodnews/captures/<outcome>` and `dodnews/captures/total`, what the run's verdict reads."""
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Capture):
+            stats = self.crawler.stats
+            stats.inc_value(f"dodnews/captures/{item.outcome}")
+            stats.inc_value("dodnews/captures/total")
+        return item
 
 
 class NormalizePipeline(_Stage):
@@ -115,13 +128,12 @@ class ArchivePipeline(_Stage):
         self.coverage_rule = coverage_rule(settings)
 
     async def open_spider(self) -> None:
-        from dodnews.archive import Archive
         from dodnews.crawl.reextracting import Reextractor
 
-        # versions are hashed and compared with the URL rules of the site the spider crawls
-        site = getattr(self.crawler.spider, "site", None) or WAR
-        self.archive = Archive.open(self.archive_url, site=site)
-        self.reextractor = Reextractor(self.warc_dir, site)
+        # the crawl's one archive (it closes when the spider has closed); versions are hashed and
+        # compared with the URL rules of the site the spider crawls
+        self.archive = shared_archive(self.crawler).open()
+        self.reextractor = Reextractor(self.warc_dir, self.archive.site)
         self.run_id = self.archive.start_run(self.crawler.spider.name)
         self.crawler.stats.set_value("dodnews/run_id", self.run_id)
         self.crawler.signals.send_catch_log(
@@ -284,7 +296,6 @@ class ArchivePipeline(_Stage):
                 len(self.change_ids), result.files_written, result.files_unchanged,
                 self.diffs_dir or "diffs",
             )  # fmt: skip
-        self.archive.close()
 
     def _coverage(self, stats: dict[str, Any]) -> dict[str, Any]:
         """The run's field coverage and its check against the spider's recent runs."""

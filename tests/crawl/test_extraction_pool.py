@@ -135,7 +135,7 @@ async def test_extraction_errors_cross_the_process_boundary() -> None:
 @pytest_twisted.ensureDeferred
 async def test_a_dead_worker_costs_no_page_and_a_second_death_ends_the_pool() -> None:
     crawler = _Crawler()
-    pool = ExtractionPool(1, crawler)
+    pool = ExtractionPool(1, crawler.stats)
     body, url = _page("release")
     expected = extract_article(body, url)
 
@@ -158,7 +158,7 @@ async def test_a_dead_worker_costs_no_page_and_a_second_death_ends_the_pool() ->
 @pytest_twisted.ensureDeferred
 async def test_workers_leave_ctrl_c_and_sigterm_to_the_crawl() -> None:
     crawler = _Crawler()
-    pool = ExtractionPool(1, crawler)
+    pool = ExtractionPool(1, crawler.stats)
     body, url = _page("release")
 
     async def signal_then_extract() -> Article:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 
 from dodnews.crawl.browser import renderer_for
+from dodnews.crawl.spider_settings import open_up_for_loopback
 from dodnews.crawl.spiders.base import CaptureSpider
 from dodnews.crawl.spiders.options import CrawlOptions
 from dodnews.extract import extract_listing, extract_rss, is_bot_wall
@@ -36,7 +37,7 @@ class NewsSpider(CaptureSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         opts = CrawlOptions.parse(kwargs, crawler.settings)
-        cls.open_up_for_loopback(crawler, opts.base_url)
+        open_up_for_loopback(crawler.settings, opts.base_url)
         spider = super().from_crawler(crawler, *args)
         spider.opts = opts
         spider.site = opts.site

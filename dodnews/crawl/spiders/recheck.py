@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
+from dodnews.crawl.archive_handle import shared_archive
+from dodnews.crawl.revalidation import validators_of
+from dodnews.crawl.spider_settings import open_up_for_loopback
 from dodnews.crawl.spiders.base import CaptureSpider
 from dodnews.crawl.spiders.options import (
     parse_base_url,
@@ -30,7 +33,6 @@ from dodnews.crawl.spiders.options import (
     parse_sections,
     parse_site,
 )
-from dodnews.crawl.spiders.revalidation import validators_of
 from dodnews.errors import UserError
 from dodnews.extract import extract_listing
 from dodnews.monitor.due import parse_policy, parse_time
@@ -112,7 +114,7 @@ class RecheckSpider(CaptureSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RecheckSpider:
         opts = parse_recheck_args(kwargs, crawler.settings)
-        cls.open_up_for_loopback(crawler, opts["base_url"])
+        open_up_for_loopback(crawler.settings, opts["base_url"])
         spider = super().from_crawler(crawler, *args)
         spider.opts = opts
         spider.site = opts["site"]
@@ -136,33 +138,28 @@ class RecheckSpider(CaptureSpider):
 
     def due_articles(self) -> list[Any]:
         """The archived articles to re-capture now, in the order to fetch them."""
-        from dodnews.archive import Archive
-
-        archive = Archive.open(self.crawler.settings.get("DODNEWS_ARCHIVE") or None)
-        try:
-            known = archive.known_articles()
-            self._known_ids = {a.article_id for a in known}
-            self._records = {a.article_id: a for a in known}
-            self._titles = {}
-            now = datetime.now(UTC)
-            budget = self._article_budget()
-            stats = self.crawler.stats
-            if self.opts["ids"]:
-                wanted = set(self.opts["ids"])
-                chosen = [a for a in known if a.article_id in wanted]
-                missing = wanted - {a.article_id for a in chosen}
-                if missing:
-                    self.logger.warning("Not in the archive, skipped: %s", sorted(missing))
-            elif self.opts["all"]:
-                chosen = list(known)
-            elif self.opts["policy"] == "age":
-                chosen = self._age_due(known, now)
-                stats.set_value("dodnews/monitor/policy/due", len(chosen))
-            else:
-                chosen = self._planned(archive, now, budget)
-                self._titles = archive.current_titles() if self.opts["listings"] else {}
-        finally:
-            archive.close()
+        archive = shared_archive(self.crawler).open()
+        known = archive.known_articles()
+        self._known_ids = {a.article_id for a in known}
+        self._records = {a.article_id: a for a in known}
+        self._titles = {}
+        now = datetime.now(UTC)
+        budget = self._article_budget()
+        stats = self.crawler.stats
+        if self.opts["ids"]:
+            wanted = set(self.opts["ids"])
+            chosen = [a for a in known if a.article_id in wanted]
+            missing = wanted - {a.article_id for a in chosen}
+            if missing:
+                self.logger.warning("Not in the archive, skipped: %s", sorted(missing))
+        elif self.opts["all"]:
+            chosen = list(known)
+        elif self.opts["policy"] == "age":
+            chosen = self._age_due(known, now)
+            stats.set_value("dodnews/monitor/policy/due", len(chosen))
+        else:
+            chosen = self._planned(archive, now, budget)
+            self._titles = archive.current_titles() if self.opts["listings"] else {}
         if self.opts["ids"] or self.opts["all"] or self.opts["policy"] == "age":
             chosen.sort(
                 key=lambda a: parse_time(a.last_captured) or datetime.min.replace(tzinfo=UTC)
@@ -230,7 +227,7 @@ class RecheckSpider(CaptureSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         chosen = self.due_articles()
         if not self.opts["refetch"]:
-            self.revalidate = validators_of(chosen)
+            self.revalidation.use(validators_of(chosen))
         self.logger.info("Re-capturing %d archived articles", len(chosen))
         for record in chosen:
             url = record.url or canonical_url(
