@@ -110,7 +110,7 @@ def _reason_kind(change: Change) -> str:
 
 
 def _listed(items: list[str]) -> str:
-    """"a", "a and b", "a, b and c", "a, b, c, d, e and 3 more"."""
+    """Items as a reader lists them: a; a and b; a, b and c; a, b, c, d, e and 3 more."""
     shown = items[:_LISTED]
     rest = len(items) - len(shown)
     if rest:
@@ -185,9 +185,9 @@ def _single_reason(change: Change) -> str:
         return "tags changed: " + ", ".join(parts) if parts else "tags changed"
     if kind == "url_changed":
         old, new = slug_from_url(before or ""), slug_from_url(after or "")
-        return f"URL slug changed: {old or '(none)'} → {new or '(none)'}" if old != new else (
-            "URL changed"
-        )
+        if old == new:
+            return "URL changed"
+        return f"URL slug changed: {old or '(none)'} → {new or '(none)'}"
     return kind.replace("_", " ")
 
 

@@ -40,7 +40,7 @@ def _block(change: Change, side: str) -> str:
 
 
 def _edits(change: Change) -> str:
-    """": " and the first edits with their context, or "" when there is nothing to show."""
+    """The first edits with their context after ": ", or "" when there is nothing to show."""
     fragments = edit_fragments(change)
     if not fragments:
         if change.detail.get("figure_ops"):
