@@ -124,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
         + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
     )
     for change in sorted(changes, key=lambda c: -c.significance)[:5]:
-        first = change.summary_lines[0] if change.summary_lines else ""
+        # The heaviest reason: the fact that made the score, said once.
+        reasons = change.report.reasons or change.summary_lines
+        first = reasons[0] if reasons else ""
         _say(f"  [{change.significance:.2f}] {change.title}: {first}")
     _say(f"Done in {time.monotonic() - started:.0f} s. Open {index.resolve()}")
     for line in explore_commands(archive_url, (work / "warc").resolve()):
