@@ -131,6 +131,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "dodnews.crawl.extensions.CrawlProgress": 500,
+    "dodnews.crawl.network.QuietNetworkErrors": 0,  # no tracebacks for refused, DNS, timeouts
     "dodnews.crawl.jobdir.JobDirGuard": 0,  # JOBDIR crawls only: resume, start over, or refuse
 }
 

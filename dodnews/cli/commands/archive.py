@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from dodnews.archive.migrate import known_revisions
 from dodnews.archive.status import inspect_archive
 from dodnews.archive.store import Archive
-from dodnews.cli.support import add_archive_option, archive_for
-from dodnews.cli.words import count
+from dodnews.cli.support import add_archive_option, add_warc_dir_option, archive_for, warc_dir
 from dodnews.errors import UserError
+from dodnews.words import count, plural
 
 PROGRESS_SECONDS = 10.0  # a progress line on stderr at most this often during `reextract`
 
@@ -35,12 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="re-hash every version and WARC record and check references (exit 1 on problems)",
     )
     add_archive_option(verify)
-    verify.add_argument(
-        "--warc",
-        metavar="DIR",
-        help="WARC folder whose records the captures point at (default: $DODNEWS_WARC_DIR, "
-        "else ./data/warc); `--warc ''` skips the WARC check",
-    )
+    add_warc_dir_option(verify)  # `--warc-dir ''` skips the WARC check
     verify.set_defaults(func=run_verify)
     reextract = actions.add_parser(
         "reextract",
@@ -52,12 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "crawl compares like with like. Set DODNEWS_SITE for an archive of a sibling site.",
     )
     add_archive_option(reextract)
-    reextract.add_argument(
-        "--warc",
-        metavar="DIR",
-        help="WARC folder whose records the captures point at (default: $DODNEWS_WARC_DIR, "
-        "else ./data/warc)",
-    )
+    add_warc_dir_option(reextract)
     reextract.add_argument(
         "--dry-run",
         action="store_true",
@@ -147,15 +136,15 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Print every problem found; exit status 1 when there is any."""
-    warc_dir = args.warc if args.warc is not None else os.environ.get("DODNEWS_WARC_DIR")
-    warc_dir = "data/warc" if warc_dir is None else warc_dir
+    # An empty --warc-dir skips the WARC check (the archive alone is verified).
+    folder = None if args.warc_dir == "" else warc_dir(args)
     with archive_for(args) as archive:
-        problems = archive.verify(warc_dir or None)
+        problems = archive.verify(folder)
         counts = archive.stats()
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s) found")
+        print(f"{count(len(problems), 'problem')} found")
         return 1
     print(
         f"ok: {count(counts['versions'], 'version')}, {count(counts['changes'], 'change')}, "
@@ -170,9 +159,9 @@ def run_reextract(args: argparse.Namespace) -> int:
     from dodnews.extract import EXTRACTOR_VERSION
     from dodnews.site.profiles import activate, load_configured
 
-    warc_dir = args.warc or os.environ.get("DODNEWS_WARC_DIR") or "data/warc"
-    if not os.path.isdir(warc_dir):
-        raise UserError(f"WARC folder {warc_dir} does not exist (give it with --warc DIR)")
+    folder = warc_dir(args)
+    if not folder.is_dir():
+        raise UserError(f"WARC folder {folder} does not exist (give it with --warc-dir DIR)")
     profile = load_configured()  # DODNEWS_SITE=af: the pages are read with af.mil's URL rules
     if profile is not None:
         activate(profile)
@@ -181,12 +170,12 @@ def run_reextract(args: argparse.Namespace) -> int:
         print(f"article {article_id}: cannot be re-extracted: {why}", flush=True)
 
     def progress(done: int, total: int) -> None:
-        print(f"reextract: {done}/{total} articles read", file=sys.stderr, flush=True)
+        print(f"reextract: {done}/{count(total, 'article')} read", file=sys.stderr, flush=True)
 
     with archive_for(args) as archive:
         summary = reextract_archive(
             archive,
-            Reextractor(warc_dir),
+            Reextractor(folder),
             EXTRACTOR_VERSION,
             dry_run=args.dry_run,
             on_missing=missing,
@@ -231,6 +220,6 @@ def run_migrate(args: argparse.Namespace) -> int:
 
     copies = migrate_archive(args.source, args.target)
     for copy in copies:
-        print(f"{copy.name + ':':<10}{copy.rows:>9} rows  {copy.digest}")
-    print(f"ok: {sum(c.rows for c in copies)} rows copied and verified")
+        print(f"{copy.name + ':':<10}{copy.rows:>9} {plural(copy.rows, 'row'):<4}  {copy.digest}")
+    print(f"ok: {count(sum(c.rows for c in copies), 'row')} copied and verified")
     return 0

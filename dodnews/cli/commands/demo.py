@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import shutil
 import time
 from collections import Counter
 from pathlib import Path
 
-from dodnews.cli.words import count
+from dodnews.cli.support import add_diffs_dir_option, reports_dir
+from dodnews.words import count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,11 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="data/demo",
         help="archive, WARC files and logs of the demo (emptied first)",
     )
-    parser.add_argument(
-        "--diffs-dir",
-        default=os.environ.get("DODNEWS_DIFFS_DIR", "diffs"),
-        help="where the reports go (default diffs/)",
-    )
+    add_diffs_dir_option(parser)
     parser.add_argument(
         "--epochs",
         type=int,
@@ -66,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(work)
     (work / "logs").mkdir(parents=True)
     archive_url = f"sqlite:///{(work / 'archive.sqlite').resolve()}"
-    diffs = Path(args.diffs_dir)
+    diffs = Path(reports_dir(args))
     started = time.monotonic()
     settings = {
         "DODNEWS_WARC_DIR": str((work / "warc").resolve()),
@@ -105,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
                 manifest = replica.set_epoch(epoch)
                 _say(
                     f"Replica switched to epoch {epoch}: "
-                    f"{len(replica.manifest(epoch)['edits'])} edits "
-                    f"({manifest.get('articles', '?')} articles live)"
+                    f"{count(len(replica.manifest(epoch)['edits']), 'edit')} "
+                    f"({_articles(manifest.get('articles'))} live)"
                 )
                 crawl("news", f"crawl-epoch-{epoch}")
                 crawl("recheck", f"recheck-epoch-{epoch}", all="1")
@@ -132,6 +128,10 @@ def run(args: argparse.Namespace) -> int:
     for line in explore_commands(archive_url, (work / "warc").resolve()):
         _say(line)
     return 0
+
+
+def _articles(number: object) -> str:
+    return count(number, "article") if isinstance(number, int) else "? articles"
 
 
 def explore_commands(archive_url: str, warc_dir: Path) -> list[str]:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from dodnews.cli.commands._numbers import number
-from dodnews.cli.support import add_archive_option, archive_for, parse_since
+from dodnews.cli.support import (
+    add_archive_option,
+    add_warc_dir_option,
+    archive_for,
+    parse_since,
+    warc_dir,
+)
 from dodnews.errors import UserError
+from dodnews.words import count
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,11 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ids", metavar="1,2", help="only these article ids")
     parser.add_argument("--since", metavar="DATE", help="only captures since DATE (or 7d, 36h)")
     parser.add_argument("--run", type=number, metavar="N", help="only captures of crawl run N")
-    parser.add_argument(
-        "--warc-dir",
-        default=os.environ.get("DODNEWS_WARC_DIR") or "data/warc",
-        help="where the crawls wrote their WARC files (default: $DODNEWS_WARC_DIR or data/warc)",
-    )
+    add_warc_dir_option(parser, old_spelling=False)  # --warc is the file written
     add_archive_option(parser)
     parser.set_defaults(func=run)
 
@@ -57,13 +59,15 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--warc: the file name must end in .warc.gz, got {args.warc!r}")
     if args.wacz and not args.wacz.endswith(".wacz"):
         raise UserError(f"--wacz: the file name must end in .wacz, got {args.wacz!r}")
+    folder = str(warc_dir(args))
     with archive_for(args) as archive:
         if args.warc:
-            result = export_warc(archive, args.warc_dir, args.warc, ids, since, args.run)
+            result = export_warc(archive, folder, args.warc, ids, since, args.run)
         else:
-            result = export_wacz(archive, args.warc_dir, args.wacz, ids, since, args.run)
-    missing = f" ({len(result.missing)} records missing)" if result.missing else ""
+            result = export_wacz(archive, folder, args.wacz, ids, since, args.run)
+    missing = f" ({count(len(result.missing), 'record')} missing)" if result.missing else ""
     print(
-        f"{args.warc or args.wacz}: {result.captures} captures, {result.records} records{missing}"
+        f"{args.warc or args.wacz}: {count(result.captures, 'capture')}, "
+        f"{count(result.records, 'record')}{missing}"
     )
     return 0

@@ -7,7 +7,7 @@ import argparse
 from dodnews.archive.records import VersionRecord
 from dodnews.cli.commands._numbers import number
 from dodnews.cli.support import add_archive_option, archive_for, require_article
-from dodnews.cli.words import count
+from dodnews.words import count
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

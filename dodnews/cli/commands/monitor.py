@@ -7,6 +7,7 @@ import logging
 import os
 from pathlib import Path
 
+from dodnews.cli.support import add_archive_option, add_diffs_dir_option
 from dodnews.monitor.alerts import AlertConfig
 
 
@@ -24,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--once", action="store_true", help="run one cycle and exit (for cron or a systemd timer)"
     )
-    parser.add_argument("--archive", help="archive URL (default: $DODNEWS_ARCHIVE or data/)")
-    parser.add_argument("--diffs-dir", default=os.environ.get("DODNEWS_DIFFS_DIR", "diffs"))
+    add_archive_option(parser)
+    add_diffs_dir_option(parser)
     parser.add_argument("--base-url", help="crawl this copy of the site (e.g. the replica)")
     parser.add_argument(
         "--site",
@@ -56,6 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dodnews import settings
+    from dodnews.cli.support import reports_dir
     from dodnews.crawl.spiders.options import parse_base_url
     from dodnews.errors import UserError
     from dodnews.monitor.cycles import (
@@ -65,8 +68,11 @@ def run(args: argparse.Namespace) -> int:
         cycle_seconds,
         recheck_budget,
     )
+    from dodnews.setting_checks import check_settings
     from dodnews.site.profiles import choose_site
 
+    # The crawls read the same settings (and environment): a bad value fails here, once.
+    check_settings(lambda name: getattr(settings, name, None))
     # The crawls inherit DODNEWS_SITE: a bad one, or one --site contradicts, fails here.
     profile = choose_site(args.site, option="--site ")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -107,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     data = Path(args.data_dir)
     config = MonitorConfig(
         archive=args.archive,
-        diffs_dir=args.diffs_dir,
+        diffs_dir=reports_dir(args),
         base_url=base_url,
         site=profile.name if profile is not None and args.site else None,
         spiders=spiders,

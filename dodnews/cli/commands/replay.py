@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 from pathlib import Path
 from typing import Any
+
+from dodnews.cli.support import add_warc_dir_option
+from dodnews.cli.support import warc_dir as warc_folder
+from dodnews.words import count, plural
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,12 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "crawls add files. pywb lives in its own virtual environment, made on first use. "
         "Link the reports to it with `dodnews report --replay-url URL` (the URL printed).",
     )
-    parser.add_argument(
-        "--warc",
-        metavar="DIR",
-        help="WARC folder (default: $DODNEWS_WARC_DIR, else the warc/ folder beside a SQLite "
-        "--archive, else ./data/warc)",
-    )
+    add_warc_dir_option(parser)
     parser.add_argument(
         "--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0: a free one)"
     )
@@ -49,20 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _warc_dir(args: argparse.Namespace) -> Path:
-    from dodnews.archive.urls import resolve_archive_url, sqlite_path
-
-    if args.warc:
-        return Path(args.warc)
-    if os.environ.get("DODNEWS_WARC_DIR"):
-        return Path(os.environ["DODNEWS_WARC_DIR"])
-    if args.archive:
-        beside = sqlite_path(resolve_archive_url(args.archive))
-        if beside is not None and (beside.parent / "warc").is_dir():
-            return beside.parent / "warc"
-    return Path("data") / "warc"
-
-
 def _check_archive(args: argparse.Namespace, warc_dir: Path) -> str | None:
     """One line: how many of the archive's captures have their WARC file in the folder."""
     from sqlalchemy import select
@@ -70,8 +54,9 @@ def _check_archive(args: argparse.Namespace, warc_dir: Path) -> str | None:
     from dodnews.archive.schema import captures
     from dodnews.archive.urls import resolve_archive_url, sqlite_path
     from dodnews.cli.support import archive_for
+    from dodnews.environment import env
 
-    if not args.archive and not os.environ.get("DODNEWS_ARCHIVE"):
+    if not args.archive and not env("DODNEWS_ARCHIVE"):
         default = sqlite_path(resolve_archive_url(None))
         if default is None or not default.exists():
             return None  # no archive named and none where the default points: nothing to check
@@ -80,23 +65,28 @@ def _check_archive(args: argparse.Namespace, warc_dir: Path) -> str | None:
         files = [row.warc_file for row in conn.execute(query)]
     missing = [name for name in files if not (warc_dir / name).is_file()]
     if missing:
+        these = "it cannot" if len(missing) == 1 else "they cannot"
         return (
-            f"warning: {len(missing)} of {len(files)} captures of the archive name WARC files "
-            f"not in {warc_dir} (first: {sorted(missing)[0]}); they cannot be replayed"
+            f"warning: {len(missing)} of the archive's {count(len(files), 'capture')} "
+            f"{'names a WARC file' if len(missing) == 1 else 'name WARC files'} not in "
+            f"{warc_dir} (first: {sorted(missing)[0]}); {these} be replayed"
         )
+    if len(files) == 1:
+        return "The one capture of the archive with a WARC record has its file here"
     return f"All {len(files)} captures of the archive with a WARC record have their file here"
 
 
 def _index_line(stats: Any) -> str:
     line = (
-        f"Indexed {stats.files} WARC files: {stats.lines} records, "
-        f"{stats.resolved} 304 rechecks replayed as the page they confirmed"
+        f"Indexed {stats.files} WARC {plural(stats.files, 'file')}: "
+        f"{count(stats.lines, 'record')}, {count(stats.resolved, '304 recheck')} replayed as "
+        f"the page {'it' if stats.resolved == 1 else 'they'} confirmed"
     )
     if stats.unresolved:
         line += f", {stats.unresolved} whose original is in no file of the folder"
     if stats.skipped:
         name, why = sorted(stats.skipped.items())[0]
-        line += f"; {len(stats.skipped)} files not readable yet (first: {name}: {why})"
+        line += f"; {count(len(stats.skipped), 'file')} not readable yet (first: {name}: {why})"
     return line
 
 
@@ -118,10 +108,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--port {args.port} is not a port number")
     if args.refresh <= 0:
         raise UserError("--refresh must be a positive number of seconds")
-    warc_dir = _warc_dir(args)
+    warc_dir = warc_folder(args)
     if not args.setup and not warc_dir.is_dir():
         what = "is not a folder" if warc_dir.exists() else "does not exist"
-        raise UserError(f"WARC folder {warc_dir} {what} (give it with --warc DIR)")
+        raise UserError(f"WARC folder {warc_dir} {what} (give it with --warc-dir DIR)")
     port = 0 if args.setup else free_port(args.port)
     pywb = ensure_pywb(say=lambda line: print(line, flush=True))
     if args.setup:

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from dodnews.errors import UserError
+from dodnews.words import count
 
 
 def register(subparsers: Any) -> None:
@@ -166,5 +167,6 @@ def _manifest(args: argparse.Namespace) -> int:
 def _epochs(args: argparse.Namespace) -> int:
     timeline = _timeline(args)
     for state in timeline.states:
-        print(f"{state.epoch}\t{len(state.edits)} edits\t{len(state.articles)} articles")
+        edits, articles = count(len(state.edits), "edit"), count(len(state.articles), "article")
+        print(f"{state.epoch}\t{edits}\t{articles}")
     return 0

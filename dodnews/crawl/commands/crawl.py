@@ -24,8 +24,8 @@ def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) ->
     The typed DODNEWS_* settings come first (a bad number is one line, not a traceback from the
     component that reads it). The site profile (DODNEWS_SITE and `-a site=`) is checked and
     activated next, so that `-a sections=` is checked against the chosen site's sections. Then the
-    DODNEWS_COVERAGE_* settings, JOBDIR (not another crawl's), the report page sizes, the spider's own `-a` checks,
-    then the shared crawl's Redis (reachable, crawl id well-formed).
+    DODNEWS_COVERAGE_* settings, JOBDIR (not another crawl's), the report page sizes, the
+    spider's own `-a` checks, then the shared crawl's Redis (reachable, crawl id well-formed).
     """
     from dodnews.crawl.jobdir import check_job_dir
     from dodnews.crawl.pipelines import coverage_rule

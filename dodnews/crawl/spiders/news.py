@@ -64,6 +64,7 @@ class NewsSpider(CaptureSpider):
                 yield scrapy.Request(
                     self.site_url(rss_url(content_type, self.opts.rss_max)),
                     callback=self.parse_rss,
+                    errback=self.listing_failed,
                     meta={"dodnews_kind": "rss", "handle_httpstatus_list": LISTING_STATUSES},
                 )
 
@@ -73,6 +74,7 @@ class NewsSpider(CaptureSpider):
         return scrapy.Request(
             self.site_url(listing_url(section, page)),
             callback=self.parse_listing,
+            errback=self.listing_failed,
             priority=LISTING_PRIORITY,
             meta={
                 "dodnews_kind": "listing",

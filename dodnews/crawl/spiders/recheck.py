@@ -249,6 +249,7 @@ class RecheckSpider(CaptureSpider):
                 yield scrapy.Request(
                     self.site_url(listing_url(section, 1)),
                     callback=self.parse_listing,
+                    errback=self.listing_failed,
                     meta={
                         "dodnews_kind": "listing",
                         "section": section,
