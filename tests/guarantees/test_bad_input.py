@@ -100,7 +100,7 @@ def test_every_subcommand_is_covered() -> None:
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
     covered = {argv[0] for argv in ARCHIVE_COMMANDS} | {"demo", "extract", "monitor", "replica"}
-    covered |= {"replay"}
+    covered |= {"replay", "crawl"}
     assert set(sub.choices) == covered
 
 
@@ -254,6 +254,7 @@ def test_wrong_values(
         (["replay", "--port", "70000"], "not a port"),
         (["replay", "--refresh", "0"], "refresh"),
         (["replay", "--port", "http"], ""),
+        (["crawl", "weather"], "no spider named 'weather'"),
     ],
 )
 def test_wrong_files_and_values_outside_the_archive(
