@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from dodnews.cli.support import add_diffs_dir_option, reports_dir
+from dodnews.diffing.fragments import figure_only
 from dodnews.words import count
 
 
@@ -120,9 +121,9 @@ def run(args: argparse.Namespace) -> int:
         + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
     )
     for change in sorted(changes, key=lambda c: -c.significance)[:5]:
-        # The heaviest reason: the fact that made the score, said once.
-        reasons = change.report.reasons or change.summary_lines
-        first = reasons[0] if reasons else ""
+        # The first fact: an edit that is only a figure is said by the figure's own line.
+        lines = [c.summary for c in change.report.changes if not figure_only(c)]
+        first = lines[0] if lines else ""
         _say(f"  [{change.significance:.2f}] {change.title}: {first}")
     _say(f"Done in {time.monotonic() - started:.0f} s. Open {index.resolve()}")
     for line in explore_commands(archive_url, (work / "warc").resolve()):

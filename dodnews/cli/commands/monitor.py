@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dodnews.cli.support import add_archive_option, add_diffs_dir_option
 from dodnews.monitor.alerts import AlertConfig
+from dodnews.words import count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if budget is not None:
         logging.getLogger("dodnews.monitor.cycles").info(
-            "Recheck budget: %d requests per run", budget
+            "Recheck budget: %s per run", count(budget, "request")
         )
     spiders = [s.strip() for s in args.spiders.split(",") if s.strip()]
     bad = [s for s in spiders if s not in ("recheck", "news")]

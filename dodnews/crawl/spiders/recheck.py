@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
+from dodnews import words
 from dodnews.crawl.spiders.base import CaptureSpider
 from dodnews.crawl.spiders.options import (
     parse_base_url,
@@ -218,8 +219,8 @@ class RecheckSpider(CaptureSpider):
         for reason, count in sorted(reasons.items()):
             stats.set_value(f"dodnews/monitor/policy/for/{reason}", count)
         self.logger.info(
-            "Schedule: %d articles due, %d fit the budget (%s), backlog %d",
-            plan.worth,
+            "Schedule: %s due, %d fit the budget (%s), backlog %d",
+            words.count(plan.worth, "article"),
             len(plan.chosen),
             "no limit" if budget is None else budget,
             plan.backlog,
