@@ -9,7 +9,7 @@ both; a `dodnews` command takes the same variables, and its own option (`--archi
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Iterable
 
 PREFIX = "DODNEWS_"
 DEFAULT_DIFFS_DIR = "diffs"
@@ -27,33 +27,14 @@ def diffs_dir(option: str | None = None) -> str:
     return option or env("DODNEWS_DIFFS_DIR") or DEFAULT_DIFFS_DIR
 
 
-def from_environment(defaults: dict[str, Any]) -> dict[str, Any]:
-    """The DODNEWS_* settings among `defaults` whose variable is set, with the variable's value.
+def from_environment(names: Iterable[str]) -> dict[str, str]:
+    """The DODNEWS_* settings among `names` whose variable is set, with the variable's text.
 
-    A value is given the type of its default when it reads as one ("0.8" a float, "0" a bool);
-    one that does not is kept as text, for the setting checks to name.
+    Text, as `-s NAME=VALUE` gives it: Scrapy's getint/getfloat/getbool read both alike, and the
+    setting checks name a bad one the same way whichever way it came.
     """
     found = {}
-    for name, default in defaults.items():
+    for name in names:
         if name.startswith(PREFIX) and (value := env(name)) is not None:
-            found[name] = typed(value, default)
+            found[name] = value
     return found
-
-
-# What Scrapy's getbool reads, so a variable means what `-s` with the same text means.
-_TRUE = frozenset({"1", "true"})
-_FALSE = frozenset({"0", "false"})
-
-
-def typed(text: str, default: Any) -> Any:
-    """`text` as the type of `default` (bool, int, float) when it reads as one, else `text`."""
-    if isinstance(default, bool):
-        low = text.lower()
-        return True if low in _TRUE else False if low in _FALSE else text
-    for kind in (int, float):
-        if isinstance(default, kind):
-            try:
-                return kind(text)
-            except ValueError:
-                return text
-    return text

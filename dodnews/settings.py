@@ -76,7 +76,7 @@ DODNEWS_COVERAGE_DROP = 0.3
 DODNEWS_COVERAGE_RELATIVE_DROP = 0.5
 
 # The environment wins over the defaults above (`-s` wins over both).
-globals().update(_environment.from_environment(dict(globals())))
+globals().update(_environment.from_environment(list(globals())))
 
 # -- politeness (the real site) ------------------------------------------------------------------
 USER_AGENT = f"dodnews/0.1.0 (archival crawler; +{DODNEWS_CONTACT_URL})"
