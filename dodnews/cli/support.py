@@ -51,14 +51,16 @@ class DeprecatedAlias(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
-def add_warc_dir_option(parser: argparse.ArgumentParser, *, old_spelling: bool = True) -> None:
+def add_warc_dir_option(
+    parser: argparse.ArgumentParser, *, old_spelling: bool = True, note: str = ""
+) -> None:
     """`--warc-dir DIR`, the WARC folder (see `warc_dir`); `old_spelling` keeps `--warc DIR`
     working as a deprecated alias (export has its own `--warc`: the file it writes)."""
     parser.add_argument(
         "--warc-dir",
         metavar="DIR",
         help="the WARC folder the captures point at (default: $DODNEWS_WARC_DIR, else the warc/ "
-        "folder beside a SQLite archive when there is one, else ./data/warc)",
+        f"folder beside a SQLite archive when there is one, else ./data/warc){note}",
     )
     if old_spelling:
         parser.add_argument(

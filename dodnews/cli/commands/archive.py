@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="re-hash every version and WARC record and check references (exit 1 on problems)",
     )
     add_archive_option(verify)
-    add_warc_dir_option(verify)  # `--warc-dir ''` skips the WARC check
+    add_warc_dir_option(verify, note="; `--warc-dir ''` skips the WARC check")
     verify.set_defaults(func=run_verify)
     reextract = actions.add_parser(
         "reextract",
