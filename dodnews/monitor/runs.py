@@ -125,9 +125,11 @@ def run_verdict(stats: dict[str, Any], max_failure_ratio: float = 0.5) -> str | 
         return f"{count(unarchived, 'capture')} could not be written to the archive (see the log)"
     failed = blocked + errors
     if failed / fetches > max_failure_ratio:
+        # The network's reason first: `dodnews runs` shows the start of this line.
+        why = f": {network} " if network else " "
         return (
-            f"{failed} of {count(fetches, 'fetch')} failed ({blocked} blocked by the bot wall, "
-            f"{count(errors, 'error')})" + (f": {network}" if network else "")
+            f"{failed} of {count(fetches, 'fetch')} failed{why}({blocked} blocked by the bot "
+            f"wall, {count(errors, 'error')})"
         )
     return None
 

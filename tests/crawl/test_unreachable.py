@@ -45,7 +45,7 @@ def test_refused_connections_are_one_line_in_the_summary_and_the_run(
     summary = [line for line in log.splitlines() if "Summary: " in line]
     assert len(summary) == 1 and summary[0].endswith(f" requests, {reason}"), summary
     assert done.stderr.strip().splitlines()[-1].startswith("scrapy crawl: run failed: ")
-    assert done.stderr.strip().endswith(f"errors): {reason}")
+    assert f"fetches failed: {reason} (0 blocked by the bot wall" in done.stderr.strip()
     # One line per failed request, none from Scrapy's "Gave up retrying".
     assert "Gave up retrying" not in log
     with closing(sqlite3.connect(archive)) as db:

@@ -30,8 +30,8 @@ def test_requests_that_got_no_answer_are_one_line_naming_the_reason_and_host():
         "; failed: 14 requests, connection refused by 127.0.0.1:1"
     )
     assert run_verdict(refused) == (
-        "14 of 14 fetches failed (0 blocked by the bot wall, 14 errors): "
-        "connection refused by 127.0.0.1:1"
+        "14 of 14 fetches failed: connection refused by 127.0.0.1:1 "
+        "(0 blocked by the bot wall, 14 errors)"
     )
     mixed = {
         "dodnews/captures/total": 1,
