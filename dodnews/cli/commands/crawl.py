@@ -10,12 +10,8 @@ with the same arguments, output and exit status.
 from __future__ import annotations
 
 import argparse
-import os
 
-from dodnews.errors import UserError
-from dodnews.monitor.crawling import crawl_env, scrapy_argv
-
-SPIDERS = ("news", "recheck")
+from dodnews.cli.commands import Runner
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,13 +31,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="ARGS",
         help="passed to `scrapy crawl` as they are",
     )
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Become `python -m scrapy crawl SPIDER ARGS...` (does not return)."""
-    if args.spider not in SPIDERS:
-        raise UserError(f"no spider named {args.spider!r}; spiders are: {', '.join(SPIDERS)}")
-    argv = scrapy_argv(args.spider, args.scrapy_args)
-    os.execve(argv[0], argv, crawl_env())
-    return 2  # not reached: execve replaces the process or raises
+    parser.set_defaults(func=Runner("crawl"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from dodnews.cli.support import add_archive_option, add_diffs_dir_option
-from dodnews.words import count
+from dodnews.cli.commands import Runner
+from dodnews.cli.commands._options import add_archive_option, add_diffs_dir_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,40 +34,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="entries in atom.xml and per feed archive document "
         "(default $DODNEWS_FEED_ENTRIES or 100)",
     )
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from dodnews.cli.support import archive_for, reports_dir
-    from dodnews.environment import env
-    from dodnews.reports.reporting import (
-        checked_replay_url,
-        regenerate_archive_reports,
-        report_layout,
-    )
-
-    layout = report_layout(args.page_size, args.feed_entries)
-    replay_url = checked_replay_url(args.replay_url or env("DODNEWS_REPLAY_URL"))
-    diffs = reports_dir(args)
-    with archive_for(args) as archive:
-        result = regenerate_archive_reports(
-            archive,
-            diffs,
-            args.feed_url,
-            replay_url=replay_url or "",
-            layout=layout,
-            record_paths=False,
-        )
-    removed = len(result.removed)
-    leftovers = f", {count(removed, 'temp file')} of an interrupted run removed" if removed else ""
-    deleted = f", {count(len(result.deleted), 'page')} of another layout deleted"
-    deleted = deleted if result.deleted else ""
-    print(
-        f"{count(result.changes, 'change')}, {count(result.events, 'event')}: "
-        f"{count(result.files_written, 'file')} written, {result.files_unchanged} unchanged"
-        f"{leftovers}{deleted}"
-    )
-    print(Path(diffs, "index.html").resolve())
-    return 0
+    parser.set_defaults(func=Runner("report"))
