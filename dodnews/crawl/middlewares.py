@@ -14,6 +14,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.response import response_status_message
 
 from dodnews.crawl import signals as dodnews_signals
+from dodnews.crawl.network import failure_reason
 from dodnews.site import WAR, Site, is_site_host, map_to_base, offsite_host, to_real_url
 
 if TYPE_CHECKING:
@@ -159,6 +160,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
             max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
         )
         return retry or response
+
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        if failure_reason(exception) is not None:
+            # A refused connection, a DNS failure, a timeout: the request's errback (or
+            # robots.txt's middleware) says so in one line with the reason; Scrapy's own "Gave up
+            # retrying" would say it a second time.
+            request.meta.setdefault("give_up_log_level", logging.DEBUG)
+        return super().process_exception(request, exception)  # type: ignore[return-value]
 
     def _pause(self, seconds: float, status: int) -> None:
         if seconds <= 0:

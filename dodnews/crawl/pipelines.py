@@ -15,6 +15,7 @@ from dodnews.errors import UserError
 from dodnews.extract.normalize import normalize_article, validation_problem
 from dodnews.model import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.monitor.coverage import DROPPED, CoverageRule, coverage, describe, judge, tally
+from dodnews.words import count
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -292,8 +293,9 @@ class ArchivePipeline(_Stage):
                 self.archive, self.diffs_dir, self.change_ids, layout=self.report_layout
             )
             logger.info(
-                "Reports for %d changes: %d files written, %d unchanged in %s",
-                len(self.change_ids), result.files_written, result.files_unchanged,
+                "Reports for %s: %s written, %d unchanged in %s",
+                count(len(self.change_ids), "change"), count(result.files_written, "file"),
+                result.files_unchanged,
                 self.diffs_dir or "diffs",
             )  # fmt: skip
 

@@ -19,7 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import dodnews
-from dodnews.diffing.figures import Figure, changed_figures
+from dodnews.diffing.figures import Figure, changed_figures, figure_ops
 from dodnews.diffing.model import Change, ChangeReport, Provenance
 from dodnews.diffing.net import other_text_change
 from dodnews.diffing.normalize import (
@@ -312,7 +312,12 @@ def _text_change(
     )
     result = [change]
     if figures:
-        for fig_before, fig_after in changed_figures(old_text, new_text, ops):
+        pairs = changed_figures(old_text, new_text, ops)
+        # The edits the figure changes explain: summaries name each fact once, as the figure.
+        explained = figure_ops(old_text, new_text, ops, pairs)
+        if explained:
+            change.detail["figure_ops"] = explained
+        for fig_before, fig_after in pairs:
             result.append(_figure_change(field, location, fig_before, fig_after))
     return result
 

@@ -144,7 +144,7 @@ def test_a_crawl_through_the_bot_wall_verifies_clean(crawls) -> None:
         assert verify_archive(archive, work.warc) == []
     done = subprocess.run(
         [sys.executable, "-m", "dodnews", "archive", "verify", "--archive", work.archive,
-         "--warc", str(work.warc)],
+         "--warc-dir", str(work.warc)],
         capture_output=True,
         text=True,
     )  # fmt: skip

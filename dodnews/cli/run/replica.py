@@ -16,6 +16,7 @@ from dodnews.replica.faults import parse_fault_spec
 from dodnews.replica.markup import MarkupPlan, parse_shift, variants_from_env
 from dodnews.replica.server import Replica, serve
 from dodnews.site import WAR, Site, profiles
+from dodnews.words import count
 
 
 def _site(args: argparse.Namespace) -> Site:
@@ -69,5 +70,6 @@ def run_manifest(args: argparse.Namespace) -> int:
 def run_epochs(args: argparse.Namespace) -> int:
     timeline = _timeline(args)
     for state in timeline.states:
-        print(f"{state.epoch}\t{len(state.edits)} edits\t{len(state.articles)} articles")
+        edits, articles = count(len(state.edits), "edit"), count(len(state.articles), "article")
+        print(f"{state.epoch}\t{edits}\t{articles}")
     return 0

@@ -21,6 +21,7 @@ from scrapy import signals
 from dodnews.crawl.capturing import capture_from_failure, classify_response
 from dodnews.crawl.extraction_pool import ExtractionPool
 from dodnews.crawl.ledger import ArticleLedger
+from dodnews.crawl.network import count_failure, network_phrase
 from dodnews.crawl.page_reader import PageReader
 from dodnews.crawl.revalidation import Revalidation
 from dodnews.crawl.spider_settings import follow_contact_url
@@ -234,6 +235,7 @@ class CaptureSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[Capture]:
         request = failure.request  # type: ignore[attr-defined]
+        count_failure(self.crawler.stats, request.url, failure.value)
         capture = capture_from_failure(
             failure,
             request.meta.get("dodnews_requested", request.url),
@@ -243,6 +245,16 @@ class CaptureSpider(scrapy.Spider):
         )
         logger.warning("Capture of article %s failed: %s", capture.article_id, capture.error)
         yield capture
+
+    def listing_failed(self, failure: Failure) -> None:
+        """A listing page or feed that brought no response: one line, counted as a listing error
+        (and by network reason), never a traceback."""
+        request = failure.request  # type: ignore[attr-defined]
+        reason = count_failure(self.crawler.stats, request.url, failure.value)
+        kind = request.meta.get("dodnews_kind", "listing")
+        self.crawler.stats.inc_value(f"dodnews/{kind}/error")
+        why = network_phrase(reason, request.url) if reason else failure.value
+        logger.warning("%s %s failed: %s", kind.capitalize(), request.url, why)
 
     def render_failed(self, failure: Failure) -> Iterator[Capture]:
         """The browser failed: keep the plain capture it was meant to improve on."""

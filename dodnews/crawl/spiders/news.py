@@ -65,6 +65,7 @@ class NewsSpider(CaptureSpider):
                 yield scrapy.Request(
                     self.site_url(rss_url(content_type, self.site, self.opts.rss_max)),
                     callback=self.parse_rss,
+                    errback=self.listing_failed,
                     meta={"dodnews_kind": "rss", "handle_httpstatus_list": LISTING_STATUSES},
                 )
 
@@ -74,6 +75,7 @@ class NewsSpider(CaptureSpider):
         return scrapy.Request(
             self.site_url(listing_url(section, self.site, page)),
             callback=self.parse_listing,
+            errback=self.listing_failed,
             priority=LISTING_PRIORITY,
             meta={
                 "dodnews_kind": "listing",

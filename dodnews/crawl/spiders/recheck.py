@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
+from dodnews import words
 from dodnews.crawl.archive_handle import shared_archive
 from dodnews.crawl.revalidation import validators_of
 from dodnews.crawl.spider_settings import open_up_for_loopback
@@ -216,8 +217,8 @@ class RecheckSpider(CaptureSpider):
         for reason, count in sorted(reasons.items()):
             stats.set_value(f"dodnews/monitor/policy/for/{reason}", count)
         self.logger.info(
-            "Schedule: %d articles due, %d fit the budget (%s), backlog %d",
-            plan.worth,
+            "Schedule: %s due, %d fit the budget (%s), backlog %d",
+            words.count(plan.worth, "article"),
             len(plan.chosen),
             "no limit" if budget is None else budget,
             plan.backlog,
@@ -247,6 +248,7 @@ class RecheckSpider(CaptureSpider):
                 yield scrapy.Request(
                     self.site_url(listing_url(section, self.site)),
                     callback=self.parse_listing,
+                    errback=self.listing_failed,
                     meta={
                         "dodnews_kind": "listing",
                         "section": section,
