@@ -9,7 +9,7 @@ import argparse
 
 from dodnews.cli.commands import Runner
 from dodnews.cli.commands._numbers import number
-from dodnews.diffing.render import FORMATS
+from dodnews.reports.diff_formats import FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -11,7 +11,7 @@ import sys
 from dodnews.cli.run._pages import read_page
 from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import ChangeReport
-from dodnews.diffing.render import render
+from dodnews.reports.diff_formats import render
 from dodnews.errors import UserError
 from dodnews.extract import ExtractionError, extract_article
 from dodnews.model import Article

@@ -27,7 +27,7 @@ from dodnews.diffing.normalize import (
     hash_view,
     region_form,
 )
-from dodnews.diffing.render import render
+from dodnews.reports.diff_formats import render
 from dodnews.diffing.significance import WEIGHTS
 from dodnews.extract import extract_article
 from dodnews.extract.region import region_text

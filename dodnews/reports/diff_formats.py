@@ -1,7 +1,7 @@
-"""Minimal renderings of a ChangeReport (text, JSON, Markdown, HTML) for `dodnews diff`.
+"""The plain forms of one ChangeReport (text, JSON, Markdown, HTML) that `dodnews diff` prints.
 
-The full report pages (diffs/*.md|html, index, feed) belong to `dodnews.reports`; these are the
-plain forms the CLI prints.
+The full report pages (diffs/*.md|html, index, feed) are the rest of `dodnews.reports`; these
+forms need no template and no archive, so `dodnews diff` stays fast.
 """
 
 from __future__ import annotations
