@@ -31,7 +31,18 @@ _HOMES = {
     "write_reports": "writer",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "Event",
+    "ReportEntry",
+    "WriteResult",
+    "group_entries",
+    "render_atom",
+    "render_html",
+    "render_index",
+    "render_json",
+    "render_markdown",
+    "write_reports",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -11,10 +11,10 @@ import sys
 from dodnews.cli.run._pages import read_page
 from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import ChangeReport
-from dodnews.reports.diff_formats import render
 from dodnews.errors import UserError
 from dodnews.extract import ExtractionError, extract_article
 from dodnews.model import Article
+from dodnews.reports.diff_formats import render
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,7 +23,6 @@ from dodnews.cli.main import main
 from dodnews.crawl.reextracting import EvidenceMissing, Reextractor
 from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import Change, ChangeReport, Provenance
-from dodnews.reports.diff_formats import render_text
 from dodnews.extract import EXTRACTOR_VERSION, extract_article
 from dodnews.extract.normalize import normalize_article
 from dodnews.model import OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
@@ -35,6 +34,7 @@ from dodnews.reports import (
     render_index,
     render_markdown,
 )
+from dodnews.reports.diff_formats import render_text
 from dodnews.warc.reader import RecordUnreadable, WarcReader
 from dodnews.warc.writer import RotatingWarcWriter
 from tests.paths import FIXTURES

@@ -27,11 +27,11 @@ from dodnews.diffing.normalize import (
     hash_view,
     region_form,
 )
-from dodnews.reports.diff_formats import render
 from dodnews.diffing.significance import WEIGHTS
 from dodnews.extract import extract_article
 from dodnews.extract.region import region_text
 from dodnews.model import OUTCOME_OK, Article, Capture, Image, RelatedLink
+from dodnews.reports.diff_formats import render
 from tests.paths import FIXTURES
 
 HERE = FIXTURES
