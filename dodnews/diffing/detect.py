@@ -24,10 +24,10 @@ from dodnews.diffing.model import Change, ChangeReport, Provenance
 from dodnews.diffing.net import other_text_change
 from dodnews.diffing.normalize import (
     Explained,
+    comparison_form,
+    comparison_form_or_none,
     content_hash,
     image_keys,
-    norm_opt,
-    norm_text,
     same_published,
     url_key,
 )
@@ -71,18 +71,21 @@ def structured_view(article: Article, site: Site = WAR) -> dict[str, Any]:
         "extractor_version": article.extractor_version,
         "content_type": article.content_type,
         "url": url_key(article, site),
-        "title": norm_text(article.title),
-        "byline": norm_opt(article.byline),
-        "published": norm_opt(article.published),
-        "summary": norm_opt(article.summary),
-        "banner": norm_opt(article.banner),
+        "title": comparison_form(article.title),
+        "byline": comparison_form_or_none(article.byline),
+        "published": comparison_form_or_none(article.published),
+        "summary": comparison_form_or_none(article.summary),
+        "banner": comparison_form_or_none(article.banner),
         "images": {
-            key: {"caption": norm_opt(i.caption), "credit": norm_opt(i.credit)}
+            key: {
+                "caption": comparison_form_or_none(i.caption),
+                "credit": comparison_form_or_none(i.credit),
+            }
             for key, i in zip(image_keys(article.images), article.images, strict=True)
         },
         # Dicts rather than sets: DeepDiff hashes every set item, dict keys compare directly.
         "related": dict.fromkeys([str(r.article_id) for r in article.related], True),
-        "tags": dict.fromkeys(sorted({norm_text(t) for t in article.tags} - {""}), True),
+        "tags": dict.fromkeys(sorted({comparison_form(t) for t in article.tags} - {""}), True),
     }
 
 
@@ -217,8 +220,8 @@ def _structured_changes(diff: DeepDiff, old: Article, new: Article) -> list[Chan
     if "url" in touched:
         changes.append(Change("url_changed", "url", old.url, new.url))
     if "tags" in touched:
-        old_tags = {norm_text(t) for t in old.tags} - {""}
-        new_tags = {norm_text(t) for t in new.tags} - {""}
+        old_tags = {comparison_form(t) for t in old.tags} - {""}
+        new_tags = {comparison_form(t) for t in new.tags} - {""}
         changes.append(
             Change(
                 "tags_changed",
@@ -278,9 +281,9 @@ def _collection_change(
 
 
 def _banner_change(before: str | None, after: str | None) -> list[Change]:
-    if norm_opt(before) is None:
+    if comparison_form_or_none(before) is None:
         return [Change("banner_added", "banner", None, after)]
-    if norm_opt(after) is None:
+    if comparison_form_or_none(after) is None:
         return [Change("banner_removed", "banner", before, None)]
     return _text_change("banner_changed", "banner", before, after, {}, figures=False)
 
@@ -299,7 +302,7 @@ def _text_change(
     detail: dict[str, Any] | None = None,
 ) -> list[Change]:
     """One change for an edited text (with its word-level diff) plus its figure changes."""
-    old_text, new_text = norm_text(before), norm_text(after)
+    old_text, new_text = comparison_form(before), comparison_form(after)
     old_words, new_words = old_text.split(), new_text.split()
     ops = word_ops(old_words, new_words)
     change = Change(
@@ -349,8 +352,8 @@ def _figure_change(
 
 
 def _paragraph_changes(old: Article, new: Article) -> list[Change]:
-    old_norm = [norm_text(p) for p in old.paragraphs]
-    new_norm = [norm_text(p) for p in new.paragraphs]
+    old_norm = [comparison_form(p) for p in old.paragraphs]
+    new_norm = [comparison_form(p) for p in new.paragraphs]
     if old_norm == new_norm:
         return []
     old_heads, new_heads = set(old.headings), set(new.headings)
@@ -398,8 +401,8 @@ def _paragraph_changes(old: Article, new: Article) -> list[Change]:
 
 
 def _correction_changes(old: list[str], new: list[str]) -> list[Change]:
-    old_norm = [norm_text(c) for c in old]
-    new_norm = [norm_text(c) for c in new]
+    old_norm = [comparison_form(c) for c in old]
+    new_norm = [comparison_form(c) for c in new]
     if old_norm == new_norm:
         return []
     alignment = align(old_norm, new_norm)

@@ -26,7 +26,7 @@ from dodnews.extract.listing import LISTING_TAGS
 from dodnews.extract.photos import bare_image, is_photo_block, photo
 from dodnews.extract.region import region_text
 from dodnews.extract.related import RelatedBlocks, find_related
-from dodnews.extract.text import clean_or_none, clean_text
+from dodnews.extract.text import collapse_whitespace, collapse_whitespace_or_none
 from dodnews.model import Article, Image
 from dodnews.site import WAR, Site, article_id_from_url, canonical_url, slug_from_url
 
@@ -88,7 +88,7 @@ _SHARE_WORDS = frozenset(
 
 
 def _text_of(el: etree._Element) -> str:
-    return clean_text("".join(el.itertext()))
+    return collapse_whitespace("".join(el.itertext()))
 
 
 def _looks_like_share_line(text: str) -> bool:
@@ -179,7 +179,7 @@ class _BodyWalker:
     ) -> None:
         if not parts or (not loose and not inline):  # whitespace between blocks
             return
-        text = clean_text("".join(parts))
+        text = collapse_whitespace("".join(parts))
         if not text or _is_furniture(text):
             return
         if _is_correction(text, inline, loose):
@@ -237,7 +237,7 @@ def _is_correction(text: str, inline: list[etree._Element], loose: bool) -> bool
         return True
     # "<strong>Correction</strong> An earlier version ..." with no colon.
     if inline and inline[0].tag in STRONG_TAGS | {"em", "i"}:
-        lead = clean_text("".join(inline[0].itertext())).rstrip(":.").lower()
+        lead = collapse_whitespace("".join(inline[0].itertext())).rstrip(":.").lower()
         return lead in _CORRECTION_LEADS and text.lower().startswith(lead)
     return False
 
@@ -261,10 +261,10 @@ def _title_from_head(root: etree._Element) -> str | None:
     titles = _HEAD_TITLE_XPATH(root)
     if not titles:
         return None
-    text = clean_text("".join(titles[0].itertext()))
+    text = collapse_whitespace("".join(titles[0].itertext()))
     if text.startswith(">"):  # " > U.S. Department of War > Contract | ...": no title part
         return None
-    return clean_or_none(text.split(" > ")[0])
+    return collapse_whitespace_or_none(text.split(" > ")[0])
 
 
 def _marks(scope: etree._Element) -> dict[str, etree._Element]:
@@ -326,7 +326,7 @@ def _content_type(adetail: etree._Element | None, site: Site) -> tuple[str | Non
         match = _CONTENT_TYPE_CLASS_RE.match(cls)
         if match and (section := section_from_type_val(match.group(1), site)):
             break
-    name = clean_or_none(adetail.get("data-content-type"))
+    name = collapse_whitespace_or_none(adetail.get("data-content-type"))
     return section or section_from_type_name(name), name
 
 
@@ -369,7 +369,7 @@ def _banner(
             if any(a is body or a is title or a.tag in ("head", "script", "style") for a in chain):
                 continue
             block = next((a for a in chain if a.tag in BLOCK_TAGS), holder)
-            return clean_or_none("".join(block.itertext()))
+            return collapse_whitespace_or_none("".join(block.itertext()))
     return None
 
 
@@ -422,7 +422,7 @@ def extract_article(html: str | bytes, url: str, site: Site = WAR) -> Article:
     content_type = site.section(section).content_type_name if wrapper_section else content_type
     content_type = content_type or site.section(section).content_type_name
 
-    og_title = clean_text(metas.get("og:title"))
+    og_title = collapse_whitespace(metas.get("og:title"))
     title = (
         (_text_of(maintitle) if maintitle is not None else "")
         or og_title
@@ -443,7 +443,7 @@ def extract_article(html: str | bytes, url: str, site: Site = WAR) -> Article:
         content_type=content_type,
         published=_published(marks, scope, body, (title, og_title)),
         byline=find_byline(scope, maintitle, {body, *related.elements}, date_el),
-        summary=clean_or_none(metas.get("og:description")),
+        summary=collapse_whitespace_or_none(metas.get("og:description")),
         paragraphs=walker.paragraphs,
         headings=walker.headings,
         images=walker.images,

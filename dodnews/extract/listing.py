@@ -18,7 +18,7 @@ from dodnews.extract._dom import absolute, classes, parse_document
 from dodnews.extract._sections import resolve_section, section_from_type_name, section_from_url
 from dodnews.extract.dates import ap_to_iso, jss_to_iso
 from dodnews.extract.errors import BadFeed, EmptyPage
-from dodnews.extract.text import clean_or_none, clean_text, strip_tags
+from dodnews.extract.text import collapse_whitespace, collapse_whitespace_or_none, strip_tags
 from dodnews.model import ListingEntry, RelatedLink
 from dodnews.site import (
     WAR,
@@ -72,7 +72,7 @@ def entry_from_attrs(
     article_id = url_id or claimed
     if article_id is None:
         return None
-    content_type = clean_or_none(strip_tags(get("content-type-name")))
+    content_type = collapse_whitespace_or_none(strip_tags(get("content-type-name")))
     return ListingEntry(
         article_id=article_id,
         url=url,
@@ -107,7 +107,7 @@ def entry_from_item(
         if tag == "a":
             cls = classes(node)
             if "content-type-text" in cls:
-                category = category or clean_or_none("".join(node.itertext()))
+                category = category or collapse_whitespace_or_none("".join(node.itertext()))
             elif link is None and node.get("href") and "hide" not in cls:
                 link = node
         elif tag in ("h2", "h3", "h4") and title_el is None and "title" in classes(node):
@@ -115,7 +115,7 @@ def entry_from_item(
         elif tag == "time" and time_el is None:
             time_el = node
         elif tag == "p" and summary is None and "summary" in classes(node):
-            summary = clean_or_none("".join(node.itertext()))
+            summary = collapse_whitespace_or_none("".join(node.itertext()))
         elif image_url is None and tag == "div" and "background-image" in (node.get("style") or ""):
             match = _BG_URL_RE.search(node.get("style") or "")
             image_url = match.group(1) if match else None
@@ -141,7 +141,9 @@ def entry_from_item(
     return ListingEntry(
         article_id=article_id,
         url=url,
-        title=clean_or_none("".join(title_el.itertext())) if title_el is not None else None,
+        title=collapse_whitespace_or_none("".join(title_el.itertext()))
+        if title_el is not None
+        else None,
         summary=summary,
         # The label is the site's own statement; an old URL path (/Explore/News/...) may be stale.
         section=section_from_type_name(category) or section_from_url(url, site),
@@ -237,7 +239,7 @@ def extract_getlist(
 
 
 __all__ = [
-    "clean_text",
+    "collapse_whitespace",
     "entries_from_root",
     "entry_from_attrs",
     "entry_from_item",

@@ -17,7 +17,7 @@ from dodnews.extract._dom import absolute, parse_document
 from dodnews.extract._sections import section_from_url
 from dodnews.extract.dates import ap_to_iso
 from dodnews.extract.listing import LISTING_TAGS, entry_from_attrs, related_link
-from dodnews.extract.text import clean_text
+from dodnews.extract.text import collapse_whitespace
 from dodnews.model import ListingEntry, RelatedLink
 from dodnews.site import WAR, Site, article_id_from_url, is_site_host
 
@@ -186,7 +186,7 @@ def _headings(root: etree._Element) -> list[tuple[etree._Element, bool]]:
     """Elements reading "Related Stories", each with whether it holds its entries itself."""
     headings = []
     for hit in _HEADING_XPATH(root):
-        if not _HEADING_RE.match(clean_text(hit)):
+        if not _HEADING_RE.match(collapse_whitespace(hit)):
             continue
         holder = hit.getparent()
         if holder is None:
@@ -280,7 +280,7 @@ def _link_entry(
     article_id = article_id_from_url(url)
     if article_id is None:
         return None
-    title = clean_text(link.get("title")) or visible_text(link)
+    title = collapse_whitespace(link.get("title")) or visible_text(link)
     holder = next(
         (a for a in [link, *link.iterancestors()] if a.tag in _ENTRY_HOLDERS or a is member),
         member,

@@ -11,7 +11,7 @@ from dodnews.extract._dom import as_text, is_bot_wall
 from dodnews.extract._sections import resolve_section
 from dodnews.extract.dates import rfc822_to_iso
 from dodnews.extract.errors import BadFeed, BlockedPage, EmptyPage
-from dodnews.extract.text import clean_or_none, strip_tags
+from dodnews.extract.text import collapse_whitespace_or_none, strip_tags
 from dodnews.model import ListingEntry
 from dodnews.site import WAR, Site, article_id_from_url, map_to_base
 
@@ -87,7 +87,7 @@ def extract_rss(xml: str | bytes, url: str, site: Site = WAR) -> list[ListingEnt
         description = as_text(fields.get("description") or "")
         image = _IMG_SRC_RE.search(description)
         image_url = enclosure or (image.group(1) if image else None)
-        category = clean_or_none(fields.get("category"))
+        category = collapse_whitespace_or_none(fields.get("category"))
         section = resolve_section(site, feed_type, link, category)
         entries.append(
             ListingEntry(
