@@ -28,7 +28,7 @@ from dodnews.extract import extract_article
 from dodnews.extract.normalize import normalize_article
 from dodnews.model import OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
 from dodnews.replica.content import build_timeline
-from dodnews.replica.render import article_page, fill, link_url
+from dodnews.replica.pages import article_page, fill, link_url
 
 
 def articles_at(timeline, epoch: int) -> list[Article]:

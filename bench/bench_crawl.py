@@ -101,7 +101,7 @@ def run_bare(urls_file: Path, out: Path) -> None:
 def site_urls(base: str, articles: int, seed: int) -> list[str]:
     """The pages `scrapy crawl news` fetches on an unchanged replica: listings, then articles."""
     from dodnews.replica.content import build_timeline
-    from dodnews.replica.render import PAGE_SIZE, link_url
+    from dodnews.replica.pages import PAGE_SIZE, link_url
     from dodnews.site import listing_url, map_to_base
 
     state = build_timeline(articles=articles, seed=seed).state(0)

@@ -1,6 +1,6 @@
 """The replica's HTTP server: one Twisted web Resource routing the site's paths.
 
-Article pages are rendered once per epoch and cached; each response only gets fresh view-state
+Article pages are built once per epoch and cached; each response only gets fresh view-state
 tokens. Admin endpoints live under /__replica__/, a path the real site cannot have.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 from twisted.web import resource, server
 
 from dodnews.errors import UserError
-from dodnews.replica import render
+from dodnews.replica import pages
 from dodnews.replica.content import EpochState, Timeline, slug_of
 from dodnews.replica.faults import BODY_KINDS, Fault, FaultSet, damage, parse_fault
 from dodnews.site import Site, article_path
@@ -106,7 +106,7 @@ class Replica:
         for fault in faults or []:
             self.faults.add(fault)
         # Rendered pages per epoch, kept across switches (states never change once built).
-        self._caches: dict[int, dict[int, render.ArticlePage]] = {}
+        self._caches: dict[int, dict[int, pages.ArticlePage]] = {}
         self._pages = self._caches.setdefault(epoch, {})
         # JavaScript-only variant for every page (admin `js?set=1`); `?js=1` asks for it per page.
         self.js_only = False
@@ -118,13 +118,13 @@ class Replica:
         self.state = self.timeline.state(epoch)
         self._pages = self._caches.setdefault(epoch, {})
 
-    def article_page(self, article_id: int) -> render.ArticlePage:
+    def article_page(self, article_id: int) -> pages.ArticlePage:
         page = self._pages.get(article_id)
         if page is None:
             if sum(len(c) for c in self._caches.values()) >= _CACHE_LIMIT:
                 for cache in self._caches.values():
                     cache.clear()
-            page = render.article_page(self.state, self.state.articles[article_id])
+            page = pages.article_page(self.state, self.state.articles[article_id])
             self._pages[article_id] = page
         return page
 
@@ -145,9 +145,9 @@ class Replica:
         """The response to a GET of `path` (args: lower-case query keys)."""
         low = path.lower()
         if low in ("/", "/default.aspx"):
-            return Response(200, render.listing_page(self.state, None, self.state.order, 1, "/"))
+            return Response(200, pages.listing_page(self.state, None, self.state.order, 1, "/"))
         if low == "/robots.txt":
-            return Response(200, render.robots_txt(self.site), "text/plain; charset=utf-8")
+            return Response(200, pages.robots_txt(self.site), "text/plain; charset=utf-8")
         if low == "/desktopmodules/articlecs/rss.ashx":
             return self._rss(args)
         if low == "/api/articlecs/public/getlist":
@@ -162,7 +162,7 @@ class Replica:
         return self._not_found()
 
     def _not_found(self) -> Response:
-        return Response(404, render.not_found_page(self.state))
+        return Response(404, pages.not_found_page(self.state))
 
     def _article(
         self, article_id: int, low: str, headers: dict[str, str], js: bool = False
@@ -187,9 +187,9 @@ class Replica:
         if _not_modified(page, headers) and not js and not self.ignore_conditional:
             return Response(304, b"", None, validators)
         parts = page.parts
-        if js:  # rare (browser tests): rendered on demand, not cached
-            parts = render.article_page(self.state, article, js=True).parts
-        return Response(200, render.fill(parts), _HTML, validators)
+        if js:  # rare (browser tests): built on demand, not cached
+            parts = pages.article_page(self.state, article, js=True).parts
+        return Response(200, pages.fill(parts), _HTML, validators)
 
     def _listing(
         self,
@@ -215,7 +215,7 @@ class Replica:
         if js and not start:
             module = self.site.section(section).content_type_val
             loader = f"/API/ArticleCS/Public/GetList?moduleID={module}&dpage={page}&TabId=944"
-        html = render.listing_page(self.state, section, ids, page, base, loader=loader)
+        html = pages.listing_page(self.state, section, ids, page, base, loader=loader)
         return Response(200, html)
 
     def _rss(self, args: dict[str, str]) -> Response:
@@ -226,13 +226,13 @@ class Replica:
         max_items = max(0, _int(args.get("max"), 10))
         return Response(
             200,
-            render.rss(self.state, section.key, max_items),
+            pages.rss(self.state, section.key, max_items),
             "application/rss+xml; charset=utf-8",
         )
 
     def _getlist(self, args: dict[str, str]) -> Response:
         section = self.routes.modules.get(_int(args.get("moduleid"), -1))
-        return Response(200, render.getlist(self.state, section, _int(args.get("dpage"), 1)), _JSON)
+        return Response(200, pages.getlist(self.state, section, _int(args.get("dpage"), 1)), _JSON)
 
     def admin(self, path: str, args: dict[str, str]) -> Response:
         """The /__replica__/ endpoints: epoch, state, js, conditional, fault, manifest."""
@@ -281,7 +281,7 @@ def _is_browser(headers: dict[str, str]) -> bool:
     return "Chrome/" in agent and agent.startswith("Mozilla/")
 
 
-def _not_modified(page: render.ArticlePage, headers: dict[str, str]) -> bool:
+def _not_modified(page: pages.ArticlePage, headers: dict[str, str]) -> bool:
     """RFC 9110 conditional GET: If-None-Match wins over If-Modified-Since."""
     inm = headers.get("if-none-match")
     if inm is not None:
@@ -310,12 +310,12 @@ class ReplicaResource(resource.Resource):
 
     def render(self, request: server.Request) -> bytes | int:
         try:
-            return self._render(request)
+            return self._serve(request)
         except Exception:  # a replica bug must show on stderr, not vanish into Twisted's log
             traceback.print_exc()
             raise
 
-    def _render(self, request: server.Request) -> bytes | int:
+    def _serve(self, request: server.Request) -> bytes | int:
         path = request.path.decode("latin-1")
         args = {
             k.decode("latin-1").lower(): v[-1].decode("utf-8", "replace")
@@ -358,7 +358,7 @@ class ReplicaResource(resource.Resource):
         if fault.kind == "botwall":
             host = headers.get("host", self.replica.site.current_host)
             url = f"http://{host}{request.uri.decode('latin-1')}"
-            return self._send(request, Response(403, render.bot_wall(url)))
+            return self._send(request, Response(403, pages.bot_wall(url)))
         if fault.kind == "5xx":
             status = 503 if fault.hits % 2 else 500
             extra = {"Retry-After": str(fault.retry_after)} if status == 503 else {}

@@ -10,24 +10,24 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dodnews.reports.atom import render_atom
+    from dodnews.reports.atom import format_atom
     from dodnews.reports.entry import ReportEntry
     from dodnews.reports.grouping import Event, group_entries
-    from dodnews.reports.html import render_html
-    from dodnews.reports.index import render_index
-    from dodnews.reports.markdown import render_markdown
-    from dodnews.reports.writer import WriteResult, render_json, write_reports
+    from dodnews.reports.html import format_html
+    from dodnews.reports.index import format_index
+    from dodnews.reports.markdown import format_markdown
+    from dodnews.reports.writer import WriteResult, format_json, write_reports
 
 _HOMES = {
     "Event": "grouping",
     "ReportEntry": "entry",
     "WriteResult": "writer",
     "group_entries": "grouping",
-    "render_atom": "atom",
-    "render_html": "html",
-    "render_index": "index",
-    "render_json": "writer",
-    "render_markdown": "markdown",
+    "format_atom": "atom",
+    "format_html": "html",
+    "format_index": "index",
+    "format_json": "writer",
+    "format_markdown": "markdown",
     "write_reports": "writer",
 }
 
@@ -35,12 +35,12 @@ __all__ = [
     "Event",
     "ReportEntry",
     "WriteResult",
+    "format_atom",
+    "format_html",
+    "format_index",
+    "format_json",
+    "format_markdown",
     "group_entries",
-    "render_atom",
-    "render_html",
-    "render_index",
-    "render_json",
-    "render_markdown",
     "write_reports",
 ]
 

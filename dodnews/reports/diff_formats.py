@@ -51,7 +51,7 @@ def _header(report: ChangeReport) -> list[str]:
     ]
 
 
-def render_text(report: ChangeReport) -> str:
+def plain_text(report: ChangeReport) -> str:
     lines = _header(report)
     if report.reasons:
         lines.append("reasons: " + "; ".join(report.reasons))
@@ -62,11 +62,11 @@ def render_text(report: ChangeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(report: ChangeReport) -> str:
+def plain_json(report: ChangeReport) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_markdown(report: ChangeReport) -> str:
+def plain_markdown(report: ChangeReport) -> str:
     head = _header(report)
     lines = [f"# {head[0]}", "", *(f"- {line}" for line in head[1:]), ""]
     if report.reasons:
@@ -84,7 +84,7 @@ def render_markdown(report: ChangeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_html(report: ChangeReport) -> str:
+def plain_html(report: ChangeReport) -> str:
     esc = html.escape
     head = _header(report)
     items = "".join(
@@ -116,12 +116,12 @@ def _html_words(change: Change) -> str:
     return " ".join(words)
 
 
-def render(report: ChangeReport, fmt: str) -> str:
+def plain_form(report: ChangeReport, fmt: str) -> str:
     """The report in one of FORMATS."""
-    renderers = {
-        "text": render_text,
-        "json": render_json,
-        "md": render_markdown,
-        "html": render_html,
+    forms = {
+        "text": plain_text,
+        "json": plain_json,
+        "md": plain_markdown,
+        "html": plain_html,
     }
-    return renderers[fmt](report)
+    return forms[fmt](report)

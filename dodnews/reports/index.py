@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from dodnews.reports.grouping import Event
-from dodnews.reports.templating import render
+from dodnews.reports.templating import fill_template
 from dodnews.reports.view import KIND_LABELS, kind_slug
 
 MAX_SUMMARIES = 6  # per event in the list; the per-change page has them all
@@ -27,7 +27,7 @@ class PageLinks:
     oldest: str | None = None
 
 
-def render_index(
+def format_index(
     events: list[Event],
     *,
     generated_at: str | None = None,
@@ -36,7 +36,7 @@ def render_index(
 ) -> str:
     """An index page for events already sorted newest first."""
     counts = Counter(kind_slug(k) for ev in events for k in ev.kinds)
-    return render(
+    return fill_template(
         "index.html",
         title="dodnews: changes",
         events=events,

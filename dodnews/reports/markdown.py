@@ -22,7 +22,7 @@ from dodnews.reports.view import (
 )
 
 
-def render_markdown(entry: ReportEntry) -> str:
+def format_markdown(entry: ReportEntry) -> str:
     """The Markdown report of one change; archived text is escaped so no markup can run."""
     report = entry.report
     prov = report.provenance

@@ -102,14 +102,9 @@ def environment() -> Environment:
     return env
 
 
-def render(name: str, **context: Any) -> str:
-    """Render template `name` with `context`."""
+def fill_template(name: str, **context: Any) -> str:
+    """The text of template `name` filled with `context`."""
     return environment().get_template(name).render(**context)
-
-
-def render_markup(name: str, **context: Any) -> Markup:
-    """Render a template whose output is safe HTML to embed in another template."""
-    return Markup(render(name, **context))
 
 
 @cache

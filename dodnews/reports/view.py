@@ -1,6 +1,6 @@
 """Format-neutral reading of a ChangeReport: labels, sections, locations and word-level ops.
 
-The Markdown, HTML and Atom renderers all take their structure from here, so the three formats
+The Markdown, HTML and Atom formatters all take their structure from here, so the three formats
 show the same changes in the same order. Values returned here are plain (unescaped) text.
 """
 

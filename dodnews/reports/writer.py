@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dodnews.errors import UserError
-from dodnews.reports.atom import FEED_NAME, FeedLinks, render_atom
+from dodnews.reports.atom import FEED_NAME, FeedLinks, format_atom
 from dodnews.reports.entry import ReportEntry
 from dodnews.reports.grouping import Event
-from dodnews.reports.html import render_html
-from dodnews.reports.index import PageLinks, render_index
+from dodnews.reports.html import format_html
+from dodnews.reports.index import PageLinks, format_index
 from dodnews.reports.layout import Layout, Marker, read_marker
-from dodnews.reports.markdown import render_markdown
+from dodnews.reports.markdown import format_markdown
 from dodnews.reports.planner import EventPlanner, MemorySource, ReportSource, anchor
 from dodnews.reports.tempfiles import TEMP_SUFFIX, exclusive_folder, temp_prefix, writing_folder
 from dodnews.reports.text import json_text
@@ -58,7 +58,7 @@ class WriteResult:
         return sorted(self.written + self.unchanged)
 
 
-def render_json(entry: ReportEntry) -> str:
+def format_json(entry: ReportEntry) -> str:
     """The per-change JSON: ChangeReport.to_dict() plus entry metadata, sorted keys."""
     return json_text(entry.to_dict())
 
@@ -83,7 +83,7 @@ def write_reports(
         generated_at=generated_at,
         exclusive=False,
     )
-    return writer.regenerate(render_first=True)
+    return writer.regenerate(format_first=True)
 
 
 class ReportWriter:
@@ -119,10 +119,10 @@ class ReportWriter:
 
     # -- the two ways in ---------------------------------------------------------------------
 
-    def regenerate(self, *, render_first: bool = False) -> WriteResult:
+    def regenerate(self, *, format_first: bool = False) -> WriteResult:
         """Write every file; delete index pages and feed documents of another layout."""
         with self._folder(scan=True) as removed:
-            return self._regenerate(removed, render_first)
+            return self._regenerate(removed, format_first)
 
     def update(self, change_ids: Iterable[int] = ()) -> WriteResult:
         """Write what changes `change_ids`, and any recorded since the folder was last written,
@@ -141,12 +141,12 @@ class ReportWriter:
 
     # -- what to write -----------------------------------------------------------------------
 
-    def _regenerate(self, removed: list[Path], render_first: bool) -> WriteResult:
+    def _regenerate(self, removed: list[Path], format_first: bool) -> WriteResult:
         result = WriteResult(removed=removed)
         last = self.source.max_change_id()
         pages, archives = self.layout.page_of(last), self.layout.archive_of(last)
         files: Iterable[tuple[str, str]] = self._all_files(last, pages, archives, result)
-        if render_first:
+        if format_first:
             files = list(files)
         self._write(files, result)
         result.deleted = self._delete_other_pages(pages, archives)
@@ -201,9 +201,9 @@ class ReportWriter:
     ) -> Iterator[tuple[str, str]]:
         for entry in entries:
             result.changes += 1
-            yield f"{entry.stem}.json", render_json(entry)
-            yield f"{entry.stem}.md", render_markdown(entry)
-            yield f"{entry.stem}.html", render_html(entry)
+            yield f"{entry.stem}.json", format_json(entry)
+            yield f"{entry.stem}.md", format_markdown(entry)
+            yield f"{entry.stem}.html", format_html(entry)
 
     def _range_events(self, first: int, last: int) -> list[Event]:
         key = (first, last)
@@ -229,7 +229,7 @@ class ReportWriter:
                 oldest=layout.page_name(1, pages) if page > 1 else None,
             )
         marker = Marker(last, self.digest).text() if page == pages else None
-        text = render_index(events, generated_at=self.generated_at, pages=links, marker=marker)
+        text = format_index(events, generated_at=self.generated_at, pages=links, marker=marker)
         return layout.page_name(page, pages), text
 
     def _archive(self, number: int, archives: int, pages: int) -> tuple[str, str]:
@@ -261,7 +261,7 @@ class ReportWriter:
 
     def _feed(self, events: list[Event], links: FeedLinks, pages: int) -> str:
         layout = self.layout
-        return render_atom(
+        return format_atom(
             events,
             feed_url=self.feed_url,
             generated_at=self.generated_at,

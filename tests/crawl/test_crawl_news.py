@@ -20,7 +20,7 @@ import pytest
 
 from dodnews.monitor.crawling import run_crawl
 from dodnews.replica.content import EpochState, build_timeline
-from dodnews.replica.render import PAGE_SIZE
+from dodnews.replica.pages import PAGE_SIZE
 from dodnews.replica.testing import ReplicaProcess
 from dodnews.site import WAR
 from tests.crawl_support import CrawlWorkspace

@@ -30,11 +30,11 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([r.to_json() for r in records], indent=2, ensure_ascii=False))
     else:
-        print(render_text(records))
+        print(changes_text(records))
     return 0
 
 
-def render_text(records: list[ChangeRecord]) -> str:
+def changes_text(records: list[ChangeRecord]) -> str:
     """A table, one change per row, with the change summaries indented below."""
     if not records:
         return "no changes"

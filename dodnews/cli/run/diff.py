@@ -14,13 +14,13 @@ from dodnews.diffing.model import ChangeReport
 from dodnews.errors import UserError
 from dodnews.extract import ExtractionError, extract_article
 from dodnews.model import Article
-from dodnews.reports.diff_formats import render
+from dodnews.reports.diff_formats import plain_form
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the change report; 0 when nothing changed, 1 when something did."""
     report = _from_archive(args) if args.article_id is not None else _from_files(args)
-    sys.stdout.write(render(report, args.format))
+    sys.stdout.write(plain_form(report, args.format))
     return 1 if report.changed else 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dodnews.errors import UserError
-from dodnews.replica import render
+from dodnews.replica import pages
 from dodnews.replica.content import build_timeline
 from dodnews.replica.faults import parse_fault_spec
 from dodnews.replica.markup import MarkupPlan, parse_shift, variants_from_env
@@ -50,7 +50,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if not 0 <= args.page_kb <= 4096:
         raise UserError("--page-kb must be between 0 and 4096")
 
-    render.PAGE_KB = args.page_kb
+    pages.PAGE_KB = args.page_kb
     try:
         faults = [parse_fault_spec(spec) for spec in args.fault]
     except ValueError as exc:

@@ -28,13 +28,13 @@ from dodnews.extract.normalize import normalize_article
 from dodnews.model import OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
 from dodnews.reports import (
     ReportEntry,
+    format_atom,
+    format_html,
+    format_index,
+    format_markdown,
     group_entries,
-    render_atom,
-    render_html,
-    render_index,
-    render_markdown,
 )
-from dodnews.reports.diff_formats import render_text
+from dodnews.reports.diff_formats import plain_text
 from dodnews.warc.reader import RecordUnreadable, WarcReader
 from dodnews.warc.writer import RotatingWarcWriter
 from tests.paths import FIXTURES
@@ -347,12 +347,12 @@ def test_reports_across_extractors_carry_a_notice() -> None:
     entry = flagged_entry(4100001, 1)
     assert entry.report.extractor_changed and entry.to_dict()["extractor_changed"] is True
     notice = "read by different extractor versions (1 -&gt; 2)"
-    assert notice in render_markdown(entry) and notice in render_html(entry)
-    assert "extractor changed" in render_text(entry.report)
+    assert notice in format_markdown(entry) and notice in format_html(entry)
+    assert "extractor changed" in plain_text(entry.report)
     plain = flagged_entry(4100001, 1, flagged=False)
     assert not plain.report.extractor_changed
-    assert "different extractor versions" not in render_markdown(plain) + render_html(plain)
-    assert "extractor changed" not in render_text(plain.report)
+    assert "different extractor versions" not in format_markdown(plain) + format_html(plain)
+    assert "extractor changed" not in plain_text(plain.report)
 
 
 def test_feed_leaves_out_and_rollouts_never_group_reports_across_extractors() -> None:
@@ -361,10 +361,10 @@ def test_feed_leaves_out_and_rollouts_never_group_reports_across_extractors() ->
     events = group_entries([*flagged, edit])
     # four identical byline differences would be a rollout; across an extractor change, never
     assert not any(e.grouped for e in events) and len(events) == 5
-    atom = render_atom(events)
+    atom = format_atom(events)
     assert "article/4100009/1-2" in atom
     assert not any(f"article/{4100001 + n}/" in atom for n in range(4))
-    index = render_index(events)
+    index = format_index(events)
     assert index.count('class="badge extractor"') == 4
 
 

@@ -18,7 +18,7 @@ from dodnews.extract.normalize import (
 )
 from dodnews.model import Article, Image, RelatedLink
 from dodnews.replica.content import build_timeline
-from dodnews.replica.render import bot_wall
+from dodnews.replica.pages import bot_wall
 from dodnews.replica.server import Replica
 
 BASE = "http://127.0.0.1:8765"

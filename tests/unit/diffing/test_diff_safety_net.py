@@ -31,7 +31,7 @@ from dodnews.diffing.significance import WEIGHTS
 from dodnews.extract import extract_article
 from dodnews.extract.region import region_text
 from dodnews.model import OUTCOME_OK, Article, Capture, Image, RelatedLink
-from dodnews.reports.diff_formats import render
+from dodnews.reports.diff_formats import plain_form
 from tests.paths import FIXTURES
 
 HERE = FIXTURES
@@ -412,4 +412,4 @@ def test_net_properties(pair: tuple[Article, Article]) -> None:
     if content_hash(old) == content_hash(new):  # the fast path never hides a change
         assert detect_changes(old, new, old_hash="a", new_hash="b").changes == []
     for fmt in ("text", "json", "md", "html"):
-        render(forward, fmt)
+        plain_form(forward, fmt)

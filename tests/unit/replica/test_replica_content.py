@@ -8,7 +8,7 @@ import time
 import pytest
 
 from dodnews.errors import UserError
-from dodnews.replica import content, generator, render
+from dodnews.replica import content, generator, pages
 from dodnews.site import WAR
 
 
@@ -223,9 +223,9 @@ def test_generator_is_fast_enough_for_50000() -> None:
 
 def test_ap_dates_mix_month_forms() -> None:
     sept = [
-        render.ap_date(_article(i, published="2026-09-15T14:30:00"))
+        pages.ap_date(_article(i, published="2026-09-15T14:30:00"))
         for i in (4390001, 4390002, 4390003)
     ]
     assert set(sept) == {"Sept. 15, 2026", "Sep. 15, 2026"}
-    assert render.ap_date(_article(4390001, published="2025-07-04T09:00:00")) == "July 4, 2025"
-    assert render.ap_date(_article(4390002, published="2025-07-04T09:00:00")) == "Jul. 4, 2025"
+    assert pages.ap_date(_article(4390001, published="2025-07-04T09:00:00")) == "July 4, 2025"
+    assert pages.ap_date(_article(4390002, published="2025-07-04T09:00:00")) == "Jul. 4, 2025"

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from dodnews.extract import extract_article, extract_getlist, extract_listing, extract_rss
-from dodnews.replica import render
+from dodnews.replica import pages
 from dodnews.replica.content import build_timeline, slug_of
 from dodnews.replica.markup import MarkupPlan
 from dodnews.replica.server import Replica
@@ -41,8 +41,8 @@ def _check_every_article(replica: Replica) -> None:
             page = replica.route(path, {}, {})
             assert page.status == 200
             art = extract_article(page.body, "https://www.war.gov" + path)
-            truth = render.ground_truth(replica.state, data)
-            where = (epoch, article_id, render.shapes_of(replica.state, data))
+            truth = pages.ground_truth(replica.state, data)
+            where = (epoch, article_id, pages.shapes_of(replica.state, data))
             assert art.article_id == article_id, where
             assert art.url == truth["url"], where
             assert art.section == data["section"], where
@@ -108,7 +108,7 @@ def test_rss_and_getlist_extract(replica: Replica) -> None:
     listed, done = extract_getlist(body.body, "https://www.war.gov/API/ArticleCS/Public/GetList")
     assert [e.article_id for e in listed] == replica.state.by_section["contracts"][10:20]
     assert done is False
-    assert render.PAGE_SIZE == 10
+    assert pages.PAGE_SIZE == 10
 
 
 def _articles_at(replica: Replica, epoch: int) -> dict:

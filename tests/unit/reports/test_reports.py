@@ -18,12 +18,12 @@ from dodnews.diffing.model import KINDS, Change, ChangeReport, Provenance
 from dodnews.errors import UserError
 from dodnews.reports import (
     ReportEntry,
+    format_atom,
+    format_html,
+    format_index,
+    format_json,
+    format_markdown,
     group_entries,
-    render_atom,
-    render_html,
-    render_index,
-    render_json,
-    render_markdown,
     write_reports,
     writer,
 )
@@ -324,7 +324,7 @@ def test_full_report_covers_every_kind() -> None:
 
 
 def test_html_shows_every_kind_and_side_by_side_word_diff() -> None:
-    out = render_html(entry())
+    out = format_html(entry())
     for kind in KINDS:
         assert f"k-{kind}" in out, kind
     assert "<del>$300</del>" in out and "<ins>$350</ins>" in out
@@ -370,7 +370,7 @@ def test_html_shows_every_kind_and_side_by_side_word_diff() -> None:
 
 
 def test_html_figures_table_rows() -> None:
-    out = render_html(entry())
+    out = format_html(entry())
     table = re.search(r'<table class="fig">(.*?)</table>', out, re.S).group(1)
     rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", table)
     assert rows == [
@@ -380,7 +380,7 @@ def test_html_figures_table_rows() -> None:
 
 
 def test_markdown_structure_and_figures_table() -> None:
-    out = render_markdown(entry())
+    out = format_markdown(entry())
     assert out.startswith("# Engineers Reopen Two River Bridges\n")
     for heading in (
         "## Summary",
@@ -417,15 +417,15 @@ def test_word_diff_computed_when_detector_gave_no_ops() -> None:
         {"old_index": 0, "new_index": 0},
     )
     report = ChangeReport(provenance=provenance(), changes=[change])
-    out = render_html(entry(report=report))
+    out = format_html(entry(report=report))
     assert "<del>Forty</del> sailors sailed east." in out
     assert "<ins>Fifty</ins> sailors sailed east." in out
-    assert "~~Forty~~ sailors" in render_markdown(entry(report=report))
+    assert "~~Forty~~ sailors" in format_markdown(entry(report=report))
 
 
 def test_json_is_report_plus_metadata_sorted() -> None:
     item = entry(revert=True)
-    text = render_json(item)
+    text = format_json(item)
     data = json.loads(text)
     assert data["changes"] == item.report.to_dict()["changes"]
     assert data["kinds"] == sorted(KINDS)
@@ -441,7 +441,7 @@ def test_json_is_report_plus_metadata_sorted() -> None:
 
 def test_json_keeps_archived_text_exact_but_invisible_characters_escaped() -> None:
     item = hostile_entry()
-    text = render_json(item)
+    text = format_json(item)
     assert RLO not in text and "\\u202e" in text and "\\ud800" in text
     assert "\\udb40\\udc41" in text  # a tag character outside the BMP, as a surrogate pair
     assert json.loads(text)["changes"] == item.report.to_dict()["changes"]
@@ -460,7 +460,7 @@ def _assert_inert_html(out: str) -> None:
 
 
 def test_html_escapes_archived_text() -> None:
-    out = render_html(hostile_entry())
+    out = format_html(hostile_entry())
     _assert_inert_html(out)
     assert "[U+202E]" in out  # the bidi override is shown, not obeyed
     assert '<span class="url">javascript:alert(5)</span>' in out
@@ -470,7 +470,7 @@ def test_html_escapes_archived_text() -> None:
 
 
 def test_markdown_escapes_archived_text() -> None:
-    out = render_markdown(hostile_entry())
+    out = format_markdown(hostile_entry())
     assert "<script" not in out and "<img" not in out and "<b>" not in out
     assert RLO not in out
     assert not re.search(r"(?<!\\)\]\(javascript", out, re.I)
@@ -480,9 +480,9 @@ def test_markdown_escapes_archived_text() -> None:
 
 def test_atom_and_index_escape_archived_text(tmp_path: Path) -> None:
     events = group_entries([hostile_entry()])
-    index = render_index(events)
+    index = format_index(events)
     _assert_inert_html(index)
-    feed = render_atom(events)
+    feed = format_atom(events)
     root = ET.fromstring(feed)
     content = root.find(f"{ATOM}entry/{ATOM}content").text
     _assert_inert_html(content)
@@ -530,7 +530,7 @@ def test_index_newest_first_with_kind_filters() -> None:
         _small(2, 502, "2025-09-03T09:00:00Z", kind="byline_changed"),
         _small(4, 504, "2025-09-03T09:00:00Z"),  # same time as 502, higher id first
     ]
-    index = render_index(group_entries(entries))
+    index = format_index(group_entries(entries))
     order = [int(m) for m in re.findall(r'<li id="change-(\d+)-1-2"', index)]
     assert order == [504, 502, 503, 501]
     assert '<a class="badge" href="#kind-title_changed">Title changed (3)</a>' in index
@@ -540,7 +540,7 @@ def test_index_newest_first_with_kind_filters() -> None:
 
 def test_atom_is_valid_and_has_one_entry_per_event() -> None:
     entries = [_small(n, 600 + n, f"2025-09-0{n}T12:00:00Z") for n in range(1, 5)]
-    feed = render_atom(group_entries(entries), feed_url="https://feeds.example.org/dod/atom.xml")
+    feed = format_atom(group_entries(entries), feed_url="https://feeds.example.org/dod/atom.xml")
     root = ET.fromstring(feed)
     assert root.tag == f"{ATOM}feed"
     items = root.findall(f"{ATOM}entry")
@@ -561,7 +561,7 @@ def test_atom_is_valid_and_has_one_entry_per_event() -> None:
 
 
 def test_atom_carries_figures_and_paragraphs() -> None:
-    content = ET.fromstring(render_atom(group_entries([entry()]))).find(
+    content = ET.fromstring(format_atom(group_entries([entry()]))).find(
         f"{ATOM}entry/{ATOM}content"
     )
     assert '<table class="fig">' in content.text and "<del>$300 million</del>" in content.text
@@ -570,7 +570,7 @@ def test_atom_carries_figures_and_paragraphs() -> None:
 
 def test_bad_feed_url_is_user_error() -> None:
     with pytest.raises(UserError):
-        render_atom([], feed_url="javascript:alert(1)")
+        format_atom([], feed_url="javascript:alert(1)")
 
 
 def test_write_reports_files_and_determinism(tmp_path: Path) -> None:
@@ -782,4 +782,4 @@ def test_where_reads_detector_locations() -> None:
     assert [where(change) for change, _ in cases] == [expected for _, expected in cases]
     # A correction's index is not a paragraph: the full-text view must not mark paragraph 1.
     report = ChangeReport(provenance=provenance(), changes=[cases[0][0]])
-    assert '<li class="changed">' not in render_html(entry(report=report))
+    assert '<li class="changed">' not in format_html(entry(report=report))

@@ -6,7 +6,7 @@ import re
 
 from dodnews.diffing.detect import detect_changes
 from dodnews.model import Article
-from dodnews.reports import ReportEntry, render_html, render_markdown
+from dodnews.reports import ReportEntry, format_html, format_markdown
 
 OPENING = "Divers cleared 125 mines from the approach channel during the spring survey."
 CLOSING = "The harbor reopens to commercial traffic once the last buoys are set."
@@ -38,7 +38,7 @@ def page_entry(opening: str) -> ReportEntry:
 
 def test_the_change_page_names_a_figure_once() -> None:
     entry = page_entry(OPENING.replace("125 mines", "130 mines"))
-    html = render_html(entry)
+    html = format_html(entry)
     summary = re.search(r'<ul class="summary">(.*?)</ul>', html, re.S).group(1)
     assert "<li>Paragraph 1 edited: only the figure changed</li>" in summary
     assert "<li>Figure changed in paragraph 1: 125 → 130 mines</li>" in summary
@@ -47,13 +47,13 @@ def test_the_change_page_names_a_figure_once() -> None:
     table = re.search(r'<table class="fig">(.*?)</table>', html, re.S).group(1)
     assert "<th>Summary</th>" not in table and "Figure changed" not in table
     assert "<td><del>125</del> mines</td><td><ins>130</ins> mines</td><td>¶1</td>" in table
-    markdown = render_markdown(entry)
+    markdown = format_markdown(entry)
     assert "| 125 mines | 130 mines | ¶1 |" in markdown
     assert "- Paragraph 1 edited: only the figure changed" in markdown
 
 
 def test_other_edits_beside_a_figure_show_with_their_context() -> None:
     entry = page_entry(OPENING.replace("125 mines", "130 mines").replace("spring", "autumn"))
-    markdown = render_markdown(entry)
+    markdown = format_markdown(entry)
     assert "- Paragraph 1 edited: …channel during the «spring» → «autumn» survey." in markdown
     assert "«125»" not in markdown

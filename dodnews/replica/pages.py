@@ -325,7 +325,7 @@ def fill(parts: tuple[str, str, str]) -> str:
 
 
 class ArticlePage:
-    """A rendered article at one epoch: cached parts plus its HTTP validators."""
+    """An article page built at one epoch: cached parts plus its HTTP validators."""
 
     __slots__ = ("etag", "last_modified", "parts")
 
@@ -392,7 +392,7 @@ def article_page(state: EpochState, article: dict[str, Any], js: bool = False) -
 
 
 class _View:
-    """One article being rendered: its shapes at the epoch and values several parts share."""
+    """One article page being built: its shapes at the epoch and values several parts share."""
 
     def __init__(self, state: EpochState, article: dict[str, Any], js: bool) -> None:
         self.state, self.article, self.js = state, article, js
@@ -892,12 +892,12 @@ def listing_page(
             f'\n<div class="dgov-grid">\n{inner}\n</div>\n</div>\n</div>\n'
         )
     else:
-        render = {
+        entry_html = {
             "preview": listing_with_preview,
             "titles-only": listing_titles_only,
             "story-card": story_card,
         }[shape]
-        inner = "\n".join(render(a, site) for a in chosen)
+        inner = "\n".join(entry_html(a, site) for a in chosen)
         if shape == "preview":
             inner = f"<feature-template>\n{inner}\n</feature-template>"
         block = f'<div class="alist-inner alist-more-here">\n{inner}\n</div>\n'
