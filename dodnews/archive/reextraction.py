@@ -58,7 +58,7 @@ class OutdatedVersion:
 
     article_id: int
     version_id: int
-    seq: int
+    version: int
     content_hash: str
     extractor_version: str | None
     evidence: list[Evidence] = field(default_factory=list)
@@ -86,7 +86,7 @@ class ReextractionResult:
     article_id: int
     outcome: str
     version_id: int | None = None
-    seq: int | None = None
+    version: int | None = None
 
 
 def reextraction_marker(version: Any) -> dict[str, Any] | None:
@@ -126,7 +126,7 @@ def outdated_versions(
         select(
             articles.c.article_id,
             versions.c.id,
-            versions.c.seq,
+            versions.c.version,
             versions.c.content_hash,
             versions.c.extractor_version,
         )
@@ -148,7 +148,7 @@ def outdated_versions(
         OutdatedVersion(
             article_id=r.article_id,
             version_id=r.id,
-            seq=r.seq,
+            version=r.version,
             content_hash=r.content_hash,
             extractor_version=r.extractor_version,
             evidence=found.get(r.id, []),

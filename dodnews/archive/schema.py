@@ -176,7 +176,7 @@ versions = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("article_id", Id, ForeignKey("articles.article_id"), nullable=False),
-    Column("seq", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
     Column("content_hash", String(80), nullable=False),
     Column("article", JSON, nullable=False),
     Column("url", Text),
@@ -184,7 +184,8 @@ versions = Table(
     Column("first_seen", UtcTime, nullable=False),
     Column("last_seen", UtcTime, nullable=False),
     Column("extractor_version", String(40)),
-    UniqueConstraint("article_id", "seq"),
+    # Named as revision 0001 made it (the column was `seq` until 0007): SQLite cannot rename it.
+    UniqueConstraint("article_id", "version", name="uq_versions_article_id_seq"),
     UniqueConstraint("article_id", "content_hash"),
 )
 

@@ -426,37 +426,41 @@ class Archive:
             ).first()
         return version_record(row) if row is not None else None
 
-    def version(self, article_id: int, seq: int) -> VersionRecord | None:
-        """Version number `seq` (1, 2, ...) of an article, or None."""
+    def version(self, article_id: int, version: int) -> VersionRecord | None:
+        """Version number `version` (1, 2, ...) of an article, or None."""
         with self._reading() as conn:
             row = conn.execute(
-                select(versions).where(versions.c.article_id == article_id, versions.c.seq == seq)
+                select(versions).where(
+                    versions.c.article_id == article_id, versions.c.version == version
+                )
             ).first()
         return version_record(row) if row is not None else None
 
-    def get_version(self, article_id: int, seq: int | str) -> VersionRecord | None:
+    def get_version(self, article_id: int, version: int | str) -> VersionRecord | None:
         """`version`, with the number as given on a command line ("2")."""
         try:
-            number = int(seq)
+            number = int(version)
         except (TypeError, ValueError):
-            raise UserError(f"bad version number {seq!r}: use 1, 2, 3...") from None
+            raise UserError(f"bad version number {version!r}: use 1, 2, 3...") from None
         if number > MAX_ID:
             # SQLite cannot even be asked about a number past 64 bits (OverflowError).
-            raise UserError(f"bad version number {seq}: too large (at most {MAX_ID})")
+            raise UserError(f"bad version number {version}: too large (at most {MAX_ID})")
         return self.version(article_id, number)
 
     def versions(self, article_id: int) -> list[VersionRecord]:
-        """Every version of an article, by seq."""
+        """Every version of an article, by version."""
         with self._reading() as conn:
             rows = conn.execute(
-                select(versions).where(versions.c.article_id == article_id).order_by(versions.c.seq)
+                select(versions)
+                .where(versions.c.article_id == article_id)
+                .order_by(versions.c.version)
             ).all()
         return [version_record(r) for r in rows]
 
     def captures(self, article_id: int) -> list[CaptureRecord]:
         """Every capture of an article, oldest first."""
         query = (
-            select(captures, versions.c.seq)
+            select(captures, versions.c.version)
             .outerjoin(versions, versions.c.id == captures.c.version_id)
             .where(captures.c.article_id == article_id)
             .order_by(captures.c.fetched_at, captures.c.id)
@@ -598,8 +602,8 @@ class Archive:
         query = (
             select(
                 changes,
-                old_v.c.seq.label("from_seq"),
-                new_v.c.seq.label("to_seq"),
+                old_v.c.version.label("from_version"),
+                new_v.c.version.label("to_version"),
                 new_v.c.title.label("title"),
                 new_v.c.url.label("url"),
                 old_c.c.fetched_at.label("old_captured_at"),
@@ -671,7 +675,7 @@ class Archive:
             for start in range(0, len(wanted), _IN_BATCH):
                 batch = wanted[start : start + _IN_BATCH]
                 query = (
-                    select(captures, versions.c.seq)
+                    select(captures, versions.c.version)
                     .outerjoin(versions, versions.c.id == captures.c.version_id)
                     .where(captures.c.article_id.in_(batch))
                     .order_by(captures.c.fetched_at, captures.c.id)

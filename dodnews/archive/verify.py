@@ -19,10 +19,10 @@ def find_problems(conn: Connection, hasher: Callable[[Article], str]) -> list[st
     """Re-hash every stored version and check that changes, captures and articles point right."""
     problems: list[str] = []
     version_ids: dict[int, int] = {}
-    query = select(versions).order_by(versions.c.article_id, versions.c.seq)
+    query = select(versions).order_by(versions.c.article_id, versions.c.version)
     for row in conn.execute(query.execution_options(yield_per=500)):
         version_ids[row.id] = row.article_id
-        where = f"article {row.article_id} version {row.seq}"
+        where = f"article {row.article_id} version {row.version}"
         try:
             article = Article.from_dict(row.article)
             actual = hasher(article)

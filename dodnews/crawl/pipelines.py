@@ -247,7 +247,7 @@ class ArchivePipeline(_Stage):
             if result.outcome in ("version", "earlier"):
                 logger.info(
                     "Article %s re-extracted with the running extractor: version %s",
-                    result.article_id, result.seq,
+                    result.article_id, result.version,
                 )  # fmt: skip
 
     def _count(self, item: Capture, result: Any) -> None:

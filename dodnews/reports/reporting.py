@@ -177,8 +177,8 @@ def _entry(record: Any) -> ReportEntry:
         title=record.title or "",
         url=record.url or "",
         detected_at=record.detected_at,
-        from_version=record.from_seq,
-        to_version=record.to_seq,
+        from_version=record.from_version,
+        to_version=record.to_version,
         revert=bool(record.revert),
     )
 

@@ -214,7 +214,7 @@ def test_reextraction_is_a_marked_version_without_a_change(upgrade: dict[str, An
         assert [i.caption for i in second.article.images] == [i.caption for i in original.images]
     edited = upgrade["versions"][upgrade["ids"]["edited"]]
     (change,) = changes_of(upgrade, "edited")
-    assert (change.from_seq, change.to_seq) == (2, 3) and len(edited) == 3
+    assert (change.from_version, change.to_version) == (2, 3) and len(edited) == 3
     assert edited[2].reextraction is None
 
 
@@ -250,7 +250,7 @@ def test_reports_and_feed_show_no_invented_edit(upgrade: dict[str, Any]) -> None
     # a difference across an extractor change is not an edit in the feed
     assert f"article/{ids['lost']}/" not in atom
     (lost,) = changes_of(upgrade, "lost")
-    stem = f"{ids['lost']}-{lost.from_seq}-{lost.to_seq}"
+    stem = f"{ids['lost']}-{lost.from_version}-{lost.to_version}"
     data = json.loads((diffs / f"{stem}.json").read_text())
     assert data["extractor_changed"] is True
     assert "different extractor versions" in (diffs / f"{stem}.md").read_text()

@@ -194,7 +194,7 @@ def test_every_capture_kind_links_to_the_text_archived_then(replayed: SimpleName
         (SHARE, 2, 3): (reworded["old"], reworded["new"]),
     }
     figures = {FIGURE: (raised["old"], raised["new"]), SHARE: (reworded["old"], reworded["new"])}
-    changes = {(c.article_id, c.from_seq, c.to_seq): c for c in replayed.changes}
+    changes = {(c.article_id, c.from_version, c.to_version): c for c in replayed.changes}
     assert set(changes) == set(shown)
     kinds: dict[str, list[str]] = {}
     for key, change in changes.items():

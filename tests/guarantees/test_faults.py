@@ -34,7 +34,7 @@ def snapshot(work: CrawlWorkspace) -> dict[int, tuple[Any, ...]]:
     """Every version row, by id: what must never change once archived."""
     with work.open() as archive, archive.engine.connect() as conn:
         rows = conn.execute(select(versions)).all()
-    return {r.id: (r.article_id, r.seq, r.content_hash, r.article, r.first_seen) for r in rows}
+    return {r.id: (r.article_id, r.version, r.content_hash, r.article, r.first_seen) for r in rows}
 
 
 def last_run_captures(work: CrawlWorkspace) -> list[Any]:

@@ -40,7 +40,7 @@ def changes_text(records: list[ChangeRecord]) -> str:
         return "no changes"
     lines = [f"{'ID':>5}  {'DETECTED':<20}  {'ARTICLE':>8}  {'VERSIONS':<9} {'SIG':>4}  TITLE"]
     for r in records:
-        versions = f"v{r.from_seq}->v{r.to_seq}"
+        versions = f"v{r.from_version}->v{r.to_version}"
         title = (r.title or "")[:60]
         flag = " [revert]" if r.revert else ""
         if r.report.extractor_changed:

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"{count(len(captures), 'capture')}, {count(len(versions), 'version')}, "
         f"{count(len(changes), 'change')}; "
-        f"current: v{current.seq if current else '-'}; last outcome: {state}"
+        f"current: v{current.version if current else '-'}; last outcome: {state}"
     )
     print()
     change_at = {c.new_capture_id: c for c in changes}
@@ -34,21 +34,21 @@ def run(args: argparse.Namespace) -> int:
     seen: set[int] = set()
     for capture in captures:
         status = str(capture.status) if capture.status is not None else "-"
-        if capture.version_seq is None:
+        if capture.version is None:
             what = capture.error or ""
         elif capture.version_id in reextracted and capture.version_id not in seen:
-            what = f"v{capture.version_seq} ({reextraction_note(reextracted[capture.version_id])})"
+            what = f"v{capture.version} ({reextraction_note(reextracted[capture.version_id])})"
         elif capture.version_id not in seen:
-            what = f"v{capture.version_seq} new"
+            what = f"v{capture.version} new"
         else:
-            what = f"v{capture.version_seq}"
+            what = f"v{capture.version}"
         if capture.version_id is not None:
             seen.add(capture.version_id)
         change = change_at.get(capture.id)
         if change is not None:
             label = "revert" if change.revert else "change"
             what = (
-                f"v{change.to_seq} ({label} #{change.id} from v{change.from_seq}: "
+                f"v{change.to_version} ({label} #{change.id} from v{change.from_version}: "
                 f"{', '.join(change.kinds)})"
             )
         record = (
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             mark = "*" if current is not None and v.id == current.id else " "
             note = f"  [{reextraction_note(v)}]" if v.reextraction else ""
             print(
-                f" {mark}v{v.seq:<3} {v.first_seen} .. {v.last_seen}  "
+                f" {mark}v{v.version:<3} {v.first_seen} .. {v.last_seen}  "
                 f"{v.content_hash[:12]}  {v.title or ''}{note}"
             )
     return 0

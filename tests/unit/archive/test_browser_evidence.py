@@ -133,7 +133,7 @@ def browser_evidence(capture: Any) -> tuple[str | None, str | None, str | None]:
 
 def upgrade_moves_the_evidence_out_of_the_headers(url: str) -> None:
     make_rev5_archive(url)
-    assert Archive.upgrade(url) == ("0005", "0006")
+    assert Archive.upgrade(url) == ("0005", "0007")
     with Archive.open(url, create=False) as archive:
         found = {c.id: c for c in archive.captures(ARTICLE_ID)}
         evidence = archive.evidence([1])

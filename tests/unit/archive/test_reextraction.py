@@ -98,7 +98,7 @@ def test_a_different_reextraction_is_a_marked_version_and_never_a_change(archive
     (result,) = archive.record_reextractions(
         [Reextraction(ARTICLE_ID, of, read_by(NEW, article_v1()), evidence())]
     )
-    assert (result.outcome, result.seq) == ("version", 2)
+    assert (result.outcome, result.version) == ("version", 2)
     history = archive.versions(ARTICLE_ID)
     assert [v.extractor_version for v in history] == [OLD, NEW]
     assert history[1].id == result.version_id == archive.latest_version(ARTICLE_ID).id
@@ -116,7 +116,7 @@ def test_a_different_reextraction_is_a_marked_version_and_never_a_change(archive
     # the next capture, an edit, is compared with the re-extraction: only the edit shows
     archive.record_capture(ok(read_by(NEW, article_v2()), 5))
     (change,) = archive.changes()
-    assert (change.from_seq, change.to_seq) == (2, 3)
+    assert (change.from_version, change.to_version) == (2, 3)
     assert "byline_changed" not in change.kinds and "title_changed" in change.kinds
     assert not change.report.extractor_changed
     assert change.report.provenance.extractor_version == NEW
@@ -129,7 +129,7 @@ def test_a_reextracted_version_is_read_again_from_the_capture_it_came_from(archi
     archive.record_reextractions([Reextraction(ARTICLE_ID, of, read_by(NEW, article_v1()), source)])
     # no capture points at the re-extracted version; a later upgrade still finds its page
     (outdated,) = archive.outdated_versions("3")
-    assert outdated.seq == 2
+    assert outdated.version == 2
     assert [e.capture_id for e in outdated.evidence] == [capture.id]
     assert outdated.evidence[0].warc_record_id == "<urn:1>"
     (bare,) = archive.outdated_versions("3", with_evidence=False)
