@@ -52,6 +52,17 @@ class Day:
     events: list[Event]
 
 
+def newest_first(events: list[Event]) -> list[Event]:
+    """Events newest first; of those detected at the same moment (one run's batch), the most
+    significant first."""
+
+    def key(event: Event) -> tuple[object, ...]:
+        moment, change_id = event.sort_key()
+        return (moment, event.significance, change_id, event.key)
+
+    return sorted(events, key=key, reverse=True)
+
+
 def days_of(events: list[Event]) -> list[Day]:
     """Events (newest first) cut into days (UTC), newest day first."""
     days: list[Day] = []
@@ -94,9 +105,10 @@ def render_index(
     marker: str | None = None,
     json_name: str = "index.json",
 ) -> str:
-    """An index page for events already sorted newest first."""
+    """An index page of these events (shown newest first, by day)."""
     from markupsafe import Markup
 
+    events = newest_first(events)
     counts = Counter(kind_slug(k) for ev in events for k in ev.kinds)
     sections = Counter(s for ev in events for s in event_sections(ev))
     script, script_hash = index_script()
@@ -126,7 +138,7 @@ def render_index_json(events: list[Event], *, page: str, pages: int | None = Non
     data: dict[str, Any] = {
         "format": JSON_FORMAT,
         "page": page,
-        "events": [_event_json(ev) for ev in events],
+        "events": [_event_json(ev) for ev in newest_first(events)],
     }
     if pages is not None:
         data["pages"] = pages
