@@ -6,10 +6,8 @@ import fcntl
 import json
 import os
 import re
-import struct
 import subprocess
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 import pytest
@@ -29,6 +27,7 @@ from dodnews.reports import (
 )
 from dodnews.reports.index import index_script
 from dodnews.reports.text import clean, md, safe_url
+from tests.png_support import png_colors
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BANNER = (
@@ -682,45 +681,6 @@ def test_a_writer_at_work_keeps_its_temp_files(
 # --- Chromium ---
 
 
-def _png_colors(data: bytes) -> set[bytes]:
-    """Distinct pixel colors of an 8-bit RGB/RGBA PNG (enough for Chromium's screenshots)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    width, height, depth, color_type = header[0], header[1], header[2], header[3]
-    assert depth == 8 and color_type in (2, 6)
-    bpp = 3 if color_type == 2 else 4
-    raw, stride = zlib.decompress(idat), width * bpp
-    previous, colors = bytearray(stride), set()
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            left = line[i - bpp] if i >= bpp else 0
-            up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                p = left + up - corner
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                pred = left if pa <= pb and pa <= pc else up if pb <= pc else corner
-                line[i] = (line[i] + pred) & 0xFF
-        colors.update(bytes(line[i : i + 3]) for i in range(0, stride, bpp * 7))
-        previous = line
-    return colors
-
-
 @pytest.mark.services
 def test_html_report_renders_in_chromium(tmp_path: Path, chromium_path: str) -> None:
     keep = {
@@ -753,7 +713,7 @@ def test_html_report_renders_in_chromium(tmp_path: Path, chromium_path: str) -> 
         capture_output=True,
         timeout=120,
     )
-    colors = _png_colors(shot.read_bytes())
+    colors = png_colors(shot.read_bytes())
     # Text, the del/ins highlights, the notice box and borders give many colors; blank gives one.
     assert len(colors) >= 20, len(colors)
     assert any(c[0] > 0xF0 and c[1] < 0xF0 for c in colors)  # the pink deletion highlight
