@@ -21,6 +21,7 @@
   var PAGE_NAME = /^(index(-[1-9][0-9]*)?|[0-9]+-[0-9]+-[0-9]+|rollout-[0-9a-f]{16}|article-[0-9]+)\.html$/;
   var loaded = {};
   var searchRound = 0;
+  var lastAsked = null;
 
   function words(text) {
     return (text || "").toLowerCase().split(/\s+/).filter(function (w) { return w; });
@@ -125,6 +126,9 @@
   }
 
   function searchElsewhere(f) {
+    var asked = JSON.stringify(f);
+    if (asked === lastAsked) return;  // the same search: keep its results (and their links)
+    lastAsked = asked;
     var round = ++searchRound;
     elsewhereList.textContent = "";
     if (!paged || f.terms.length === 0) {
@@ -142,6 +146,7 @@
         if (round !== searchRound) return null;
         if (i >= names.length || found >= LIMIT) {
           elsewhereNote.textContent = found === 0 ? "No match on the other pages."
+            : found === 1 ? "1 match."
             : found >= LIMIT ? "The first " + LIMIT + " matches, newest first." : found + " matches, newest first.";
           return null;
         }
@@ -167,7 +172,6 @@
 
   [section, threshold, search].forEach(function (control) {
     control.addEventListener("input", apply);
-    control.addEventListener("change", apply);
   });
   window.addEventListener("hashchange", apply);
   apply();
