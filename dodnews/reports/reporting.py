@@ -224,7 +224,6 @@ def _capture_view(capture: Any, replay_url: str | None) -> CaptureView:
         status=capture.status,
         version=capture.version_seq,
         link=capture_link(capture, replay_url),
-        url=capture.final_url or capture.requested_url,
         error=capture.error,
     )
 

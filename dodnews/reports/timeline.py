@@ -50,7 +50,6 @@ class CaptureView:
     status: int | None
     version: int | None  # the version it saw (None for a failed fetch)
     link: str | None  # the replay URL, or "warc:FILE#RECORD", or None without a WARC record
-    url: str
     error: str | None = None
 
 

@@ -192,7 +192,9 @@ class ReportWriter:
             histories = by_article(self.source.article_entries({e.article_id for e in entries}))
             yield from self._change_files(entries, navigation(_every(histories)), result)
             # Each article's page with the batch of its newest change: written once.
-            owners = {a: h for a, h in histories.items() if first <= h[-1].change_id <= end}
+            owners = {
+                a: h for a, h in histories.items() if first <= max(e.change_id for e in h) <= end
+            }
             kept.update(article_name(a) for a in owners)
             yield from self._article_files(owners, captures)
         # Side by side, so that a page and a feed document of the same changes share one reading.

@@ -190,7 +190,7 @@ def test_timeline_attaches_changes_to_their_captures_and_folds_quiet_rechecks():
 
     def capture(n: int, day: float, outcome: str = OUTCOME_OK, version: int | None = 1):
         moment = (START + timedelta(days=day)).isoformat()
-        return CaptureView(n, moment, outcome, 200, version, None, "https://www.war.gov/x")
+        return CaptureView(n, moment, outcome, 200, version, None)
 
     captures = [
         capture(1, 1),
