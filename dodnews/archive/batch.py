@@ -579,6 +579,9 @@ class BatchWriter:
                     "error": capture.error,
                     "warc_file": capture.warc_file,
                     "warc_record_id": capture.warc_record_id,
+                    "rendered": capture.rendered,
+                    "rendered_warc": capture.rendered_warc,
+                    "screenshot": capture.screenshot,
                     "version_id": _id(record.version.ref) if record.version else None,
                     "run_id": run_id,
                 }

@@ -70,6 +70,10 @@ class CaptureRecord:
     version_id: int | None
     version_seq: int | None
     run_id: int | None
+    # the browser's evidence (see dodnews.model.Capture); None for a page read as it was sent
+    rendered: str | None = None
+    rendered_warc: str | None = None
+    screenshot: str | None = None
 
 
 @dataclass

@@ -22,9 +22,6 @@ from dodnews.model import Article
 
 MARKER = "reextraction"  # key of the marker inside a version's stored article JSON
 EVIDENCE_PER_VERSION = 3  # captures tried, newest first, before the evidence counts as missing
-# The header in which a rendered capture names its rendered DOM's record (dodnews.crawl.browser,
-# which the archive does not import).
-H_RENDERED_WARC = "x-dodnews-rendered-warc"
 
 
 def is_older_extractor(stored: str | None, running: str) -> bool:
@@ -216,7 +213,7 @@ _EVIDENCE_COLUMNS = (
     captures.c.warc_file,
     captures.c.warc_record_id,
     captures.c.body_digest,
-    captures.c.headers,
+    captures.c.rendered_warc,
 )
 
 
@@ -228,5 +225,5 @@ def _evidence_of(row: Any) -> Evidence:
         warc_file=row.warc_file,
         warc_record_id=row.warc_record_id,
         body_digest=row.body_digest,
-        rendered=(row.headers or {}).get(H_RENDERED_WARC) or None,
+        rendered=row.rendered_warc or None,
     )

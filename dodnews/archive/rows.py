@@ -74,6 +74,9 @@ def capture_record(row: Row[Any]) -> CaptureRecord:
         version_id=row.version_id,
         version_seq=row.seq,
         run_id=row.run_id,
+        rendered=row.rendered,
+        rendered_warc=row.rendered_warc,
+        screenshot=row.screenshot,
     )
 
 

@@ -206,6 +206,12 @@ captures = Table(
     Column("warc_record_id", Text),
     Column("version_id", Id, ForeignKey("versions.id")),
     Column("run_id", Id, ForeignKey("runs.id")),
+    # Revision 0006: the browser's evidence of a rendered capture (docs/browser.md), once kept
+    # as made-up response headers: why it was rendered, "file#record-id" of the rendered DOM's
+    # WARC record, the SHA-256 of its screenshot. NULL for a page read as the server sent it.
+    Column("rendered", String(16)),
+    Column("rendered_warc", Text),
+    Column("screenshot", String(80)),
     # Revision 0002: history and "latest capture of an article" read this index.
     Index(None, "article_id", "fetched_at"),
 )
@@ -241,8 +247,4 @@ SELECTED_HEADERS = (
     "date",
     "location",
     "retry-after",
-    # rendering evidence (dodnews.crawl.browser): why rendered, its WARC record, its screenshot
-    "x-dodnews-rendered",
-    "x-dodnews-rendered-warc",
-    "x-dodnews-screenshot",
 )

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Text, cast, exists, func, insert, or_, select, type_coerce, update
@@ -57,7 +56,7 @@ from dodnews.archive.schema import (
     versions,
 )
 from dodnews.archive.urls import describe, resolve_archive_url
-from dodnews.archive.verify import find_problems, find_warc_problems
+from dodnews.archive.verify import find_problems
 from dodnews.diffing.model import ChangeReport
 from dodnews.errors import UserError
 from dodnews.model import (
@@ -752,13 +751,10 @@ class Archive:
                 transaction.rollback()
         return lines
 
-    def verify(self, warc_dir: str | Path | None = None) -> list[str]:
+    def verify(self) -> list[str]:
         """Problems found: version hashes that do not match their stored article, dangling ids.
 
-        With `warc_dir`, also the WARC records the captures point at (exist, digests match).
+        The WARC records the captures point at are checked by `dodnews.warc.verify`.
         """
         with self._reading() as conn:
-            problems = find_problems(conn, self.hasher)
-            if warc_dir is not None:
-                problems += find_warc_problems(conn, warc_dir)
-            return problems
+            return find_problems(conn, self.hasher)

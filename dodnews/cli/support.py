@@ -1,4 +1,4 @@
-"""What the archive's CLI commands share: the --archive option, opening, and argument checks."""
+"""What the archive's CLI commands share when they run: opening the archive, argument checks."""
 
 from __future__ import annotations
 
@@ -17,16 +17,6 @@ from dodnews.errors import UserError
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-
-
-def add_archive_option(parser: argparse.ArgumentParser) -> None:
-    """`--archive URL` (default: env DODNEWS_ARCHIVE, else data/dodnews.sqlite)."""
-    parser.add_argument(
-        "--archive",
-        metavar="URL",
-        help="archive database URL or SQLite path (default: $DODNEWS_ARCHIVE, "
-        "else ./data/dodnews.sqlite)",
-    )
 
 
 def open_archive(url: str | None = None, *, create: bool = False) -> Archive:

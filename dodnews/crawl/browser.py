@@ -18,8 +18,6 @@ import shutil
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from dodnews.model import H_RENDERED, H_RENDERED_WARC, H_SCREENSHOT
-
 if TYPE_CHECKING:
     import scrapy
     from scrapy.crawler import Crawler
@@ -47,7 +45,6 @@ LISTING_READY = "listing-with-preview, listing-titles-only, story-card, div.item
 # An article is ready when no script-filled caption is still empty.
 ARTICLE_PENDING = ".caption-content p.caption[data-slide]:empty"
 SETTLE_MS = 5000
-# Header names under which a capture carries its rendering evidence (kept by the archive).
 
 # Waits (bounded) until `selector` matches, or with `absent` until it no longer matches.
 SETTLE_JS = """([selector, absent, timeout]) => new Promise((done) => {
@@ -300,10 +297,10 @@ class Renderer:
         return True
 
     def finish_article(self, response: Response, capture: Capture) -> Capture:
-        """Evidence of a rendered capture into its headers: reason, WARC record, screenshot."""
+        """Evidence of a rendered capture into its fields: reason, WARC record, screenshot."""
         if not is_rendered(response):
             return capture
-        capture.headers[H_RENDERED] = str(response.meta.get("dodnews_render", "yes"))
+        capture.rendered = str(response.meta.get("dodnews_render", "yes"))
         plain = response.meta.get("dodnews_plain_capture")
         if plain is not None and not capture.redirects:
             # the browser went straight to the final URL; the redirects are the plain fetch's
@@ -311,10 +308,10 @@ class Renderer:
             capture.requested_url = plain.requested_url
         rendered = response.meta.get("warc_rendered")
         if rendered:
-            capture.headers[H_RENDERED_WARC] = f"{rendered['file']}#{rendered['record_id']}"
+            capture.rendered_warc = f"{rendered['file']}#{rendered['record_id']}"
         shot = screenshot_result(response.meta)
         if shot is not None and self.screenshots is not None and capture.article is not None:
-            capture.headers[H_SCREENSHOT] = self.screenshots.put(shot[0], shot[1])
+            capture.screenshot = self.screenshots.put(shot[0], shot[1])
             self.stats.inc_value("dodnews/render/screenshots")
         self.stats.inc_value(f"dodnews/render/captures/{capture.outcome}")
         return capture

@@ -11,12 +11,12 @@ region text that no typed change explains. Equal content hashes short-cut to an 
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import sys
 from dataclasses import asdict
-from typing import Any
-
-import deepdiff
-from deepdiff import DeepDiff
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import dodnews
 from dodnews.diffing.figures import Figure, changed_figures
@@ -35,6 +35,9 @@ from dodnews.diffing.paragraphs import align, ops_detail, word_ops
 from dodnews.diffing.significance import score
 from dodnews.diffing.summaries import summarize
 from dodnews.model import Article, Image, RelatedLink
+
+if TYPE_CHECKING:
+    from deepdiff import DeepDiff
 
 # Fields that change without the article changing: never compared. (Image src and related-story
 # titles are left out of the view itself: images are keyed by VIRIN, related stories by id; glob
@@ -109,7 +112,7 @@ def detect_changes(
         new_url=new.url,
         extractor_version=_extractor_versions(old.extractor_version, new.extractor_version),
         tool_version=dodnews.__version__,
-        deepdiff_version=deepdiff.__version__,
+        deepdiff_version=_deepdiff_version(),
     )
     crossed = bool(old.extractor_version and new.extractor_version) and (
         old.extractor_version != new.extractor_version
@@ -120,6 +123,10 @@ def detect_changes(
     old_view, new_view = structured_view(old), structured_view(new)
     diff = None
     if _compared(old_view) != _compared(new_view):  # DeepDiff has no fast path for equal input
+        # Imported only here: deepdiff imports numpy and pydantic, 150 ms that would be most of
+        # the start-up of `dodnews diff A B` when only paragraphs differ (bench/bench_startup.py).
+        from deepdiff import DeepDiff
+
         diff = DeepDiff(
             old_view,
             new_view,
@@ -145,6 +152,15 @@ def detect_changes(
         deepdiff=json.loads(diff.to_json()) if diff else {},
         extractor_changed=crossed,
     )
+
+
+@cache
+def _deepdiff_version() -> str:
+    """The version of deepdiff, read without importing it when it is not imported yet."""
+    loaded = sys.modules.get("deepdiff")
+    if loaded is not None:
+        return loaded.__version__
+    return importlib.metadata.version("deepdiff")
 
 
 def _extractor_versions(old: str, new: str) -> str | None:

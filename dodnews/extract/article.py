@@ -23,6 +23,7 @@ from dodnews.extract._sections import (
 from dodnews.extract.byline import find_byline
 from dodnews.extract.dates import local_iso, parse_ap_date, parse_clock
 from dodnews.extract.errors import NotAnArticle
+from dodnews.extract.listing import LISTING_TAGS
 from dodnews.extract.photos import bare_image, is_photo_block, photo
 from dodnews.extract.region import region_text
 from dodnews.extract.related import RelatedBlocks, find_related
@@ -39,6 +40,7 @@ _HEAD_META_XPATH = etree.XPath("/html/head/meta")
 _ANY_META_XPATH = etree.XPath("//meta")
 _HEAD_TITLE_XPATH = etree.XPath("/html/head/title | //title")
 _NOTICE_PHRASES = ("historical collection", "collection of archived material")
+_NOTICE_WORD = "collection"  # in every phrase: one scan rules them all out
 # Run only when the raw text holds one of the phrases: a text scan costs as much as a parse.
 _NOTICE_XPATH = etree.XPath(
     ".//text()[contains(., 'historical collection')"
@@ -350,7 +352,8 @@ def _banner(
     body: etree._Element,
     title: etree._Element | None,
 ) -> str | None:
-    if not any(phrase in raw for phrase in _NOTICE_PHRASES):
+    # One scan for the word both phrases share, then the phrases only on the pages that have it.
+    if _NOTICE_WORD not in raw or not any(phrase in raw for phrase in _NOTICE_PHRASES):
         return None
     # A scan of every text node costs as much as the parse: look near the wrapper first.
     for place in [*_notice_places(adetail), root]:
@@ -379,7 +382,12 @@ def _tags(atags: etree._Element | None) -> list[str]:
 def extract_article(html: str | bytes, url: str) -> Article:
     """The article on a page; raises EmptyPage, BlockedPage or NotAnArticle when there is none."""
     root, raw = parse_document(html)
-    maintitle = next((h for h in root.iter("h1") if "maintitle" in classes(h)), None)
+    # One C-level pass finds the title candidates and the listing elements related stories use.
+    h1s: list[etree._Element] = []
+    listed: list[etree._Element] = []
+    for el in root.iter("h1", *LISTING_TAGS):
+        (h1s if el.tag == "h1" else listed).append(el)
+    maintitle = next((h for h in h1s if "maintitle" in classes(h)), None)
     adetail = None
     if maintitle is not None:
         adetail = next((a for a in maintitle.iterancestors("div") if "adetail" in classes(a)), None)
@@ -418,7 +426,7 @@ def extract_article(html: str | bytes, url: str) -> Article:
         or ""
     )
     page_url = url or og_url or ""
-    related = find_related(root, raw, page_url, adetail)
+    related = find_related(root, raw, page_url, adetail, listed)
     walker = _BodyWalker(page_url, related)
     walker.walk(body)
     date_el = marks.get("date")

@@ -56,12 +56,18 @@ class RelatedBlocks:
 
 
 def find_related(
-    root: etree._Element, raw: str | None, page_url: str, near: etree._Element | None = None
+    root: etree._Element,
+    raw: str | None,
+    page_url: str,
+    near: etree._Element | None = None,
+    listed: list[etree._Element] | None = None,
 ) -> RelatedBlocks:
     """Every "Related Stories" block on the page.
 
     `raw`, the page text, lets a page without the heading skip the search; `near`, the article's
-    wrapper, is where the block is looked for first (a whole-page scan costs as much as a parse).
+    wrapper, is where the block is looked for first (a whole-page scan costs as much as a parse);
+    `listed`, the page's listing elements in document order when the caller has them already
+    (each tree walk over a real-sized page costs as much as the rest of this search).
     """
     found = RelatedBlocks()
     regions: list[list[etree._Element]] = []
@@ -73,7 +79,9 @@ def find_related(
             found.elements.add(holder)
             found.elements.update(members)
             regions.append(members)
-    for el in root.iter(*LISTING_TAGS):  # listing elements in a block classed as related
+    if listed is None:
+        listed = list(root.iter(*LISTING_TAGS))
+    for el in listed:  # listing elements in a block classed as related
         if not found.holds(el) and _under_related_class(el):
             regions.append([el])
     for members in regions:

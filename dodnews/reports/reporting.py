@@ -241,16 +241,10 @@ def _with_screenshot(captures: dict[int, Any], capture_id: Any, version_id: Any)
     With `-a screenshots=new` only the capture that first saw a version is rendered; a change's
     "before" side is usually a later, unrendered confirmation of the same content.
     """
-    from dodnews.model import H_SCREENSHOT
-
     capture = captures.get(capture_id)
-    if capture is not None and (capture.headers or {}).get(H_SCREENSHOT):
+    if capture is not None and capture.screenshot:
         return capture
-    same = [
-        c
-        for c in captures.values()
-        if c.version_id == version_id and (c.headers or {}).get(H_SCREENSHOT)
-    ]
+    same = [c for c in captures.values() if c.version_id == version_id and c.screenshot]
     return max(same, key=lambda c: (c.fetched_at, c.id), default=capture)
 
 
@@ -264,12 +258,11 @@ def _screenshot_store(archive: Any) -> Any:
 
 
 def _screenshots_of(store: Any, old_capture: Any, new_capture: Any, entry: Any) -> Any:
-    """Before/after screenshots of a change (from the captures' headers), the change marked."""
-    from dodnews.model import H_SCREENSHOT
+    """Before/after screenshots of a change (from the captures' records), the change marked."""
     from dodnews.reports.screenshots import report_screenshots
 
     def digest(capture: Any) -> str | None:
-        return ((getattr(capture, "headers", None) or {}).get(H_SCREENSHOT)) or None
+        return getattr(capture, "screenshot", None) or None
 
     old, new = digest(old_capture), digest(new_capture)
     if not old and not new:

@@ -281,7 +281,7 @@ def extractor_versions(archive_url: str) -> dict[int, str | None]:
 
 @pytest.fixture(scope="module")
 def reextract(upgrade: dict[str, Any]) -> dict[str, Any]:
-    import dodnews.cli.commands.archive as archive_command
+    import dodnews.cli.run.archive as archive_command
 
     work: CrawlWorkspace = upgrade["cli"]
     ids = upgrade["ids"]

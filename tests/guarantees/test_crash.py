@@ -32,6 +32,7 @@ from dodnews.model import OUTCOME_OK, Article, Capture
 from dodnews.monitor.crawling import crawl_command, crawl_env
 from dodnews.replica.testing import ReplicaProcess
 from dodnews.warc.repair import complete_length
+from dodnews.warc.verify import verify_archive
 from tests.crawl_support import CrawlWorkspace
 from tests.unit.archive.test_archive_schema import make_rev1_archive
 
@@ -112,7 +113,7 @@ def test_kill_9_during_a_crawl_then_the_next_run_completes(tmp_path: Path, slow_
         partial = archive.stats()["captures"]
         assert 5 <= partial < 33, "the kill did not land in the middle of the crawl"
         # Every committed capture points at a WARC record that is on disk and hashes right.
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         (killed,) = archive.runs()
         assert killed.status == "running"  # nobody could close it...
         assert killed.pid == proc.pid and killed.host == socket.gethostname()
@@ -120,7 +121,7 @@ def test_kill_9_during_a_crawl_then_the_next_run_completes(tmp_path: Path, slow_
     assert inspect_archive(work.archive).orphaned_runs == [killed.id]
     assert work.crawl("news") == 0, work.logs[-1][-3000:]
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         assert archive.stats()["articles"] == 33
         assert all(len(archive.versions(a.article_id)) == 1 for a in archive.known_articles())
         # ... and the next run marked it interrupted.
@@ -159,7 +160,7 @@ def test_jobdir_crawl_stopped_with_sigint_resumes(tmp_path: Path, slow_replica) 
     proc = start_crawl(work, JOBDIR=str(jobdir))
     assert proc.wait(120) == 0, Path(work.logs[-1]).read_text()[-3000:]
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         stats = archive.stats()
         assert stats["articles"] == 33
         # The resumed run fetched only what the first left: no article captured twice.
@@ -196,7 +197,7 @@ def test_jobdir_crawl_killed_with_kill_9_starts_over_and_a_finished_job_too(
     log = Path(work.logs[-1]).read_text()
     assert "was killed before it could save its queue: starting the job over" in log
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         assert archive.stats()["articles"] == total
         rows = _last_run_outcomes(archive)
     # what the killed crawl had archived costs a 304; the rest is captured now
@@ -461,7 +462,7 @@ def crawled(tmp_path: Path, crawled_once: Path) -> CrawlWorkspace:
     shutil.copytree(crawled_once, tmp_path, dirs_exist_ok=True)
     work = CrawlWorkspace(tmp_path, "http://127.0.0.1:9")
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
     return work
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from dodnews.cli.words import count
+from dodnews.cli.commands import Runner
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,37 +38,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="entries in atom.xml and per feed archive document "
         "(default $DODNEWS_FEED_ENTRIES or 100)",
     )
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from dodnews.cli.support import archive_for
-    from dodnews.reports.reporting import (
-        checked_replay_url,
-        regenerate_archive_reports,
-        report_layout,
-    )
-
-    layout = report_layout(args.page_size, args.feed_entries)
-    replay_url = checked_replay_url(args.replay_url or os.environ.get("DODNEWS_REPLAY_URL"))
-    with archive_for(args) as archive:
-        result = regenerate_archive_reports(
-            archive,
-            args.diffs_dir,
-            args.feed_url,
-            replay_url=replay_url or "",
-            layout=layout,
-            record_paths=False,
-        )
-    removed = len(result.removed)
-    leftovers = f", {removed} temp files of an interrupted run removed" if removed else ""
-    deleted = f", {len(result.deleted)} pages of another layout deleted" if result.deleted else ""
-    print(
-        f"{count(result.changes, 'change')}, {count(result.events, 'event')}: "
-        f"{count(result.files_written, 'file')} written, {result.files_unchanged} unchanged"
-        f"{leftovers}{deleted}"
-    )
-    print(Path(args.diffs_dir, "index.html").resolve())
-    return 0
+    parser.set_defaults(func=Runner("report"))

@@ -86,7 +86,7 @@ def test_migrations_build_exactly_the_schema_module(tmp_path: Path) -> None:
                 conn, opts={"version_table": migrate.VERSION_TABLE, "compare_type": True}
             )
             assert compare_metadata(context, metadata) == []
-            assert migrate.current_revision(conn) == migrate.head_revision() == "0005"
+            assert migrate.current_revision(conn) == migrate.head_revision() == "0006"
     finally:
         archive.close()
 
@@ -98,7 +98,7 @@ def test_migrations_ship_as_package_data() -> None:
     assert (root / "script.py.mako").is_file()
     for path in root.rglob("*.py"):
         assert (path.parent / "__init__.py").is_file(), path
-    assert migrate.known_revisions() == ["0001", "0002", "0003", "0004", "0005"]
+    assert migrate.known_revisions() == ["0001", "0002", "0003", "0004", "0005", "0006"]
 
 
 def test_old_schema_is_refused_then_upgraded_in_place(
@@ -113,10 +113,10 @@ def test_old_schema_is_refused_then_upgraded_in_place(
 
     assert main(["archive", "status", "--archive", sqlite_url(path)]) == 0
     out = capsys.readouterr().out
-    assert "schema:   0001 (this dodnews needs 0005" in out and "versions:" in out
+    assert "schema:   0001 (this dodnews needs 0006" in out and "versions:" in out
 
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0001 to 0005"
+    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0001 to 0006"
     archive = Archive.open(sqlite_url(path))
     try:
         indexes = {i["name"] for i in inspect(archive.engine).get_indexes("captures")}
@@ -132,7 +132,7 @@ def test_old_schema_is_refused_then_upgraded_in_place(
     finally:
         archive.close()
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema already at 0005"
+    assert capsys.readouterr().out.strip() == "archive schema already at 0006"
 
 
 def make_rev2_archive(path: Path) -> None:
@@ -162,12 +162,12 @@ def test_rev2_archive_upgrades_to_rev3_keeping_its_runs(
     make_rev2_archive(path)
     before = digest(path)
     # A crawl does not upgrade by itself: opening the archive asks for the upgrade.
-    with pytest.raises(UserError, match=r"schema 0002, this dodnews needs 0005: run `dodnews"):
+    with pytest.raises(UserError, match=r"schema 0002, this dodnews needs 0006: run `dodnews"):
         Archive.open(sqlite_url(path))
     assert digest(path) == before
 
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0002 to 0005"
+    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0002 to 0006"
     with Archive.open(sqlite_url(path), create=False) as archive:
         columns = {c["name"]: c for c in inspect(archive.engine).get_columns("runs")}
         assert columns["host"]["nullable"] and columns["pid"]["nullable"]
@@ -233,7 +233,7 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
     # Opening to write makes an archive of a new path or an empty file.
     for target in (missing, empty):
         archive = Archive.open(sqlite_url(target))
-        assert archive.revision() == "0005"
+        assert archive.revision() == "0006"
         archive.close()
 
 
