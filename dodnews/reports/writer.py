@@ -1,10 +1,14 @@
-"""Write the reports into diffs/: per-change .md/.html/.json, the index pages and the feed.
+"""Write the reports into diffs/: per-change .md/.html/.json, per-article and per-rollout pages,
+the index pages with their JSON indexes, and the feed.
 
 `ReportWriter.regenerate` writes every file; `ReportWriter.update` writes only what some new
-changes alter (their reports, the index pages and feed documents whose events differ, index.html
-and atom.xml), reading from the source only the changes near them, so its cost does not grow
-with the archive. Both give the same bytes: every file depends only on the changes (and on the
-settings recorded in index.html's marker, see reports.layout), never on when or how it was made.
+changes and captures alter (their reports, the change pages of the same articles whose links to
+each other differ, the pages of the articles changed or captured, the index pages, rollout pages
+and feed documents whose events differ, index.html and atom.xml), reading from the source only
+the changes near them and the histories of their articles, so its cost does not grow with the
+archive. Both give the same bytes: every file depends only on the changes and the captures up to
+the ones index.html's marker records (and on the settings the marker's digest covers, see
+reports.layout), never on when or how it was made.
 
 Every file is written atomically (temp file in the same directory, then os.replace) and only when
 its bytes differ, so readers never see half a file and unchanged reports keep their mtime. Temp

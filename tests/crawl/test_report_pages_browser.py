@@ -31,7 +31,7 @@ from tests.crawl_support import CrawlWorkspace
 from tests.png_support import png_colors, png_luma_variance
 from tests.report_support import check_links, page
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]  # crawls, and Chromium
+pytestmark = pytest.mark.slow  # crawls of the replica
 
 BAIT_ID = 4300197
 BAIT = '<img src=x onerror="window.__pwned=1">'
@@ -229,6 +229,7 @@ def revert_and_rollout(diffs: Path) -> tuple[str, str, str]:
     return f"article-{report['article_id']}.html", change, rollout
 
 
+@pytest.mark.services  # Chromium
 def test_pages_render_non_blank_in_chromium(crawled: CrawlWorkspace, tab: Tab, tmp_path: Path):
     article, change, rollout = revert_and_rollout(crawled.diffs)
 
@@ -282,6 +283,7 @@ def set_threshold(browser: Any, value: str) -> None:
     )
 
 
+@pytest.mark.services  # Chromium
 def test_filters_threshold_and_search_in_the_browser(
     served: str, crawled: CrawlWorkspace, tab: Tab
 ):
@@ -333,6 +335,7 @@ def partial_value(cards: list[dict[str, Any]], field: str) -> str:
     return next(v for v in values if 0 < sum(v in c[field] for c in cards) < len(cards))
 
 
+@pytest.mark.services  # Chromium
 def test_search_finds_a_hostile_title_on_an_older_page_and_shows_it_as_text(
     served: str, paged: Path, tab: Tab
 ):
@@ -364,6 +367,7 @@ def test_search_finds_a_hostile_title_on_an_older_page_and_shows_it_as_text(
     assert tab.run(body) == []
 
 
+@pytest.mark.services  # Chromium
 def test_search_without_a_server_still_filters_its_own_page(paged: Path, tab: Tab, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(paged, copy)
