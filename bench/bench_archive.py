@@ -37,7 +37,7 @@ def articles_at(timeline, epoch: int) -> list[Article]:
     for article_id in state.order:
         data = state.articles[article_id]
         html = fill(article_page(state, data).parts)
-        url = link_url(data).replace("http://", "https://")
+        url = link_url(data, state.site).replace("http://", "https://")
         out.append(normalize_article(extract_article(html, url)))
     return out
 

@@ -66,7 +66,7 @@ from dodnews.model import (
     Capture,
 )
 from dodnews.procs import RUNNING, close_orphaned_runs, this_process
-from dodnews.site import MAX_ID
+from dodnews.site import MAX_ID, WAR, Site
 
 logger = logging.getLogger(__name__)
 
@@ -76,16 +76,26 @@ ATTEMPTS = 3  # a writer that lost a race retries twice
 RETRY_SQLSTATES = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
 
 
-def _default_differ(old: Article, new: Article, **provenance: Any) -> ChangeReport:
-    from dodnews.diffing.detect import detect_changes
+def _site_differ(site: Site) -> Differ:
+    """detect_changes with `site`'s URL rules."""
 
-    return detect_changes(old, new, **provenance)
+    def differ(old: Article, new: Article, **provenance: Any) -> ChangeReport:
+        from dodnews.diffing.detect import detect_changes
+
+        return detect_changes(old, new, site=site, **provenance)
+
+    return differ
 
 
-def _default_hasher(article: Article) -> str:
-    from dodnews.diffing.normalize import content_hash
+def _site_hasher(site: Site) -> Hasher:
+    """content_hash with `site`'s URL rules."""
 
-    return content_hash(article)
+    def hasher(article: Article) -> str:
+        from dodnews.diffing.normalize import content_hash
+
+        return content_hash(article, site=site)
+
+    return hasher
 
 
 _IN_BATCH = 500  # values in one IN (...): well below SQLite's limit on bound parameters
@@ -136,11 +146,14 @@ class Archive:
         *,
         differ: Differ | None = None,
         hasher: Hasher | None = None,
+        site: Site = WAR,
     ) -> None:
         self.engine = engine
         self.url = url
-        self.differ: Differ = differ or _default_differ
-        self.hasher: Hasher = hasher or _default_hasher
+        # Versions are hashed and compared with the URL rules of the archive's site.
+        self.site = site
+        self.differ: Differ = differ or _site_differ(site)
+        self.hasher: Hasher = hasher or _site_hasher(site)
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -152,8 +165,10 @@ class Archive:
         create: bool = True,
         differ: Differ | None = None,
         hasher: Hasher | None = None,
+        site: Site = WAR,
     ) -> Archive:
-        """Open the archive at `url` (default: env DODNEWS_ARCHIVE, else data/dodnews.sqlite).
+        """Open the archive at `url` (default: env DODNEWS_ARCHIVE, else data/dodnews.sqlite),
+        whose versions are of `site` (a site profile: hashes and diffs read URLs with its rules).
 
         A fresh database is brought to the newest schema. An older or newer schema, a file that
         is not a database, or (with `create=False`) a missing or empty archive raise UserError
@@ -168,7 +183,7 @@ class Archive:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, parsed, differ=differ, hasher=hasher)
+        return cls(engine, parsed, differ=differ, hasher=hasher, site=site)
 
     @staticmethod
     def _prepare(engine: Engine, url: URL, *, create: bool) -> None:

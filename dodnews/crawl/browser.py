@@ -18,11 +18,14 @@ import shutil
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from dodnews.site import WAR, Site, to_real_url
+
 if TYPE_CHECKING:
     import scrapy
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
+    from dodnews.crawl.archive_handle import ArchiveHandle
     from dodnews.model import Capture
 
 logger = logging.getLogger(__name__)
@@ -236,6 +239,7 @@ class Renderer:
         known: dict[int, str] | None = None,
     ) -> None:
         self.spider = spider
+        self.site: Site = getattr(spider, "site", None) or WAR  # hashes read URLs with its rules
         self.mode = mode if enabled else "never"
         self.screenshots = screenshots if enabled else None  # a ScreenshotStore, or None
         # With `-a screenshots=new`: article id -> content hash the archive already holds.
@@ -289,7 +293,7 @@ class Renderer:
         from dodnews.diffing.normalize import content_hash
         from dodnews.extract.normalize import normalize_article
 
-        digest = content_hash(normalize_article(capture.article))
+        digest = content_hash(normalize_article(capture.article), site=self.site)
         if self.known.get(capture.article_id) == digest:
             self.stats.inc_value("dodnews/render/screenshot_unchanged")
             return False
@@ -316,6 +320,12 @@ class Renderer:
         self.stats.inc_value(f"dodnews/render/captures/{capture.outcome}")
         return capture
 
+    def read_archived_hashes(self) -> None:
+        """What the crawl's archive holds, for `-a screenshots=new` (when the spider opens)."""
+        from dodnews.crawl.archive_handle import shared_archive
+
+        self.known = _archived_hashes(shared_archive(self.spider.crawler))
+
     def failed(self, request: scrapy.Request) -> Capture | None:
         """When the browser itself failed: the plain capture it was meant to improve on."""
         self.stats.inc_value("dodnews/render/failed")
@@ -326,12 +336,12 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "o
     """Configure the crawl for `-a render=` / `-a screenshots=` and return the spider's policy.
 
     `screenshots`: off, new (only captures whose content the archive does not hold yet: new
-    articles and new versions) or all (every successful capture).
+    articles and new versions) or all (every successful capture). For `new`, what the archive
+    holds is read from the crawl's archive when the spider opens.
     """
     wanted = screenshots in ("new", "all")
     enabled = configure(crawler, mode, wanted)
     store = None
-    known: dict[int, str] | None = None
     if wanted and enabled:
         from dodnews.reports.screenshots import ScreenshotStore, screenshots_dir
 
@@ -342,27 +352,27 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "o
                 settings.get("DODNEWS_SCREENSHOTS_DIR") or None,
             )
         )
-        if screenshots == "new":
-            known = _archived_hashes(settings.get("DODNEWS_ARCHIVE") or None)
-    return Renderer(spider, mode, enabled, store, known)
+    renderer = Renderer(spider, mode, enabled, store, {} if screenshots == "new" else None)
+    if store is not None and screenshots == "new":
+        from scrapy import signals
+
+        crawler.signals.connect(renderer.read_archived_hashes, signal=signals.spider_opened)
+    return renderer
 
 
-def _archived_hashes(url: str | None) -> dict[int, str]:
+def _archived_hashes(archive: ArchiveHandle) -> dict[int, str]:
     """Content hash of every article's current version (empty for a missing archive)."""
-    from dodnews.archive import Archive
     from dodnews.errors import UserError
 
     try:
-        archive = Archive.open(url, create=False)
+        return archive.open(create=False).current_hashes()
     except UserError:
         return {}
-    try:
-        return archive.current_hashes()
-    finally:
-        archive.close()
 
 
-def write_rendered(writer: Any, request: Any, response: Response, base_url: str | None) -> None:
+def write_rendered(
+    writer: Any, request: Any, response: Response, base_url: str | None, site: Site
+) -> None:
     """The rendered DOM (and screenshot) as conversion records referring to the raw response.
 
     The raw response record is the one written for the plain fetch of the same page, whose ref the
@@ -370,9 +380,7 @@ def write_rendered(writer: Any, request: Any, response: Response, base_url: str 
     record becomes the capture's evidence: `meta["warc"]` (and `meta["warc_rendered"]`) name it
     from here on, `meta["warc_raw"]` the raw response; `meta["warc_screenshot"]` the screenshot.
     """
-    from dodnews.site import to_real_url
-
-    url = to_real_url(response.url, base_url)
+    url = to_real_url(response.url, base_url, site)
     raw = request.meta.get("warc") or {}
     dom = writer.write_derived(url, response.body, "text/html; charset=utf-8", raw.get("record_id"))
     request.meta["warc_rendered"] = {"file": dom.file, "record_id": dom.record_id}

@@ -1,4 +1,5 @@
-"""Item pipelines: normalize -> validate -> archive (capture, version, change) -> reports."""
+"""Item pipelines: count -> normalize -> validate -> archive (capture, version, change) ->
+reports."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from dodnews.crawl import signals as dodnews_signals
+from dodnews.crawl.archive_handle import shared_archive
 from dodnews.errors import UserError
 from dodnews.extract.normalize import normalize_article, validation_problem
 from dodnews.model import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.monitor.coverage import DROPPED, CoverageRule, coverage, describe, judge, tally
+from dodnews.words import count
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -27,6 +30,18 @@ class _Stage:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         return cls(crawler)
+
+
+class CountPipeline(_Stage):
+    """Counts every capture by outcome as the spider made it (before validation can fail one):
+    `dodnews/captures/<outcome>` and `dodnews/captures/total`, what the run's verdict reads."""
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Capture):
+            stats = self.crawler.stats
+            stats.inc_value(f"dodnews/captures/{item.outcome}")
+            stats.inc_value("dodnews/captures/total")
+        return item
 
 
 class NormalizePipeline(_Stage):
@@ -115,11 +130,12 @@ class ArchivePipeline(_Stage):
         self.coverage_rule = coverage_rule(settings)
 
     async def open_spider(self) -> None:
-        from dodnews.archive import Archive
         from dodnews.crawl.reextracting import Reextractor
 
-        self.archive = Archive.open(self.archive_url)
-        self.reextractor = Reextractor(self.warc_dir)
+        # the crawl's one archive (it closes when the spider has closed); versions are hashed and
+        # compared with the URL rules of the site the spider crawls
+        self.archive = shared_archive(self.crawler).open()
+        self.reextractor = Reextractor(self.warc_dir, self.archive.site)
         self.run_id = self.archive.start_run(self.crawler.spider.name)
         self.crawler.stats.set_value("dodnews/run_id", self.run_id)
         self.crawler.signals.send_catch_log(
@@ -280,11 +296,11 @@ class ArchivePipeline(_Stage):
                 self.archive, self.diffs_dir, self.change_ids, layout=self.report_layout
             )
             logger.info(
-                "Reports for %d changes: %d files written, %d unchanged in %s",
-                len(self.change_ids), result.files_written, result.files_unchanged,
+                "Reports for %s: %s written, %d unchanged in %s",
+                count(len(self.change_ids), "change"), count(result.files_written, "file"),
+                result.files_unchanged,
                 self.diffs_dir or "diffs",
             )  # fmt: skip
-        self.archive.close()
 
     def _refresh_article_pages(self) -> bool:
         """Whether a run that found no change should still update an existing report folder:

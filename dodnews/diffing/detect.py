@@ -19,7 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import dodnews
-from dodnews.diffing.figures import Figure, changed_figures
+from dodnews.diffing.figures import Figure, changed_figures, figure_ops
 from dodnews.diffing.model import Change, ChangeReport, Provenance
 from dodnews.diffing.net import other_text_change
 from dodnews.diffing.normalize import (
@@ -35,6 +35,7 @@ from dodnews.diffing.paragraphs import align, ops_detail, word_ops
 from dodnews.diffing.significance import score
 from dodnews.diffing.summaries import summarize
 from dodnews.model import Article, Image, RelatedLink
+from dodnews.site import WAR, Site
 
 if TYPE_CHECKING:
     from deepdiff import DeepDiff
@@ -64,12 +65,12 @@ _FIELD_ORDER = {
 }
 
 
-def structured_view(article: Article) -> dict[str, Any]:
+def structured_view(article: Article, site: Site = WAR) -> dict[str, Any]:
     """The normalized dict DeepDiff compares (everything but paragraphs and corrections)."""
     return {
         "extractor_version": article.extractor_version,
         "content_type": article.content_type,
-        "url": url_key(article),
+        "url": url_key(article, site),
         "title": norm_text(article.title),
         "byline": norm_opt(article.byline),
         "published": norm_opt(article.published),
@@ -93,15 +94,17 @@ def detect_changes(
     new_captured_at: str | None = None,
     old_hash: str | None = None,
     new_hash: str | None = None,
+    site: Site = WAR,
 ) -> ChangeReport:
-    """Compare two versions of one article; raises ValueError when the article ids differ."""
+    """Compare two versions of one article of `site`; raises ValueError when the article ids
+    differ."""
     if old.article_id != new.article_id:
         raise ValueError(f"different articles: {old.article_id} and {new.article_id}")
     # What the typed fields explain in each region: shared by the hash and the safety net.
     old_explained = Explained.of(old) if old.region else None
     new_explained = Explained.of(new) if new.region else None
-    old_hash = old_hash or content_hash(old, old_explained)
-    new_hash = new_hash or content_hash(new, new_explained)
+    old_hash = old_hash or content_hash(old, old_explained, site)
+    new_hash = new_hash or content_hash(new, new_explained, site)
     provenance = Provenance(
         article_id=new.article_id,
         old_captured_at=old_captured_at,
@@ -120,7 +123,7 @@ def detect_changes(
     if old_hash == new_hash:
         return ChangeReport(provenance=provenance, extractor_changed=crossed)
 
-    old_view, new_view = structured_view(old), structured_view(new)
+    old_view, new_view = structured_view(old, site), structured_view(new, site)
     diff = None
     if _compared(old_view) != _compared(new_view):  # DeepDiff has no fast path for equal input
         # Imported only here: deepdiff imports numpy and pydantic, 150 ms that would be most of
@@ -309,7 +312,12 @@ def _text_change(
     )
     result = [change]
     if figures:
-        for fig_before, fig_after in changed_figures(old_text, new_text, ops):
+        pairs = changed_figures(old_text, new_text, ops)
+        # The edits the figure changes explain: summaries name each fact once, as the figure.
+        explained = figure_ops(old_text, new_text, ops, pairs)
+        if explained:
+            change.detail["figure_ops"] = explained
+        for fig_before, fig_after in pairs:
             result.append(_figure_change(field, location, fig_before, fig_after))
     return result
 

@@ -10,6 +10,7 @@ import html
 import json
 
 from dodnews.diffing.model import Change, ChangeReport
+from dodnews.words import count
 
 FORMATS = ("text", "json", "md", "html")
 # Kinds whose word-level diff the plain formats print under the summary: text nobody typed into a
@@ -40,7 +41,7 @@ def _header(report: ChangeReport) -> list[str]:
     p = report.provenance
     notice = [EXTRACTOR_NOTICE] if report.extractor_changed else []
     return [
-        f"article {p.article_id}: {len(report.changes)} change(s), "
+        f"article {p.article_id}: {count(len(report.changes), 'change')}, "
         f"significance {report.significance}",
         f"old: {p.old_url} captured {p.old_captured_at or '-'} hash {(p.old_hash or '-')[:12]}",
         f"new: {p.new_url} captured {p.new_captured_at or '-'} hash {(p.new_hash or '-')[:12]}",

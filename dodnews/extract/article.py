@@ -12,7 +12,6 @@ import re
 
 from lxml import etree
 
-from dodnews import site
 from dodnews.extract._blocks import BLOCK_TAGS, HEADING_TAGS, STRONG_TAGS, skip_element
 from dodnews.extract._dom import classes, parse_document
 from dodnews.extract._sections import (
@@ -29,6 +28,7 @@ from dodnews.extract.region import region_text
 from dodnews.extract.related import RelatedBlocks, find_related
 from dodnews.extract.text import clean_or_none, clean_text
 from dodnews.model import Article, Image
+from dodnews.site import WAR, Site, article_id_from_url, canonical_url, slug_from_url
 
 # Bump when a change to extraction changes its output for the same page.
 EXTRACTOR_VERSION = "2"
@@ -317,14 +317,14 @@ def _published(
     return local_iso(day, clock)
 
 
-def _content_type(adetail: etree._Element | None) -> tuple[str | None, str | None]:
+def _content_type(adetail: etree._Element | None, site: Site) -> tuple[str | None, str | None]:
     """(section from the wrapper, content-type name) from `content-type-N` / data-content-type."""
     if adetail is None:
         return None, None
     section = None
     for cls in classes(adetail):
         match = _CONTENT_TYPE_CLASS_RE.match(cls)
-        if match and (section := section_from_type_val(match.group(1))):
+        if match and (section := section_from_type_val(match.group(1), site)):
             break
     name = clean_or_none(adetail.get("data-content-type"))
     return section or section_from_type_name(name), name
@@ -379,8 +379,9 @@ def _tags(atags: etree._Element | None) -> list[str]:
     return sorted({text for a in atags.iter("a") if (text := _text_of(a))})
 
 
-def extract_article(html: str | bytes, url: str) -> Article:
-    """The article on a page; raises EmptyPage, BlockedPage or NotAnArticle when there is none."""
+def extract_article(html: str | bytes, url: str, site: Site = WAR) -> Article:
+    """The article on a page, its URLs read with `site`'s rules; raises EmptyPage, BlockedPage
+    or NotAnArticle when there is none."""
     root, raw = parse_document(html)
     # One C-level pass finds the title candidates and the listing elements related stories use.
     h1s: list[etree._Element] = []
@@ -403,20 +404,23 @@ def extract_article(html: str | bytes, url: str) -> Article:
 
     metas = _metas(root)
     og_url = (metas.get("og:url") or "").strip() or None
-    article_id = site.article_id_from_url(url) if url else None
+    article_id = article_id_from_url(url) if url else None
     if article_id is None and og_url:
-        article_id = site.article_id_from_url(og_url)
+        article_id = article_id_from_url(og_url)
     if article_id is None:
         raise NotAnArticle("no article id in the URL or og:url")
 
-    wrapper_section, content_type = _content_type(adetail)
-    og_same = og_url if og_url and site.article_id_from_url(og_url) == article_id else None
+    wrapper_section, content_type = _content_type(adetail, site)
+    og_same = og_url if og_url and article_id_from_url(og_url) == article_id else None
     section = (
-        wrapper_section or section_from_url(url) or section_from_url(og_same) or _DEFAULT_SECTION
+        wrapper_section
+        or section_from_url(url, site)
+        or section_from_url(og_same, site)
+        or _DEFAULT_SECTION
     )
-    slug = site.slug_from_url(og_same or url)
-    content_type = site.SECTIONS[section].content_type_name if wrapper_section else content_type
-    content_type = content_type or site.SECTIONS[section].content_type_name
+    slug = slug_from_url(og_same or url)
+    content_type = site.section(section).content_type_name if wrapper_section else content_type
+    content_type = content_type or site.section(section).content_type_name
 
     og_title = clean_text(metas.get("og:title"))
     title = (
@@ -426,14 +430,14 @@ def extract_article(html: str | bytes, url: str) -> Article:
         or ""
     )
     page_url = url or og_url or ""
-    related = find_related(root, raw, page_url, adetail, listed)
+    related = find_related(root, raw, page_url, adetail, site, listed)
     walker = _BodyWalker(page_url, related)
     walker.walk(body)
     date_el = marks.get("date")
 
     return Article(
         article_id=article_id,
-        url=site.canonical_url(article_id, section, slug),
+        url=canonical_url(article_id, section, slug, site),
         section=section,
         title=title,
         content_type=content_type,

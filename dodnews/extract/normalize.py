@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import replace
 
 from dodnews.model import Article, Image, RelatedLink
-from dodnews.site import MAX_ID, SECTIONS
+from dodnews.site import MAX_ID, SECTION_KEYS
 
 _SPACE_RE = re.compile(r"\s+")
 
@@ -74,7 +74,7 @@ def validation_problem(article: Article) -> str | None:
         return "missing_url"
     if not article.title:
         return "missing_title"
-    if article.section not in SECTIONS:
+    if article.section not in SECTION_KEYS:
         return "unknown_section"
     if not article.paragraphs and not article.images:
         return "empty_body"

@@ -21,6 +21,7 @@ from filelock import FileLock, Timeout
 from dodnews.errors import UserError
 from dodnews.monitor.alerts import AlertConfig, coverage_line, send_alerts
 from dodnews.monitor.crawling import start_crawl
+from dodnews.words import count
 
 logger = logging.getLogger("dodnews.monitor.cycles")
 
@@ -180,11 +181,11 @@ class Monitor:
         self.child = None
         run, changes = self._last_run(spider, after=before)
         logger.info(
-            "%s crawl finished: exit %d (%s), %d changes",
+            "%s crawl finished: exit %d (%s), %s",
             spider,
             code,
             "ok" if code == 0 else "failed",
-            len(changes),
+            count(len(changes), "change"),
         )
         if run is not None and (warning := coverage_line(run)):
             logger.warning("%s crawl (run %s): %s", spider, run.get("id"), warning)

@@ -18,11 +18,11 @@ from typing import Any
 
 from twisted.web import resource, server
 
-from dodnews import site
 from dodnews.errors import UserError
 from dodnews.replica import render
 from dodnews.replica.content import EpochState, Timeline, slug_of
 from dodnews.replica.faults import BODY_KINDS, Fault, FaultSet, damage, parse_fault
+from dodnews.site import Site, article_path
 
 ADMIN_PREFIX = "/__replica__/"
 _CACHE_LIMIT = 60_000
@@ -35,23 +35,21 @@ _ARCHIVE_PREFIX = "/news/archive/article/article/"
 
 @dataclass(frozen=True)
 class Routes:
-    """The served site's paths, from the active profile (`dodnews.site`) when the replica starts.
-
-    One replica process serves one site (`dodnews replica serve --site af`).
-    """
+    """The served site's paths, from its profile (a replica serves one site:
+    `dodnews replica serve --site af`)."""
 
     listings: dict[str, str]  # listing path, lower case, no trailing slash -> section key
     article_prefixes: tuple[str, ...]  # lower-case prefixes that lead to an article id
     modules: dict[int, str]  # GetList moduleID (the section's content-type id) -> section key
 
     @classmethod
-    def from_site(cls) -> Routes:
-        sections = site.SECTIONS.values()
+    def from_site(cls, site: Site) -> Routes:
+        sections = site.sections
         return cls(
             listings={s.listing_path.lower().rstrip("/"): s.key for s in sections},
             article_prefixes=tuple(
                 [s.article_prefix.lower() for s in sections]
-                + list(site._OLD_PREFIXES)
+                + [prefix for prefix, _section in site.old_prefixes]
                 + [_ARCHIVE_PREFIX]
             ),
             modules={s.content_type_val: s.key for s in sections},
@@ -100,8 +98,8 @@ class Replica:
         faults: list[Fault] | None = None,
     ) -> None:
         self.timeline = timeline
-        self.routes = Routes.from_site()
-        self.site = site.ACTIVE_PROFILE  # the profile active when the replica was made
+        self.site: Site = timeline.site  # the site the timeline's content is served as
+        self.routes = Routes.from_site(self.site)
         self.state: EpochState = timeline.state(epoch)
         self.latency = max(0.0, latency_ms) / 1000.0
         self.faults = FaultSet()
@@ -132,7 +130,7 @@ class Replica:
 
     def state_json(self) -> dict[str, Any]:
         return {
-            "site": self.site,
+            "site": self.site.name,
             "epoch": self.state.epoch,
             "max_epoch": self.timeline.max_epoch,
             "articles": len(self.state.articles),
@@ -149,7 +147,7 @@ class Replica:
         if low in ("/", "/default.aspx"):
             return Response(200, render.listing_page(self.state, None, self.state.order, 1, "/"))
         if low == "/robots.txt":
-            return Response(200, render.robots_txt(), "text/plain; charset=utf-8")
+            return Response(200, render.robots_txt(self.site), "text/plain; charset=utf-8")
         if low == "/desktopmodules/articlecs/rss.ashx":
             return self._rss(args)
         if low == "/api/articlecs/public/getlist":
@@ -172,10 +170,10 @@ class Replica:
         article = self.state.articles.get(article_id)
         if article is None or not low.startswith(self.routes.article_prefixes):
             return self._not_found()
-        prefix = site.SECTIONS[article["section"]].article_prefix
+        prefix = self.site.section(article["section"]).article_prefix
         if not low.startswith(prefix.lower()):
             # An old path or a moved article: 301 to the current path on the host asked.
-            location = site.article_path(article_id, article["section"], slug_of(article))
+            location = article_path(article_id, article["section"], slug_of(article), self.site)
             host = headers.get("host") or "127.0.0.1"
             return Response(301, "", None, {"Location": f"http://{host}{location}"})
         page = self.article_page(article_id)
@@ -202,7 +200,7 @@ class Replica:
         js: bool = False,
     ) -> Response:
         ids = self.state.by_section[section]
-        base = site.SECTIONS[section].listing_path
+        base = self.site.section(section).listing_path
         if start and end:
             try:
                 first = datetime.strptime(start, "%Y-%m-%d").date().isoformat()
@@ -215,14 +213,15 @@ class Replica:
         page = max(1, _int(args.get("page"), 1))
         loader = None
         if js and not start:
-            module = site.SECTIONS[section].content_type_val
+            module = self.site.section(section).content_type_val
             loader = f"/API/ArticleCS/Public/GetList?moduleID={module}&dpage={page}&TabId=944"
         html = render.listing_page(self.state, section, ids, page, base, loader=loader)
         return Response(200, html)
 
     def _rss(self, args: dict[str, str]) -> Response:
-        section = site.SECTION_BY_CONTENT_TYPE.get(_int(args.get("contenttype"), 1))
-        if section is None or _int(args.get("site"), site.RSS_SITE_ID) != site.RSS_SITE_ID:
+        section = self.site.section_by_content_type(_int(args.get("contenttype"), 1))
+        site_id = self.site.rss_site_id
+        if section is None or _int(args.get("site"), site_id) != site_id:
             return self._not_found()  # an unknown content type, or another site's feed id
         max_items = max(0, _int(args.get("max"), 10))
         return Response(
@@ -357,7 +356,7 @@ class ReplicaResource(resource.Resource):
 
     def _fault(self, request: server.Request, fault: Fault, headers: dict[str, str]) -> bytes | int:
         if fault.kind == "botwall":
-            host = headers.get("host", site.CURRENT_HOST)
+            host = headers.get("host", self.replica.site.current_host)
             url = f"http://{host}{request.uri.decode('latin-1')}"
             return self._send(request, Response(403, render.bot_wall(url)))
         if fault.kind == "5xx":
@@ -376,7 +375,7 @@ class ReplicaResource(resource.Resource):
                 ),
             )
         if fault.kind == "redirectloop":
-            host = headers.get("host", site.CURRENT_HOST)
+            host = headers.get("host", self.replica.site.current_host)
             url = f"http://{host}{request.uri.decode('latin-1')}"
             return self._send(request, Response(302, "", None, {"Location": url}))
         if fault.kind == "notmodified":

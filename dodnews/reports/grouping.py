@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dodnews import words
 from dodnews.diffing.model import Change
 from dodnews.reports.entry import ReportEntry, rfc3339
 from dodnews.reports.view import kind_label, sections, value_text
@@ -195,7 +196,7 @@ def rollout_title(change: Change, count: int) -> str:
         prep = "from"
     else:
         prep = "on"
-    return f"{label} {prep} {count} articles{quoted}"
+    return f"{label} {prep} {words.count(count, 'article')}{quoted}"
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -189,6 +189,16 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+def figure_units(change: Change) -> tuple[str, str]:
+    """The unit noun after a figure on each side ("battalion tactical groups"), or ""."""
+    detail = change.detail or {}
+    shared = detail.get("unit")
+    before = shared if shared is not None else detail.get("before_unit")
+    after = shared if shared is not None else detail.get("after_unit")
+    units = (before if change.before else None, after if change.after else None)
+    return (value_text(units[0]), value_text(units[1]))
+
+
 @dataclass(frozen=True)
 class WordOp:
     """One step of a word-level diff: "equal", "replace", "insert" or "delete"."""

@@ -22,6 +22,7 @@ from warcio.warcwriter import WARCWriter
 from dodnews import __version__
 from dodnews.archive.schema import captures, versions
 from dodnews.errors import UserError
+from dodnews.words import count
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def export_warc(
         info = {
             "software": f"dodnews/{__version__} (export)",
             "format": "WARC File Format 1.1",
-            "description": f"{len(chosen)} captures exported from a dodnews archive",
+            "description": f"{count(len(chosen), 'capture')} exported from a dodnews archive",
         }
         writer.write_record(writer.create_warcinfo_record(out_path.name, info))
         handles: dict[str, io.BufferedReader] = {}
@@ -208,7 +209,7 @@ def export_wacz(
         lines = [header, *result.pages]
         pages.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
         args = ["create", "-o", str(out_path), str(warc), "--pages", str(pages), "--copy-pages"]
-        args += ["--title", f"dodnews export of {result.captures} captures"]
+        args += ["--title", f"dodnews export of {count(result.captures, 'capture')}"]
         # wacz prints its progress; the CLI prints one line of its own instead.
         with contextlib.redirect_stdout(io.StringIO()):
             status = wacz_main(args)

@@ -292,7 +292,7 @@ def reextract(upgrade: dict[str, Any]) -> dict[str, Any]:
     )
     with Archive.open(url) as archive:
         out["before"] = archive.stats()
-    out["dry"] = cli("archive", "reextract", "--archive", url, "--warc", warc, "--dry-run")
+    out["dry"] = cli("archive", "reextract", "--archive", url, "--warc-dir", warc, "--dry-run")
     out["after_dry"] = extractor_versions(url)
     with Archive.open(url) as archive:
         out["stats_dry"] = archive.stats()
@@ -308,14 +308,14 @@ def reextract(upgrade: dict[str, Any]) -> dict[str, Any]:
     seconds = archive_command.PROGRESS_SECONDS
     archive_command.PROGRESS_SECONDS = 0.0  # a progress line after every chunk
     try:
-        out["apply"] = cli("archive", "reextract", "--archive", url, "--warc", warc)
+        out["apply"] = cli("archive", "reextract", "--archive", url, "--warc-dir", warc)
     finally:
         archive_command.PROGRESS_SECONDS = seconds
     with Archive.open(url) as archive:
         out["stats"] = archive.stats()
         out["versions"] = {i: archive.versions(i) for i in ids.values()}
     out["current"] = extractor_versions(url)
-    out["again"] = cli("archive", "reextract", "--archive", url, "--warc", warc)
+    out["again"] = cli("archive", "reextract", "--archive", url, "--warc-dir", warc)
     out["history"] = cli("history", str(ids["same"]), "--archive", url)
     return out
 
@@ -379,11 +379,16 @@ def test_reextract_bad_input_is_one_line_and_status_2(
     tmp_path: Path, reextract: dict[str, Any]
 ) -> None:
     status, out, err = cli(
-        "archive", "reextract", "--archive", reextract["url"], "--warc", str(tmp_path / "none")
+        "archive", "reextract", "--archive", reextract["url"], "--warc-dir", str(tmp_path / "none")
     )
     assert status == 2 and out == ""
     assert err.strip().count("\n") == 0 and "WARC folder" in err and "does not exist" in err
     status, _, err = cli(
-        "archive", "reextract", "--archive", str(tmp_path / "none.sqlite"), "--warc", str(tmp_path)
+        "archive",
+        "reextract",
+        "--archive",
+        str(tmp_path / "none.sqlite"),
+        "--warc-dir",
+        str(tmp_path),
     )
     assert status == 2 and err.strip().count("\n") == 0 and err.startswith("dodnews: error:")

@@ -8,6 +8,7 @@ across an epoch switch.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -143,7 +144,7 @@ def test_a_crawl_through_the_bot_wall_verifies_clean(crawls) -> None:
         assert verify_archive(archive, work.warc) == []
     done = subprocess.run(
         [sys.executable, "-m", "dodnews", "archive", "verify", "--archive", work.archive,
-         "--warc", str(work.warc)],
+         "--warc-dir", str(work.warc)],
         capture_output=True,
         text=True,
     )  # fmt: skip
@@ -187,6 +188,14 @@ def test_screenshots_of_new_content_only(screenshot_crawls) -> None:
     assert by_run[runs[2]] & shot == by_run[runs[2]] & set(first_of_version.values())
     assert by_run[runs[2]] & shot, "epoch 1 edits some release"
     assert all(store.get(c.screenshot).startswith(PNG_MAGIC) for c in captures if c.id in shot)
+
+
+def test_screenshot_crawls_read_what_the_archive_holds_through_their_one_handle(
+    screenshot_crawls,
+) -> None:
+    for log in screenshot_crawls.logs:
+        assert re.findall(r"'dodnews/archive/opened': (\d+)", log) == ["1"]
+        assert log.count("Archive opened: sqlite:///") == 1
 
 
 def test_screenshots_of_two_versions_appear_in_the_report(screenshot_crawls) -> None:

@@ -61,7 +61,7 @@ class ReplayProcess:
 
     def __init__(self, warc: Path, archive: str, cache: Path) -> None:
         env = dict(os.environ, XDG_CACHE_HOME=str(cache), PYTHONUNBUFFERED="1")
-        args = ["--warc", str(warc), "--port", "0", "--archive", archive, "--refresh", "0.5"]
+        args = ["--warc-dir", str(warc), "--port", "0", "--archive", archive, "--refresh", "0.5"]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dodnews", "replay", *args],
             stdout=subprocess.PIPE,
@@ -395,7 +395,7 @@ def test_a_port_in_use_is_one_line_exit_2(
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        status = main(["replay", "--warc", str(tmp_path), "--port", str(port)])
+        status = main(["replay", "--warc-dir", str(tmp_path), "--port", str(port)])
     out, err = capsys.readouterr()
     assert status == 2 and out == ""
     assert (

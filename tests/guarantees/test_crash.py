@@ -467,7 +467,7 @@ def crawled(tmp_path: Path, crawled_once: Path) -> CrawlWorkspace:
 
 
 def verify_cli(work: CrawlWorkspace) -> subprocess.CompletedProcess[str]:
-    argv = ["archive", "verify", "--archive", work.archive, "--warc", str(work.warc)]
+    argv = ["archive", "verify", "--archive", work.archive, "--warc-dir", str(work.warc)]
     return subprocess.run(
         [sys.executable, "-m", "dodnews", *argv], capture_output=True, text=True, check=False
     )

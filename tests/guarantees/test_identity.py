@@ -346,7 +346,7 @@ def test_a_page_answering_for_another_id_is_captured_under_its_own() -> None:
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from dodnews.crawl.spiders.capturing import capture_from_response
+    from dodnews.crawl.capturing import capture_from_response
 
     replica = Replica(build_timeline())
     path = f"/News/News-Stories/Article/Article/{LISTED}/x/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dodnews.cli.commands import Runner
-from dodnews.cli.commands._options import add_archive_option
+from dodnews.cli.commands._options import add_archive_option, add_warc_dir_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,12 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="re-hash every version and WARC record and check references (exit 1 on problems)",
     )
     add_archive_option(verify)
-    verify.add_argument(
-        "--warc",
-        metavar="DIR",
-        help="WARC folder whose records the captures point at (default: $DODNEWS_WARC_DIR, "
-        "else ./data/warc); `--warc ''` skips the WARC check",
-    )
+    add_warc_dir_option(verify, note="; `--warc-dir ''` skips the WARC check")
     verify.set_defaults(func=Runner("archive", "run_verify"))
     reextract = actions.add_parser(
         "reextract",
@@ -44,12 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "crawl compares like with like. Set DODNEWS_SITE for an archive of a sibling site.",
     )
     add_archive_option(reextract)
-    reextract.add_argument(
-        "--warc",
-        metavar="DIR",
-        help="WARC folder whose records the captures point at (default: $DODNEWS_WARC_DIR, "
-        "else ./data/warc)",
-    )
+    add_warc_dir_option(reextract)
     reextract.add_argument(
         "--dry-run",
         action="store_true",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from dodnews.cli.commands import Runner
+from dodnews.cli.commands._options import add_diffs_dir_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,11 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="data/demo",
         help="archive, WARC files and logs of the demo (emptied first)",
     )
-    parser.add_argument(
-        "--diffs-dir",
-        default=os.environ.get("DODNEWS_DIFFS_DIR", "diffs"),
-        help="where the reports go (default diffs/)",
-    )
+    add_diffs_dir_option(parser)
     parser.add_argument(
         "--epochs",
         type=int,

@@ -30,14 +30,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=settings.DODNEWS_SCHEDULE_PRICE,
         help="edit-hours a request must be worth (DODNEWS_SCHEDULE_PRICE, "
-        f"default {settings.DODNEWS_SCHEDULE_PRICE:g})",
+        f"default {settings.DODNEWS_SCHEDULE_PRICE})",
     )
     parser.add_argument(
         "--max-days",
         type=float,
         default=settings.DODNEWS_SCHEDULE_MAX_DAYS,
         help="re-capture at least this often if the budget allows (DODNEWS_SCHEDULE_MAX_DAYS, "
-        f"default {settings.DODNEWS_SCHEDULE_MAX_DAYS:g})",
+        f"default {settings.DODNEWS_SCHEDULE_MAX_DAYS})",
     )
     parser.add_argument("--at", metavar="TIME", help="value it at this ISO 8601 time, not now")
     add_archive_option(parser)

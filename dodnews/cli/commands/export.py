@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from dodnews.cli.commands import Runner
 from dodnews.cli.commands._numbers import number
-from dodnews.cli.commands._options import add_archive_option
+from dodnews.cli.commands._options import add_archive_option, add_warc_dir_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,10 +24,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ids", metavar="1,2", help="only these article ids")
     parser.add_argument("--since", metavar="DATE", help="only captures since DATE (or 7d, 36h)")
     parser.add_argument("--run", type=number, metavar="N", help="only captures of crawl run N")
-    parser.add_argument(
-        "--warc-dir",
-        default=os.environ.get("DODNEWS_WARC_DIR") or "data/warc",
-        help="where the crawls wrote their WARC files (default: $DODNEWS_WARC_DIR or data/warc)",
-    )
+    add_warc_dir_option(parser, old_spelling=False)  # --warc is the file written
     add_archive_option(parser)
     parser.set_defaults(func=Runner("export"))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from dodnews.cli.commands import Runner
+from dodnews.cli.commands._options import add_archive_option, add_diffs_dir_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,8 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--once", action="store_true", help="run one cycle and exit (for cron or a systemd timer)"
     )
-    parser.add_argument("--archive", help="archive URL (default: $DODNEWS_ARCHIVE or data/)")
-    parser.add_argument("--diffs-dir", default=os.environ.get("DODNEWS_DIFFS_DIR", "diffs"))
+    add_archive_option(parser)
+    add_diffs_dir_option(parser)
     parser.add_argument("--base-url", help="crawl this copy of the site (e.g. the replica)")
     parser.add_argument(
         "--site",

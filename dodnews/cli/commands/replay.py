@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dodnews.cli.commands import Runner
+from dodnews.cli.commands._options import add_warc_dir_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,12 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "crawls add files. pywb lives in its own virtual environment, made on first use. "
         "Link the reports to it with `dodnews report --replay-url URL` (the URL printed).",
     )
-    parser.add_argument(
-        "--warc",
-        metavar="DIR",
-        help="WARC folder (default: $DODNEWS_WARC_DIR, else the warc/ folder beside a SQLite "
-        "--archive, else ./data/warc)",
-    )
+    add_warc_dir_option(parser)
     parser.add_argument(
         "--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0: a free one)"
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from dodnews.cli.commands import Runner
+from dodnews.cli.commands._options import add_archive_option, add_diffs_dir_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,12 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "archive documents). Deterministic: same archive, same bytes, the same bytes a crawl's "
         "own update of diffs/ leaves. See docs/reports.md.",
     )
-    parser.add_argument("--archive", help="archive URL (default: $DODNEWS_ARCHIVE or data/)")
-    parser.add_argument(
-        "--diffs-dir",
-        default=os.environ.get("DODNEWS_DIFFS_DIR", "diffs"),
-        help="where reports go (default: $DODNEWS_DIFFS_DIR or diffs/)",
-    )
+    add_archive_option(parser)
+    add_diffs_dir_option(parser)
     parser.add_argument("--feed-url", help="public URL of atom.xml, for the feed's self link")
     parser.add_argument(
         "--replay-url", help="pywb collection URL to link captures to (default $DODNEWS_REPLAY_URL)"

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from dodnews.archive.migrate import known_revisions
 from dodnews.archive.status import inspect_archive
 from dodnews.archive.store import Archive
 from dodnews.archive.transfer import migrate_archive
-from dodnews.cli.support import archive_for
-from dodnews.cli.words import count
+from dodnews.cli.support import archive_for, warc_dir
 from dodnews.crawl.reextracting import Progress, Reextractor, reextract_archive
 from dodnews.errors import UserError
 from dodnews.extract import EXTRACTOR_VERSION
-from dodnews.site.profiles import activate, load_configured
+from dodnews.site import WAR
+from dodnews.site.profiles import load_configured
 from dodnews.warc.verify import verify_archive
+from dodnews.words import count, plural
 
 PROGRESS_SECONDS = 10.0  # a progress line on stderr at most this often during `reextract`
 
@@ -65,15 +65,15 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Print every problem found; exit status 1 when there is any."""
-    warc_dir = args.warc if args.warc is not None else os.environ.get("DODNEWS_WARC_DIR")
-    warc_dir = "data/warc" if warc_dir is None else warc_dir
+    # An empty --warc-dir skips the WARC check (the archive alone is verified).
+    folder = None if args.warc_dir == "" else warc_dir(args)
     with archive_for(args) as archive:
-        problems = verify_archive(archive, warc_dir or None)
+        problems = verify_archive(archive, folder)
         counts = archive.stats()
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s) found")
+        print(f"{count(len(problems), 'problem')} found")
         return 1
     print(
         f"ok: {count(counts['versions'], 'version')}, {count(counts['changes'], 'change')}, "
@@ -84,23 +84,22 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_reextract(args: argparse.Namespace) -> int:
     """Re-extract every outdated current version; exit 1 when some could not be read."""
-    warc_dir = args.warc or os.environ.get("DODNEWS_WARC_DIR") or "data/warc"
-    if not os.path.isdir(warc_dir):
-        raise UserError(f"WARC folder {warc_dir} does not exist (give it with --warc DIR)")
-    profile = load_configured()  # DODNEWS_SITE=af: the pages are read with af.mil's URL rules
-    if profile is not None:
-        activate(profile)
+    folder = warc_dir(args)
+    if not folder.is_dir():
+        raise UserError(f"WARC folder {folder} does not exist (give it with --warc-dir DIR)")
+    # DODNEWS_SITE=af: the pages are read, hashed and compared with af.mil's URL rules
+    site = load_configured() or WAR
 
     def missing(article_id: int, why: str) -> None:
         print(f"article {article_id}: cannot be re-extracted: {why}", flush=True)
 
     def progress(done: int, total: int) -> None:
-        print(f"reextract: {done}/{total} articles read", file=sys.stderr, flush=True)
+        print(f"reextract: {done}/{count(total, 'article')} read", file=sys.stderr, flush=True)
 
-    with archive_for(args) as archive:
+    with archive_for(args, site=site) as archive:
         summary = reextract_archive(
             archive,
-            Reextractor(warc_dir),
+            Reextractor(folder, site),
             EXTRACTOR_VERSION,
             dry_run=args.dry_run,
             on_missing=missing,
@@ -143,6 +142,6 @@ def run_migrate(args: argparse.Namespace) -> int:
     """Copy --from into --to and print each table's verified row count and digest."""
     copies = migrate_archive(args.source, args.target)
     for copy in copies:
-        print(f"{copy.name + ':':<10}{copy.rows:>9} rows  {copy.digest}")
-    print(f"ok: {sum(c.rows for c in copies)} rows copied and verified")
+        print(f"{copy.name + ':':<10}{copy.rows:>9} {plural(copy.rows, 'row'):<4}  {copy.digest}")
+    print(f"ok: {count(sum(c.rows for c in copies), 'row')} copied and verified")
     return 0

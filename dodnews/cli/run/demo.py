@@ -10,12 +10,14 @@ from collections import Counter
 from pathlib import Path
 
 from dodnews.archive import Archive
-from dodnews.cli.words import count
+from dodnews.cli.support import reports_dir
+from dodnews.diffing.fragments import figure_only
 from dodnews.errors import UserError
 from dodnews.monitor.crawling import run_crawl
 from dodnews.replica.testing import ReplicaError, ReplicaProcess
 from dodnews.reports.reporting import write_archive_reports
 from dodnews.site.profiles import load_configured
+from dodnews.words import count
 
 
 def _say(message: str) -> None:
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(work)
     (work / "logs").mkdir(parents=True)
     archive_url = f"sqlite:///{(work / 'archive.sqlite').resolve()}"
-    diffs = Path(args.diffs_dir)
+    diffs = Path(reports_dir(args))
     started = time.monotonic()
     settings = {
         "DODNEWS_WARC_DIR": str((work / "warc").resolve()),
@@ -75,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
                 manifest = replica.set_epoch(epoch)
                 _say(
                     f"Replica switched to epoch {epoch}: "
-                    f"{len(replica.manifest(epoch)['edits'])} edits "
-                    f"({manifest.get('articles', '?')} articles live)"
+                    f"{count(len(replica.manifest(epoch)['edits']), 'edit')} "
+                    f"({_articles(manifest.get('articles'))} live)"
                 )
                 crawl("news", f"crawl-epoch-{epoch}")
                 crawl("recheck", f"recheck-epoch-{epoch}", all="1")
@@ -94,12 +96,18 @@ def run(args: argparse.Namespace) -> int:
         + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
     )
     for change in sorted(changes, key=lambda c: -c.significance)[:5]:
-        first = change.summary_lines[0] if change.summary_lines else ""
+        # The first fact: an edit that is only a figure is said by the figure's own line.
+        lines = [c.summary for c in change.report.changes if not figure_only(c)]
+        first = lines[0] if lines else ""
         _say(f"  [{change.significance:.2f}] {change.title}: {first}")
     _say(f"Done in {time.monotonic() - started:.0f} s. Open {index.resolve()}")
     for line in explore_commands(archive_url, (work / "warc").resolve()):
         _say(line)
     return 0
+
+
+def _articles(number: object) -> str:
+    return count(number, "article") if isinstance(number, int) else "? articles"
 
 
 def explore_commands(archive_url: str, warc_dir: Path) -> list[str]:

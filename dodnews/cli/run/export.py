@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from dodnews.cli.support import archive_for, parse_since
+from dodnews.cli.support import archive_for, parse_since, warc_dir
 from dodnews.errors import UserError
 from dodnews.warc.export import export_wacz, export_warc
+from dodnews.words import count
 
 
 def parse_ids(text: str | None) -> list[int]:
@@ -30,13 +31,15 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--warc: the file name must end in .warc.gz, got {args.warc!r}")
     if args.wacz and not args.wacz.endswith(".wacz"):
         raise UserError(f"--wacz: the file name must end in .wacz, got {args.wacz!r}")
+    folder = str(warc_dir(args))
     with archive_for(args) as archive:
         if args.warc:
-            result = export_warc(archive, args.warc_dir, args.warc, ids, since, args.run)
+            result = export_warc(archive, folder, args.warc, ids, since, args.run)
         else:
-            result = export_wacz(archive, args.warc_dir, args.wacz, ids, since, args.run)
-    missing = f" ({len(result.missing)} records missing)" if result.missing else ""
+            result = export_wacz(archive, folder, args.wacz, ids, since, args.run)
+    missing = f" ({count(len(result.missing), 'record')} missing)" if result.missing else ""
     print(
-        f"{args.warc or args.wacz}: {result.captures} captures, {result.records} records{missing}"
+        f"{args.warc or args.wacz}: {count(result.captures, 'capture')}, "
+        f"{count(result.records, 'record')}{missing}"
     )
     return 0

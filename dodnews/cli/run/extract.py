@@ -8,7 +8,6 @@ import json
 import re
 import sys
 
-from dodnews import site
 from dodnews.cli.run._pages import read_page
 from dodnews.errors import UserError
 from dodnews.extract import (
@@ -19,7 +18,8 @@ from dodnews.extract import (
     extract_rss,
     is_bot_wall,
 )
-from dodnews.site.profiles import activate, load_configured
+from dodnews.site import WAR, Site
+from dodnews.site.profiles import load_configured
 
 _OG_URL_RE = re.compile(
     r"<meta\b[^>]*?property\s*=\s*[\"']og:url[\"'][^>]*?content\s*=\s*[\"']([^\"']+)", re.I
@@ -40,22 +40,21 @@ def _print(value: object) -> None:
     sys.stdout.write("\n")
 
 
-def _listing(data: bytes, url: str) -> list[dict]:
+def _listing(data: bytes, url: str, site: Site) -> list[dict]:
     start = data.lstrip()[:200].lower()
     if start.startswith(b"{"):
-        entries, _done = extract_getlist(data, url)
+        entries, _done = extract_getlist(data, url, site)
     elif start.startswith(b"<?xml") or start.startswith(b"<rss"):
-        entries = extract_rss(data, url)
+        entries = extract_rss(data, url, site)
     else:
-        entries = extract_listing(data, url)
+        entries = extract_listing(data, url, site)
     return [dataclasses.asdict(e) for e in entries]
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the article (or entries) of one saved page; extraction problems exit with 2."""
-    profile = load_configured()  # DODNEWS_SITE=af: the page is read with af.mil's URL rules
-    if profile is not None:
-        activate(profile)
+    # DODNEWS_SITE=af: the page is read with af.mil's URL rules
+    site = load_configured() or WAR
     data = read_page(args.page)
     if is_bot_wall(data):
         raise UserError(
@@ -63,12 +62,12 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         if args.listing:
-            _print(_listing(data, args.url or site.CURRENT_ORIGIN + "/"))
+            _print(_listing(data, args.url or site.origin + "/", site))
             return 0
         url = args.url or _og_url(data)
         if not url:
             raise UserError(f"{args.page}: no --url given and the page has no og:url")
-        _print(extract_article(data, url).to_dict())
+        _print(extract_article(data, url, site).to_dict())
     except ExtractionError as exc:
         raise UserError(f"{args.page}: {exc}") from None
     return 0

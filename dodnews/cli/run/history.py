@@ -6,7 +6,7 @@ import argparse
 
 from dodnews.archive.records import VersionRecord
 from dodnews.cli.support import archive_for, require_article
-from dodnews.cli.words import count
+from dodnews.words import count
 
 
 def run(args: argparse.Namespace) -> int:

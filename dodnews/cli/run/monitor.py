@@ -7,6 +7,8 @@ import logging
 import os
 from pathlib import Path
 
+from dodnews import settings
+from dodnews.cli.support import reports_dir
 from dodnews.crawl.spiders.options import parse_base_url
 from dodnews.errors import UserError
 from dodnews.monitor.alerts import AlertConfig
@@ -17,10 +19,14 @@ from dodnews.monitor.cycles import (
     cycle_seconds,
     recheck_budget,
 )
+from dodnews.setting_checks import check_settings
 from dodnews.site.profiles import choose_site
+from dodnews.words import count
 
 
 def run(args: argparse.Namespace) -> int:
+    # The crawls read the same settings (and environment): a bad value fails here, once.
+    check_settings(lambda name: getattr(settings, name, None))
     # The crawls inherit DODNEWS_SITE: a bad one, or one --site contradicts, fails here.
     profile = choose_site(args.site, option="--site ")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -41,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if budget is not None:
         logging.getLogger("dodnews.monitor.cycles").info(
-            "Recheck budget: %d requests per run", budget
+            "Recheck budget: %s per run", count(budget, "request")
         )
     spiders = [s.strip() for s in args.spiders.split(",") if s.strip()]
     bad = [s for s in spiders if s not in ("recheck", "news")]
@@ -61,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     data = Path(args.data_dir)
     config = MonitorConfig(
         archive=args.archive,
-        diffs_dir=args.diffs_dir,
+        diffs_dir=reports_dir(args),
         base_url=base_url,
         site=profile.name if profile is not None and args.site else None,
         spiders=spiders,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 from pathlib import Path
@@ -14,6 +13,8 @@ from sqlalchemy import select
 from dodnews.archive.schema import captures
 from dodnews.archive.urls import resolve_archive_url, sqlite_path
 from dodnews.cli.support import archive_for
+from dodnews.cli.support import warc_dir as warc_folder
+from dodnews.environment import env
 from dodnews.errors import UserError
 from dodnews.warc.index import ReplayIndex
 from dodnews.warc.replay import (
@@ -26,23 +27,12 @@ from dodnews.warc.replay import (
     work_dir,
     write_config,
 )
-
-
-def _warc_dir(args: argparse.Namespace) -> Path:
-    if args.warc:
-        return Path(args.warc)
-    if os.environ.get("DODNEWS_WARC_DIR"):
-        return Path(os.environ["DODNEWS_WARC_DIR"])
-    if args.archive:
-        beside = sqlite_path(resolve_archive_url(args.archive))
-        if beside is not None and (beside.parent / "warc").is_dir():
-            return beside.parent / "warc"
-    return Path("data") / "warc"
+from dodnews.words import count, plural
 
 
 def _check_archive(args: argparse.Namespace, warc_dir: Path) -> str | None:
     """One line: how many of the archive's captures have their WARC file in the folder."""
-    if not args.archive and not os.environ.get("DODNEWS_ARCHIVE"):
+    if not args.archive and not env("DODNEWS_ARCHIVE"):
         default = sqlite_path(resolve_archive_url(None))
         if default is None or not default.exists():
             return None  # no archive named and none where the default points: nothing to check
@@ -51,23 +41,28 @@ def _check_archive(args: argparse.Namespace, warc_dir: Path) -> str | None:
         files = [row.warc_file for row in conn.execute(query)]
     missing = [name for name in files if not (warc_dir / name).is_file()]
     if missing:
+        these = "it cannot" if len(missing) == 1 else "they cannot"
         return (
-            f"warning: {len(missing)} of {len(files)} captures of the archive name WARC files "
-            f"not in {warc_dir} (first: {sorted(missing)[0]}); they cannot be replayed"
+            f"warning: {len(missing)} of the archive's {count(len(files), 'capture')} "
+            f"{'names a WARC file' if len(missing) == 1 else 'name WARC files'} not in "
+            f"{warc_dir} (first: {sorted(missing)[0]}); {these} be replayed"
         )
+    if len(files) == 1:
+        return "The one capture of the archive with a WARC record has its file here"
     return f"All {len(files)} captures of the archive with a WARC record have their file here"
 
 
 def _index_line(stats: Any) -> str:
     line = (
-        f"Indexed {stats.files} WARC files: {stats.lines} records, "
-        f"{stats.resolved} 304 rechecks replayed as the page they confirmed"
+        f"Indexed {stats.files} WARC {plural(stats.files, 'file')}: "
+        f"{count(stats.lines, 'record')}, {count(stats.resolved, '304 recheck')} replayed as "
+        f"the page {'it' if stats.resolved == 1 else 'they'} confirmed"
     )
     if stats.unresolved:
         line += f", {stats.unresolved} whose original is in no file of the folder"
     if stats.skipped:
         name, why = sorted(stats.skipped.items())[0]
-        line += f"; {len(stats.skipped)} files not readable yet (first: {name}: {why})"
+        line += f"; {count(len(stats.skipped), 'file')} not readable yet (first: {name}: {why})"
     return line
 
 
@@ -76,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--port {args.port} is not a port number")
     if args.refresh <= 0:
         raise UserError("--refresh must be a positive number of seconds")
-    warc_dir = _warc_dir(args)
+    warc_dir = warc_folder(args)
     if not args.setup and not warc_dir.is_dir():
         what = "is not a folder" if warc_dir.exists() else "does not exist"
-        raise UserError(f"WARC folder {warc_dir} {what} (give it with --warc DIR)")
+        raise UserError(f"WARC folder {warc_dir} {what} (give it with --warc-dir DIR)")
     port = 0 if args.setup else free_port(args.port)
     pywb = ensure_pywb(say=lambda line: print(line, flush=True))
     if args.setup:

@@ -15,24 +15,22 @@ from dodnews.replica.content import build_timeline
 from dodnews.replica.faults import parse_fault_spec
 from dodnews.replica.markup import MarkupPlan, parse_shift, variants_from_env
 from dodnews.replica.server import Replica, serve
-from dodnews.site import profiles
+from dodnews.site import WAR, Site, profiles
+from dodnews.words import count
 
 
-def _activate_site(args: argparse.Namespace) -> None:
-    """Serve (or describe) the content under the chosen profile's hosts, paths and ids."""
+def _site(args: argparse.Namespace) -> Site:
+    """The profile whose hosts, paths and ids the content is served (or described) under."""
     if args.site is not None:
-        profiles.activate_named(args.site)
-        return
-    configured = profiles.load_configured()
-    if configured is not None:
-        profiles.activate(configured)
+        return profiles.load_profile(args.site)
+    return profiles.load_configured() or WAR
 
 
 def _timeline(args: argparse.Namespace) -> Any:
-    _activate_site(args)  # first: canonical URLs and section checks follow the profile
+    site = _site(args)  # first: a bad site name is the error, whatever else is wrong
     if args.data is not None and not (Path(args.data) / "articles.json").is_file():
         raise UserError(f"--data {args.data}: not a folder with articles.json")
-    return build_timeline(args.data, args.articles, args.seed, _markup(args))
+    return build_timeline(args.data, args.articles, args.seed, _markup(args), site)
 
 
 def _markup(args: argparse.Namespace) -> Any:
@@ -72,5 +70,6 @@ def run_manifest(args: argparse.Namespace) -> int:
 def run_epochs(args: argparse.Namespace) -> int:
     timeline = _timeline(args)
     for state in timeline.states:
-        print(f"{state.epoch}\t{len(state.edits)} edits\t{len(state.articles)} articles")
+        edits, articles = count(len(state.edits), "edit"), count(len(state.articles), "article")
+        print(f"{state.epoch}\t{edits}\t{articles}")
     return 0

@@ -263,7 +263,7 @@ def test_verify_finds_tampering(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert problems[1] == f"change 1: to_version_id 999 is not a version of article {ARTICLE_ID}"
     assert main(["archive", "verify", "--archive", sqlite_url(path)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[:2] == problems and out[2] == "2 problem(s) found"
+    assert out[:2] == problems and out[2] == "2 problems found"
 
 
 def test_archive_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -440,7 +440,7 @@ def test_reextract_with_nothing_outdated_says_so(archive, tmp_path: Path) -> Non
     url = archive.url.render_as_string(hide_password=False)
     out = io.StringIO()
     with redirect_stdout(out):
-        status = main(["archive", "reextract", "--archive", url, "--warc", str(tmp_path)])
+        status = main(["archive", "reextract", "--archive", url, "--warc-dir", str(tmp_path)])
     assert status == 0
     assert out.getvalue() == (
         f"nothing to re-extract: every current version is read by extractor {EXTRACTOR_VERSION}\n"

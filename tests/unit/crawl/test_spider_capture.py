@@ -10,7 +10,7 @@ from scrapy.http import HtmlResponse
 from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
 
-from dodnews.crawl.spiders.capturing import capture_from_failure, capture_from_response
+from dodnews.crawl.capturing import capture_from_failure, capture_from_response
 from dodnews.extract.normalize import clean_text, normalize_article, validation_problem
 from dodnews.model import Article, Image, RelatedLink
 from dodnews.replica.content import build_timeline

@@ -165,7 +165,7 @@ def test_cli_noise_pair_exits_0(tmp_path, capsys) -> None:
     (tmp_path / "old.html").write_text(old_html, encoding="utf-8")
     (tmp_path / "new.html").write_text(new_html, encoding="utf-8")
     assert main(["diff", str(tmp_path / "old.html"), str(tmp_path / "new.html")]) == 0
-    assert "0 change(s)" in capsys.readouterr().out
+    assert "0 changes" in capsys.readouterr().out
 
 
 # --- the region itself ----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from dodnews.extract import extract_article
 from dodnews.extract.normalize import normalize_article
 from dodnews.replica import render
 from dodnews.replica.content import EpochState
-from dodnews.site import SECTIONS
+from dodnews.site import WAR
 
 # Text a page may hold: letters, digits, punctuation, markup characters, nbsp, non-Latin scripts.
 _CHARS = st.characters(
@@ -69,7 +69,7 @@ def _page(article: dict[str, Any]) -> str:
 
 
 def _url(article: dict[str, Any]) -> str:
-    prefix = SECTIONS["news-stories"].article_prefix
+    prefix = WAR.section("news-stories").article_prefix
     return f"https://www.war.gov{prefix}{article['id']}/x/"
 
 

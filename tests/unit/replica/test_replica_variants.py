@@ -24,6 +24,7 @@ from dodnews.replica.markup import (
     parse_shift,
 )
 from dodnews.replica.testing import ReplicaProcess
+from dodnews.site import WAR, article_path
 
 MAIN, OTHER, CONTRACT = 4391001, 4391002, 4391003
 IMAGE = {
@@ -261,7 +262,7 @@ def test_download_line_as_link_or_text_in_kb_or_mb(shape: str) -> None:
         weight = "1.2 MB" if shape.endswith("-mb") else "1230 KB"
         assert f"Download: Full Size ({weight})" in _visible(doc)
         links = doc.xpath("//a[contains(., 'Full Size')]/@href")
-        full = render.image_url(IMAGE, (-1, -1))
+        full = render.image_url(IMAGE, (-1, -1), WAR)
         assert links == ([full] if shape.startswith("link") else [])
 
 
@@ -527,7 +528,7 @@ def test_served_replica_shifts_markup_at_the_epoch() -> None:
         for a in local.articles.values()
         if a.get("byline") and render.shapes_of(local, a)["byline"] != "p-author"
     )
-    path = render.site.article_path(article["id"], article["section"], "x")
+    path = article_path(article["id"], article["section"], "x", WAR)
     with ReplicaProcess(markup_shifts=["byline@1=p-author"], variants=True) as replica:
         state = replica.state()
         assert state["markup"] == {"variants": True, "shifts": ["byline@1=p-author"]}

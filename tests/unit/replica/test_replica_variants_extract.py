@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from dodnews import site
 from dodnews.extract import extract_article
 from dodnews.model import Article
 from dodnews.replica import render
 from dodnews.replica.content import EpochState, Timeline, build_timeline, slug_of
 from dodnews.replica.faults import restyle
 from dodnews.replica.markup import CONTRACT_FRAME, PARTS, SHIFT_ONLY, MarkupPlan, Shift
+from dodnews.site import WAR, article_path
 
 # Fields each part can disturb; paragraphs always: page furniture must never become body text.
 _FIELDS = {
@@ -84,7 +84,7 @@ def _check(state: EpochState, part: str, fields: tuple[str, ...], contracts: boo
             continue
         if part not in render.shapes_of(state, data):
             continue  # the article has no such part (no byline, no photo...)
-        path = site.article_path(article_id, data["section"], slug_of(data))
+        path = article_path(article_id, data["section"], slug_of(data), WAR)
         page = render.fill(render.article_page(state, data).parts)
         art = extract_article(page, "https://www.war.gov" + path)
         truth = render.ground_truth(state, data)
@@ -147,7 +147,7 @@ def test_restyle_fault_hides_the_byline_in_every_shape(shape: str, frame: str) -
     state = _timeline((Shift("byline", 0, shape), Shift("frame", 0, frame))).state(0)
     restyled = 0
     for article_id, data in state.articles.items():
-        path = site.article_path(article_id, data["section"], slug_of(data))
+        path = article_path(article_id, data["section"], slug_of(data), WAR)
         page = render.fill(render.article_page(state, data).parts).encode()
         before = extract_article(page, "https://www.war.gov" + path)
         after = extract_article(restyle(page), "https://www.war.gov" + path)
