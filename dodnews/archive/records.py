@@ -99,6 +99,8 @@ class ChangeRecord:
     old_capture_id: int | None
     new_capture_id: int | None
     run_id: int | None
+    section: str | None = None  # of the new version (its stored article)
+    published: str | None = None
 
     @property
     def summary_lines(self) -> list[str]:

@@ -120,4 +120,11 @@ def change_record(row: Row[Any]) -> ChangeRecord:
         old_capture_id=row.from_capture_id,
         new_capture_id=row.to_capture_id,
         run_id=row.run_id,
+        section=_text_or_none(row.section),
+        published=_text_or_none(row.published),
     )
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A value read out of a stored article's JSON: text, or None (absent, null, not text)."""
+    return value if isinstance(value, str) and value else None

@@ -608,6 +608,8 @@ class Archive:
                 new_v.c.url.label("url"),
                 old_c.c.fetched_at.label("old_captured_at"),
                 new_c.c.fetched_at.label("new_captured_at"),
+                new_v.c.article["section"].as_string().label("section"),
+                new_v.c.article["published"].as_string().label("published"),
             )
             .join(old_v, old_v.c.id == changes.c.from_version_id)
             .join(new_v, new_v.c.id == changes.c.to_version_id)
@@ -635,6 +637,22 @@ class Archive:
         """The highest change id, 0 when no change is recorded."""
         with self._reading() as conn:
             return int(conn.execute(select(func.max(changes.c.id))).scalar_one() or 0)
+
+    def max_capture_id(self) -> int:
+        """The highest capture id, 0 when no capture is recorded."""
+        with self._reading() as conn:
+            return int(conn.execute(select(func.max(captures.c.id))).scalar_one() or 0)
+
+    def captured_articles(self, first_id: int, last_id: int) -> list[int]:
+        """The article ids captured by the captures with an id from `first_id` to `last_id`."""
+        query = (
+            select(captures.c.article_id)
+            .where(captures.c.id >= first_id, captures.c.id <= last_id)
+            .distinct()
+            .order_by(captures.c.article_id)
+        )
+        with self._reading() as conn:
+            return [row.article_id for row in conn.execute(query)]
 
     def change_ids(
         self,
@@ -665,6 +683,22 @@ class Archive:
                 batch = wanted[start : start + _IN_BATCH]
                 for row in conn.execute(select(versions).where(versions.c.id.in_(batch))):
                     found[row.id] = version_record(row)
+        return found
+
+    def versions_of(self, article_ids: Iterable[int]) -> dict[int, list[VersionRecord]]:
+        """Every version of some articles, by number, by article id."""
+        wanted = sorted(set(article_ids))
+        found: dict[int, list[VersionRecord]] = {a: [] for a in wanted}
+        with self._reading() as conn:
+            for start in range(0, len(wanted), _IN_BATCH):
+                batch = wanted[start : start + _IN_BATCH]
+                query = (
+                    select(versions)
+                    .where(versions.c.article_id.in_(batch))
+                    .order_by(versions.c.article_id, versions.c.version)
+                )
+                for row in conn.execute(query):
+                    found[row.article_id].append(version_record(row))
         return found
 
     def captures_of(self, article_ids: Iterable[int]) -> dict[int, list[CaptureRecord]]:

@@ -124,6 +124,7 @@ class ArchivePipeline(_Stage):
         self.archive: Any = None
         self.run_id: int | None = None
         self.change_ids: list[int] = []
+        self.captures_recorded = 0
         self.buffer: list[Capture] = []
         self._timer: Any = None  # strong reference: the periodic flush
         self.coverage_rule = coverage_rule(settings)
@@ -252,6 +253,7 @@ class ArchivePipeline(_Stage):
 
     def _count(self, item: Capture, result: Any) -> None:
         stats = self.crawler.stats
+        self.captures_recorded += 1
         if result.new_version:
             stats.inc_value("dodnews/versions/new")
         if result.change_id is not None:
@@ -285,10 +287,11 @@ class ArchivePipeline(_Stage):
             changes_found=len(self.change_ids),
             errors=[verdict] if verdict else [],
         )
-        if self.change_ids and self.write_reports:
+        if self.write_reports and (self.change_ids or self._refresh_article_pages()):
             from dodnews.reports.reporting import update_archive_reports
 
-            # Only the files this run's changes alter: the cost stays flat as the archive grows.
+            # Only the files this run's changes and captures alter (their articles' pages): the
+            # cost stays flat as the archive grows.
             result = update_archive_reports(
                 self.archive, self.diffs_dir, self.change_ids, layout=self.report_layout
             )
@@ -298,6 +301,16 @@ class ArchivePipeline(_Stage):
                 result.files_unchanged,
                 self.diffs_dir or "diffs",
             )  # fmt: skip
+
+    def _refresh_article_pages(self) -> bool:
+        """Whether a run that found no change should still update an existing report folder:
+        its captures belong on the timelines of articles that have changed before."""
+        from pathlib import Path
+
+        from dodnews.reports.layout import read_marker
+
+        folder = Path(self.diffs_dir or "diffs")
+        return self.captures_recorded > 0 and read_marker(folder) is not None
 
     def _coverage(self, stats: dict[str, Any]) -> dict[str, Any]:
         """The run's field coverage and its check against the spider's recent runs."""

@@ -21,6 +21,7 @@ from typing import Any
 from dodnews.errors import UserError
 from dodnews.reports.entry import ReportEntry
 from dodnews.reports.layout import FEED_ENTRIES, PAGE_SIZE, Layout
+from dodnews.reports.timeline import ArticleHistory, CaptureView, VersionView
 from dodnews.reports.writer import ReportWriter, WriteResult
 
 MAX_PAGE_SIZE = 100_000  # index pages and feed documents: a bigger one is a typo
@@ -118,6 +119,35 @@ class ArchiveSource:
     def fingerprint(self) -> str:
         return f"replay={self.replay_url or ''}"
 
+    def max_capture_id(self) -> int:
+        return int(self.archive.max_capture_id())
+
+    def captured_articles(self, first: int, last: int) -> list[int]:
+        return list(self.archive.captured_articles(first, last))
+
+    def article_histories(
+        self, article_ids: Iterable[int], last_capture: int
+    ) -> dict[int, ArticleHistory]:
+        """Captures up to `last_capture` (what the folder's marker says it shows), and the
+        versions they or the article's changes saw."""
+        wanted = sorted(set(article_ids))
+        found = self.archive.captures_of(wanted)
+        versions = self.archive.versions_of(wanted)
+        return {
+            article_id: ArticleHistory(
+                captures=[
+                    _capture_view(c, self.replay_url)
+                    for c in found.get(article_id, [])
+                    if c.id <= last_capture
+                ],
+                versions=[
+                    VersionView(v.version, v.first_seen, v.title, v.content_hash)
+                    for v in versions.get(article_id, [])
+                ],
+            )
+            for article_id in wanted
+        }
+
     def _load(self, ids: list[int]) -> list[ReportEntry]:
         """Entries by id, from the cache or (for the rest) from one reading of the archive."""
         found = {i: self._cache[i] for i in ids if i in self._cache}
@@ -180,6 +210,21 @@ def _entry(record: Any) -> ReportEntry:
         from_version=record.from_version,
         to_version=record.to_version,
         revert=bool(record.revert),
+        section=record.section,
+        published=record.published,
+        new_capture_id=record.new_capture_id,
+    )
+
+
+def _capture_view(capture: Any, replay_url: str | None) -> CaptureView:
+    return CaptureView(
+        capture_id=capture.id,
+        fetched_at=capture.fetched_at,
+        outcome=capture.outcome,
+        status=capture.status,
+        version=capture.version,
+        link=capture_link(capture, replay_url),
+        error=capture.error,
     )
 
 

@@ -318,9 +318,9 @@ def test_kill_9_during_report_writing(tmp_path: Path, big_archive: Path) -> None
     # and a kill during it would not test a half-written folder).
     writing = time.monotonic() - writing_from
     expected = visible(reference)
-    # A report per change, and (200 changes, 100 a page) index.html + index-1.html and
-    # atom.xml + atom-archive-1.xml.
-    assert len(expected) == 3 * ARTICLES + 4
+    # A report per change and a page per article, and (200 changes, 100 a page) index.html +
+    # index-1.html with their JSON indexes, and atom.xml + atom-archive-1.xml.
+    assert len(expected) == 3 * ARTICLES + ARTICLES + 6
     diffs = tmp_path / "diffs"
     kills = 0
     for fraction in (0.3, 0.5, 0.6, 0.4):

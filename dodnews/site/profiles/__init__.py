@@ -7,6 +7,7 @@ The war profile equals `dodnews.site.WAR`, the default.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -64,6 +65,23 @@ def profile_from_dict(data: dict[str, Any]) -> Site:
         if key not in keys:
             raise UserError(f"site profile {name}: old prefix {prefix} names no section")
     return profile
+
+
+def profile_to_dict(site: Site) -> dict[str, Any]:
+    """The JSON form of a profile: `profile_from_dict(profile_to_dict(site)) == site`."""
+    return {
+        "name": site.name,
+        "title": site.title,
+        "current_host": site.current_host,
+        "old_host": site.old_host,
+        "hosts": sorted(site.hosts),
+        "media_host": site.media_host,
+        "rss_site_id": site.rss_site_id,
+        "rss_content_types": list(site.rss_content_types),
+        "sections": [dataclasses.asdict(section) for section in site.sections],
+        "old_prefixes": dict(site.old_prefixes),
+        "inferred": list(site.inferred),
+    }
 
 
 def load_profile(name: str | None = None) -> Site:

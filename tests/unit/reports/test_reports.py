@@ -6,10 +6,8 @@ import fcntl
 import json
 import os
 import re
-import struct
 import subprocess
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 import pytest
@@ -27,7 +25,9 @@ from dodnews.reports import (
     write_reports,
     writer,
 )
+from dodnews.reports.index import index_script
 from dodnews.reports.text import clean, md, safe_url
+from tests.png_support import png_colors
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BANNER = (
@@ -449,6 +449,8 @@ def test_json_keeps_archived_text_exact_but_invisible_characters_escaped() -> No
 
 
 def _assert_inert_html(out: str) -> None:
+    # The index's own script (allowed by its hash in the page's CSP) is the only one there may be.
+    out = out.replace(f"<script>{index_script()[0]}</script>", "", 1)
     lowered = out.lower()
     assert "<script" not in lowered
     assert "<img src=x" not in lowered and "onerror=" not in lowered.replace("onerror=&quot;", "")
@@ -585,13 +587,14 @@ def test_write_reports_files_and_determinism(tmp_path: Path) -> None:
             for s in ("4100123-1-2", "4100999-3-4", "700-1-2")
             for ext in ("md", "html", "json")
         ]
-        + ["index.html", "atom.xml"]
+        + ["index.html", "index.json", "atom.xml"]
+        + ["article-4100123.html", "article-4100999.html", "article-700.html"]
     )
-    assert len(result.written) == 11 and not result.unchanged
+    assert len(result.written) == 15 and not result.unchanged
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     again = write_reports(entries, first, feed_url="https://f.example.org/atom.xml")
-    assert not again.written and len(again.unchanged) == 11
+    assert not again.written and len(again.unchanged) == 15
     assert not [p for p in first.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
@@ -652,7 +655,8 @@ def test_write_reports_removes_temp_files_a_killed_writer_left(
     assert (diffs / ".atom.xml.dir_0000.tmp").is_dir()
     assert (diffs / ".atom.xml.link_000.tmp").is_symlink()
     assert (diffs / "sub" / ".atom.xml.abcd_123.tmp").exists()
-    assert len(result.written) == 8 and "</html>" in (diffs / "index.html").read_text()
+    # 2 x 3 change files, 2 article pages, index.html, index.json, atom.xml
+    assert len(result.written) == 11 and "</html>" in (diffs / "index.html").read_text()
     assert write_reports(entries, diffs).removed == []
 
 
@@ -668,52 +672,13 @@ def test_a_writer_at_work_keeps_its_temp_files(
         fcntl.flock(other, fcntl.LOCK_SH)
         result = write_reports(entries, diffs)
         assert result.removed == [] and left.exists()
-        assert len(result.written) == 5  # and it still writes
+        assert len(result.written) == 7  # and it still writes
     finally:
         os.close(other)
     assert write_reports(entries, diffs).removed == [left] and not left.exists()
 
 
 # --- Chromium ---
-
-
-def _png_colors(data: bytes) -> set[bytes]:
-    """Distinct pixel colors of an 8-bit RGB/RGBA PNG (enough for Chromium's screenshots)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    width, height, depth, color_type = header[0], header[1], header[2], header[3]
-    assert depth == 8 and color_type in (2, 6)
-    bpp = 3 if color_type == 2 else 4
-    raw, stride = zlib.decompress(idat), width * bpp
-    previous, colors = bytearray(stride), set()
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            left = line[i - bpp] if i >= bpp else 0
-            up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                p = left + up - corner
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                pred = left if pa <= pb and pa <= pc else up if pb <= pc else corner
-                line[i] = (line[i] + pred) & 0xFF
-        colors.update(bytes(line[i : i + 3]) for i in range(0, stride, bpp * 7))
-        previous = line
-    return colors
 
 
 @pytest.mark.services
@@ -748,7 +713,7 @@ def test_html_report_renders_in_chromium(tmp_path: Path, chromium_path: str) -> 
         capture_output=True,
         timeout=120,
     )
-    colors = _png_colors(shot.read_bytes())
+    colors = png_colors(shot.read_bytes())
     # Text, the del/ins highlights, the notice box and borders give many colors; blank gives one.
     assert len(colors) >= 20, len(colors)
     assert any(c[0] > 0xF0 and c[1] < 0xF0 for c in colors)  # the pink deletion highlight

@@ -11,6 +11,12 @@ from dodnews import site
 from dodnews.errors import UserError
 from dodnews.extract import extract_article
 from dodnews.site import profiles
+from dodnews.site.profiles import (
+    available_profiles,
+    load_profile,
+    profile_from_dict,
+    profile_to_dict,
+)
 from tests.paths import FIXTURES
 
 AF = profiles.load_profile("af")
@@ -174,3 +180,11 @@ def test_every_profiles_content_type_names_are_labels_the_safety_net_ignores() -
         for section in profiles.load_profile(name).sections:
             assert region_residue([section.content_type_name], nothing) == [], (name, section)
     assert region_residue(["Press Office hours"], nothing) == [(0, "Press Office hours")]
+
+
+@pytest.mark.parametrize("name", available_profiles())
+def test_a_profile_survives_its_json_form(name: str) -> None:
+    """The extraction pool sends the crawl's profile to its workers as JSON: nothing is lost."""
+    site = load_profile(name)
+    sent = json.loads(json.dumps(profile_to_dict(site)))
+    assert profile_from_dict(sent) == site
