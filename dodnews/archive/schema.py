@@ -8,7 +8,7 @@ plain JSON values (never pickles).
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from dodnews.utc import format_utc, parse_utc
+
 # Constraint names are fixed so migrations can refer to them on every back end.
 metadata = MetaData(
     naming_convention={
@@ -38,27 +40,6 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-
-def parse_utc(value: str | datetime | date) -> datetime:
-    """An ISO 8601 time (or a date, taken as midnight UTC) as an aware UTC datetime."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day)
-    else:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def format_utc(moment: datetime) -> str:
-    """`2025-03-04T05:06:07Z` (microseconds only when there are some)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    spec = "microseconds" if moment.microsecond else "seconds"
-    return moment.isoformat(timespec=spec) + "Z"
 
 
 class UtcTime(TypeDecorator[str]):

@@ -22,6 +22,7 @@ from dodnews.archive import migrate
 from dodnews.archive.batch import BatchWriter
 from dodnews.archive.db import WRITE, check_sqlite_file, enable_wal, make_engine, user_errors
 from dodnews.archive.identity import repair_wrong_ids
+from dodnews.archive.orphans import RUNNING, close_orphaned_runs
 from dodnews.archive.records import (
     ArticleRecord,
     CaptureRecord,
@@ -57,7 +58,9 @@ from dodnews.archive.schema import (
 )
 from dodnews.archive.urls import describe, resolve_archive_url
 from dodnews.archive.verify import find_problems
+from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import ChangeReport
+from dodnews.diffing.normalize import content_hash
 from dodnews.errors import UserError
 from dodnews.model import (
     OUTCOME_OK,
@@ -65,7 +68,7 @@ from dodnews.model import (
     Article,
     Capture,
 )
-from dodnews.procs import RUNNING, close_orphaned_runs, this_process
+from dodnews.procs import this_process
 from dodnews.site import MAX_ID, WAR, Site
 
 logger = logging.getLogger(__name__)
@@ -80,7 +83,6 @@ def _site_differ(site: Site) -> Differ:
     """detect_changes with `site`'s URL rules."""
 
     def differ(old: Article, new: Article, **provenance: Any) -> ChangeReport:
-        from dodnews.diffing.detect import detect_changes
 
         return detect_changes(old, new, site=site, **provenance)
 
@@ -91,7 +93,6 @@ def _site_hasher(site: Site) -> Hasher:
     """content_hash with `site`'s URL rules."""
 
     def hasher(article: Article) -> str:
-        from dodnews.diffing.normalize import content_hash
 
         return content_hash(article, site=site)
 

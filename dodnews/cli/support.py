@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dodnews.archive.db import user_errors
-from dodnews.archive.schema import parse_utc
 from dodnews.archive.store import Archive
 from dodnews.archive.urls import resolve_archive_url, sqlite_path
 from dodnews.diffing.model import KINDS
 from dodnews.environment import DEFAULT_WARC_DIR, diffs_dir, env
 from dodnews.errors import UserError
 from dodnews.site import WAR, Site
+from dodnews.utc import parse_utc
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}

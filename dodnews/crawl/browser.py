@@ -18,6 +18,16 @@ import shutil
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from scrapy import signals
+from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy_playwright.page import PageMethod
+
+from dodnews.crawl.archive_handle import shared_archive
+from dodnews.diffing.normalize import content_hash
+from dodnews.errors import UserError
+from dodnews.extract.normalize import normalize_article
+from dodnews.model import OUTCOME_BLOCKED, OUTCOME_OK
+from dodnews.reports.screenshots import ScreenshotStore, screenshots_dir
 from dodnews.site import WAR, Site, to_real_url
 
 if TYPE_CHECKING:
@@ -114,7 +124,6 @@ def configure(crawler: Crawler, mode: str, screenshots: bool = False) -> bool:
     Without Chromium, `auto` falls back to plain fetches with a warning; `always` and
     screenshots raise UserError.
     """
-    from dodnews.errors import UserError
 
     if mode == "never" and not screenshots:
         return False
@@ -128,7 +137,6 @@ def configure(crawler: Crawler, mode: str, screenshots: bool = False) -> bool:
             )
         logger.warning("Chromium not found: -a render=auto fetches plainly only")
         return False
-    from scrapy.settings import SETTINGS_PRIORITIES
 
     project = SETTINGS_PRIORITIES["project"]
     for name, value in playwright_settings(executable).items():
@@ -188,7 +196,6 @@ def browser_request(
     **meta: Any,
 ) -> scrapy.Request:
     """The same request again, this time rendered by Chromium (the page is always closed)."""
-    from scrapy_playwright.page import PageMethod
 
     methods = []
     if ready:
@@ -261,7 +268,6 @@ class Renderer:
 
     def retry_article(self, response: Response, capture: Capture) -> scrapy.Request | None:
         """The article rendered in the browser after its plain fetch, when that is wanted."""
-        from dodnews.model import OUTCOME_BLOCKED, OUTCOME_OK
 
         if is_rendered(response) or (self.mode == "never" and self.screenshots is None):
             return None
@@ -290,8 +296,6 @@ class Renderer:
         """True unless the archive already holds this content (then no screenshot is needed)."""
         if self.known is None or capture.article is None:
             return True
-        from dodnews.diffing.normalize import content_hash
-        from dodnews.extract.normalize import normalize_article
 
         digest = content_hash(normalize_article(capture.article), site=self.site)
         if self.known.get(capture.article_id) == digest:
@@ -322,7 +326,6 @@ class Renderer:
 
     def read_archived_hashes(self) -> None:
         """What the crawl's archive holds, for `-a screenshots=new` (when the spider opens)."""
-        from dodnews.crawl.archive_handle import shared_archive
 
         self.known = _archived_hashes(shared_archive(self.spider.crawler))
 
@@ -343,8 +346,6 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "o
     enabled = configure(crawler, mode, wanted)
     store = None
     if wanted and enabled:
-        from dodnews.reports.screenshots import ScreenshotStore, screenshots_dir
-
         settings = crawler.settings
         store = ScreenshotStore(
             screenshots_dir(
@@ -354,15 +355,12 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "o
         )
     renderer = Renderer(spider, mode, enabled, store, {} if screenshots == "new" else None)
     if store is not None and screenshots == "new":
-        from scrapy import signals
-
         crawler.signals.connect(renderer.read_archived_hashes, signal=signals.spider_opened)
     return renderer
 
 
 def _archived_hashes(archive: ArchiveHandle) -> dict[int, str]:
     """Content hash of every article's current version (empty for a missing archive)."""
-    from dodnews.errors import UserError
 
     try:
         return archive.open(create=False).current_hashes()
@@ -395,6 +393,8 @@ def write_rendered(
 
 
 def _lazy_handler_class() -> type:
+    # Imported here: scrapy_playwright.handler imports Playwright (0.18 s), which a crawl that never
+    # opens the browser does not need.
     from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
     class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):

@@ -30,8 +30,10 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from dodnews.crawl.heap import keep_freed_heap
 from dodnews.extract import ExtractionError, extract_article
 from dodnews.model import Article
 from dodnews.site import Site
@@ -93,7 +95,6 @@ def _start_worker(crawl_pid: int, heap_mb: int) -> None:
     A worker blocked on its task queue would wait forever after the crawl is killed outright (it
     holds that pipe's write end itself), so a thread checks that the crawl is still there.
     """
-    from dodnews.crawl.heap import keep_freed_heap
 
     # Ctrl-C and SIGTERM reach the whole process group: the crawl stops gracefully and closes the
     # pool itself, so a worker must not die of them halfway through a page.
@@ -229,7 +230,6 @@ def stop_fork_server() -> None:
     what `time` and the benchmarks read), and an idle server lives on until the crawl exits. The
     next pool starts a new one. Python has no public call for this; without it, nothing happens.
     """
-    from multiprocessing import forkserver
 
     stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
     if callable(stop):

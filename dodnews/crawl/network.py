@@ -24,6 +24,8 @@ from scrapy.exceptions import (
 from twisted.internet import error as tx_error
 from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
+from dodnews.monitor.runs import network_phrase as phrase
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
@@ -119,6 +121,5 @@ class QuietNetworkErrors:
 
 def network_phrase(reason: str, url: str) -> str:
     """The reason in words, naming the host contacted: "connection refused by 127.0.0.1:1"."""
-    from dodnews.monitor.runs import network_phrase as phrase
 
     return phrase(reason, urlsplit(url).netloc or "?")

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
+from twisted.internet import task
 
 from dodnews.crawl import signals as dodnews_signals
 from dodnews.crawl.archive_handle import shared_archive
+from dodnews.crawl.reextracting import EvidenceMissing, Reextractor
 from dodnews.errors import UserError
 from dodnews.extract.normalize import normalize_article, validation_problem
 from dodnews.model import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.monitor.coverage import DROPPED, CoverageRule, coverage, describe, judge, tally
+from dodnews.monitor.runs import run_counts, run_verdict
+from dodnews.reports.layout import read_marker
+from dodnews.reports.reporting import report_layout, update_archive_reports
 from dodnews.words import count
 
 if TYPE_CHECKING:
@@ -116,8 +122,6 @@ class ArchivePipeline(_Stage):
         self.diffs_dir = settings.get("DODNEWS_DIFFS_DIR")
         self.report_layout: Any = None
         if self.write_reports:
-            from dodnews.reports.reporting import report_layout
-
             self.report_layout = report_layout(
                 settings.get("DODNEWS_INDEX_PAGE_SIZE"), settings.get("DODNEWS_FEED_ENTRIES")
             )
@@ -130,7 +134,6 @@ class ArchivePipeline(_Stage):
         self.coverage_rule = coverage_rule(settings)
 
     async def open_spider(self) -> None:
-        from dodnews.crawl.reextracting import Reextractor
 
         # the crawl's one archive (it closes when the spider has closed); versions are hashed and
         # compared with the URL rules of the site the spider crawls
@@ -142,8 +145,6 @@ class ArchivePipeline(_Stage):
             signal=dodnews_signals.archive_opened, batch_size=self.batch_size
         )
         if self.flush_seconds > 0 and self.batch_size > 1:
-            from twisted.internet import task
-
             self._timer = task.LoopingCall(self.flush)
             self._timer.start(self.flush_seconds, now=False)
 
@@ -207,7 +208,6 @@ class ArchivePipeline(_Stage):
         does not confirm, read again from their WARC records with the running extractor."""
         if self.reextractor is None:
             return []
-        from dodnews.crawl.reextracting import EvidenceMissing
 
         first: dict[int, Any] = {}
         for capture in batch:
@@ -270,7 +270,6 @@ class ArchivePipeline(_Stage):
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         self.flush()
-        from dodnews.monitor.runs import run_counts, run_verdict
 
         stats = dict(self.crawler.stats.get_stats())
         if not self.crawler.crawling:
@@ -288,8 +287,6 @@ class ArchivePipeline(_Stage):
             errors=[verdict] if verdict else [],
         )
         if self.write_reports and (self.change_ids or self._refresh_article_pages()):
-            from dodnews.reports.reporting import update_archive_reports
-
             # Only the files this run's changes and captures alter (their articles' pages): the
             # cost stays flat as the archive grows.
             result = update_archive_reports(
@@ -305,9 +302,6 @@ class ArchivePipeline(_Stage):
     def _refresh_article_pages(self) -> bool:
         """Whether a run that found no change should still update an existing report folder:
         its captures belong on the timelines of articles that have changed before."""
-        from pathlib import Path
-
-        from dodnews.reports.layout import read_marker
 
         folder = Path(self.diffs_dir or "diffs")
         return self.captures_recorded > 0 and read_marker(folder) is not None

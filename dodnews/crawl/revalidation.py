@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from dodnews.archive.schema import parse_utc
 from dodnews.crawl.archive_handle import ArchiveHandle, shared_archive
 from dodnews.errors import UserError
+from dodnews.utc import parse_utc
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

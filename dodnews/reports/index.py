@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from markupsafe import Markup
+
 from dodnews.reports.entry import parse_time
 from dodnews.reports.grouping import Event
 from dodnews.reports.names import rollout_name
@@ -106,7 +108,6 @@ def format_index(
     json_name: str = "index.json",
 ) -> str:
     """An index page of these events (shown newest first, by day)."""
-    from markupsafe import Markup
 
     events = newest_first(events)
     counts = Counter(kind_slug(k) for ev in events for k in ev.kinds)

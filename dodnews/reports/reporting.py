@@ -21,6 +21,8 @@ from typing import Any
 from dodnews.errors import UserError
 from dodnews.reports.entry import ReportEntry
 from dodnews.reports.layout import FEED_ENTRIES, PAGE_SIZE, Layout
+from dodnews.reports.screenshots import ScreenshotStore, report_screenshots, screenshots_dir
+from dodnews.reports.text import safe_url
 from dodnews.reports.timeline import ArticleHistory, CaptureView, VersionView
 from dodnews.reports.writer import ReportWriter, WriteResult
 
@@ -45,7 +47,6 @@ def capture_link(capture: Any, replay_url: str | None) -> str | None:
 
 def checked_replay_url(replay_url: str | None, *, strict: bool = True) -> str | None:
     """An http(s) replay URL; any other (file:, ftp:, javascript:) is a UserError, or None."""
-    from dodnews.reports.text import safe_url
 
     if not replay_url or safe_url(replay_url) is not None:
         return replay_url or None
@@ -249,7 +250,6 @@ def _with_screenshot(captures: dict[int, Any], capture_id: Any, version_id: Any)
 
 
 def _screenshot_store(archive: Any) -> Any:
-    from dodnews.reports.screenshots import ScreenshotStore, screenshots_dir
 
     url = getattr(archive, "url", None)
     url_text = str(url) if url is not None else None  # only a SQLite file's folder is used
@@ -259,7 +259,6 @@ def _screenshot_store(archive: Any) -> Any:
 
 def _screenshots_of(store: Any, old_capture: Any, new_capture: Any, entry: Any) -> Any:
     """Before/after screenshots of a change (from the captures' records), the change marked."""
-    from dodnews.reports.screenshots import report_screenshots
 
     def digest(capture: Any) -> str | None:
         return getattr(capture, "screenshot", None) or None

@@ -45,7 +45,7 @@ from dodnews.reports.planner import (
 )
 from dodnews.reports.rollout import format_rollout
 from dodnews.reports.tempfiles import TEMP_SUFFIX, exclusive_folder, temp_prefix, writing_folder
-from dodnews.reports.text import json_text
+from dodnews.reports.text import json_text, safe_url
 from dodnews.reports.timeline import ChangeNav, by_article, navigation
 
 BATCH = 500  # change ids (or articles) read at a time for the per-change (per-article) pages
@@ -115,7 +115,6 @@ class ReportWriter:
         exclusive: bool = True,
         record_paths: bool = True,
     ) -> None:
-        from dodnews.reports.text import safe_url
 
         if feed_url is not None and safe_url(feed_url) is None:
             raise UserError(f"feed URL must be an http(s) URL: {feed_url!r}")

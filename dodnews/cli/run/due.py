@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from dodnews.archive.schema import parse_utc
 from dodnews.cli.support import archive_for, require_article
 from dodnews.errors import UserError
 from dodnews.monitor.policy_inputs import policy_from_settings, read_schedule
+from dodnews.utc import parse_utc
 
 
 def run(args: argparse.Namespace) -> int:
