@@ -28,7 +28,7 @@ from dodnews.extract import extract_article
 from dodnews.extract.normalize import normalize_article
 from dodnews.model import OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
 from dodnews.replica.content import build_timeline
-from dodnews.replica.render import article_page, fill, link_url
+from dodnews.replica.pages import article_page, fill, link_url
 
 
 def articles_at(timeline, epoch: int) -> list[Article]:
@@ -37,7 +37,7 @@ def articles_at(timeline, epoch: int) -> list[Article]:
     for article_id in state.order:
         data = state.articles[article_id]
         html = fill(article_page(state, data).parts)
-        url = link_url(data).replace("http://", "https://")
+        url = link_url(data, state.site).replace("http://", "https://")
         out.append(normalize_article(extract_article(html, url)))
     return out
 

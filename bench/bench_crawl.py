@@ -101,16 +101,19 @@ def run_bare(urls_file: Path, out: Path) -> None:
 def site_urls(base: str, articles: int, seed: int) -> list[str]:
     """The pages `scrapy crawl news` fetches on an unchanged replica: listings, then articles."""
     from dodnews.replica.content import build_timeline
-    from dodnews.replica.render import PAGE_SIZE, link_url
-    from dodnews.site import SECTIONS, listing_url, map_to_base
+    from dodnews.replica.pages import PAGE_SIZE, link_url
+    from dodnews.site import listing_url, map_to_base
 
     state = build_timeline(articles=articles, seed=seed).state(0)
+    site = state.site
     urls = []
-    for section in SECTIONS:
+    for section in site.section_keys:
         pages = -(-len(state.by_section[section]) // PAGE_SIZE)
         # the spider reads one page past the end to learn the listing is over
-        urls += [map_to_base(listing_url(section, p), base) for p in range(1, pages + 2)]
-    urls += [map_to_base(link_url(state.articles[i]), base) for i in state.order]
+        urls += [
+            map_to_base(listing_url(section, site, p), base, site) for p in range(1, pages + 2)
+        ]
+    urls += [map_to_base(link_url(state.articles[i], site), base, site) for i in state.order]
     return urls
 
 

@@ -165,15 +165,15 @@ def main() -> int:
             print(f"news crawl failed (exit {fill['code']}); see {root / 'news.log'}")
             return 1
         from dodnews.archive import Archive
-        from dodnews.site import map_to_base
+        from dodnews.site import WAR, map_to_base
 
         with Archive.open(archive_url) as archive:
             known = archive.known_articles()
-        urls = [map_to_base(a.url, replica.url) for a in known if a.url]
+        urls = [map_to_base(a.url, replica.url, WAR) for a in known if a.url]
         (root / "urls.json").write_text(json.dumps(urls))
         conditional = [
             [
-                map_to_base(a.url, replica.url),
+                map_to_base(a.url, replica.url, WAR),
                 {"If-None-Match": a.etag, "Cache-Control": "max-age=0"},
             ]
             for a in known

@@ -13,9 +13,9 @@ import asyncio
 import random
 import time
 
-from dodnews import site
 from dodnews.replica import content, generator
 from dodnews.replica.testing import ReplicaProcess
+from dodnews.site import WAR, article_path
 
 
 async def _fetch_loop(host: str, port: int, paths: list[str], deadline: float, gz: bool) -> int:
@@ -63,7 +63,7 @@ def main() -> None:
 
     hand, _ = content.load_data()
     arts = hand + generator.generate_articles(args.articles, args.seed)
-    paths = [site.article_path(a["id"], a["section"], content.slug_of(a)) for a in arts]
+    paths = [article_path(a["id"], a["section"], content.slug_of(a), WAR) for a in arts]
     with ReplicaProcess(articles=args.articles, seed=args.seed) as replica:
         cold = list(paths)
         random.Random(0).shuffle(cold)

@@ -118,12 +118,12 @@ def warm_up(replica: ReplicaProcess, articles: int) -> int:
     """Fetch every article page once, so no measured crawl pays for first-time rendering."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from dodnews import site
     from dodnews.replica import content, generator
+    from dodnews.site import WAR, article_path
 
     hand, _ = content.load_data()
     arts = hand + generator.generate_articles(articles, 1)
-    paths = [site.article_path(a["id"], a["section"], content.slug_of(a)) for a in arts]
+    paths = [article_path(a["id"], a["section"], content.slug_of(a), WAR) for a in arts]
     with ThreadPoolExecutor(32) as pool:
         statuses = list(pool.map(lambda path: replica.get(path)[0], paths))
     return statuses.count(200)

@@ -109,11 +109,6 @@ class ListingEntry:
     id_hint: int | None = None
 
 
-# Browser evidence kept with a capture, under header names no server sends.
-H_RENDERED = "x-dodnews-rendered"
-H_RENDERED_WARC = "x-dodnews-rendered-warc"
-H_SCREENSHOT = "x-dodnews-screenshot"
-
 # Outcomes of a capture (one fetch).
 OUTCOME_OK = "ok"
 OUTCOME_NOT_MODIFIED = "not-modified"
@@ -125,7 +120,13 @@ OUTCOMES = (OUTCOME_OK, OUTCOME_NOT_MODIFIED, OUTCOME_BLOCKED, OUTCOME_ERROR, OU
 
 @dataclass
 class Capture:
-    """One fetch of one article URL and what came of it; `article` is set only for outcome ok."""
+    """One fetch of one article URL and what came of it; `article` is set only for outcome ok.
+
+    `headers` are the response headers the server sent. A page read in the browser
+    (docs/browser.md) also carries its evidence: why it was rendered (`rendered`: botwall,
+    javascript, always or screenshot), the WARC record of the rendered DOM it was read from
+    (`rendered_warc`, "file#record-id") and the SHA-256 of its screenshot (`screenshot`).
+    """
 
     article_id: int
     requested_url: str
@@ -140,6 +141,9 @@ class Capture:
     warc_file: str | None = None
     warc_record_id: str | None = None
     article: Article | None = None
+    rendered: str | None = None
+    rendered_warc: str | None = None
+    screenshot: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

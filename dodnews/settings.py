@@ -1,27 +1,30 @@
 """Scrapy settings for dodnews: polite defaults for the real site, DODNEWS_* for the tool.
 
-Every value here can be overridden with `scrapy crawl ... -s NAME=VALUE`. When a spider is given a
-loopback `base_url` (the offline replica), it opens up the throughput settings marked below.
+Every DODNEWS_* value here is taken from the environment variable of the same name when that is
+set and not empty (dodnews.environment), and every value can be overridden with
+`scrapy crawl ... -s NAME=VALUE`. A bad value stops the crawl before it starts with one line naming
+the setting (dodnews.setting_checks). When a spider is given a loopback `base_url` (the
+offline replica), it opens up the throughput settings marked below.
 """
 
-import os
+from dodnews import environment as _environment  # lower case: not a setting itself
 
 BOT_NAME = "dodnews"
 SPIDER_MODULES = ["dodnews.crawl.spiders"]
 NEWSPIDER_MODULE = "dodnews.crawl.spiders"
 COMMANDS_MODULE = "dodnews.crawl.commands"
-# Site profile (DODNEWS_SITE) and shared crawls over Redis (DODNEWS_REDIS_URL); no-ops unless set.
+# Shared crawls over Redis (DODNEWS_REDIS_URL); a no-op unless set. The site profile
+# (DODNEWS_SITE, `-a site=`) is chosen by the spiders themselves.
 ADDONS: dict[str, int] = {
-    "dodnews.site.profiles.SiteProfileAddon": 0,  # -s DODNEWS_SITE=af: crawl a sibling site
     "dodnews.crawl.distributed.addon.DistributedAddon": 0,
 }
 
 # -- dodnews ---------------------------------------------------------------------------------------
 # Database URL of the archive (SQLite file by default; postgresql+psycopg://... for a shared one).
-DODNEWS_ARCHIVE = os.environ.get("DODNEWS_ARCHIVE", "")
-DODNEWS_DIFFS_DIR = os.environ.get("DODNEWS_DIFFS_DIR", "diffs")
+DODNEWS_ARCHIVE = ""
+DODNEWS_DIFFS_DIR = _environment.DEFAULT_DIFFS_DIR
 # Where a site owner can reach the operator; part of USER_AGENT (which follows `-s` of this too).
-DODNEWS_CONTACT_URL = os.environ.get("DODNEWS_CONTACT_URL") or "https://github.com/dodnews/dodnews"
+DODNEWS_CONTACT_URL = "https://github.com/dodnews/dodnews"
 # A run fails (non-zero exit) when more than this share of its fetches were blocked or errors.
 DODNEWS_MAX_FAILURE_RATIO = 0.5
 # Captures are written to the archive this many at a time (one transaction each), and at least
@@ -37,7 +40,7 @@ DODNEWS_TRUST_304_DAYS = 30.0
 DODNEWS_MAX_BACKOFF = 300.0
 # Raw evidence: every request and response into rotating gzip WARC 1.1 files.
 DODNEWS_WARC_ENABLED = True
-DODNEWS_WARC_DIR = os.environ.get("DODNEWS_WARC_DIR", "data/warc")
+DODNEWS_WARC_DIR = _environment.DEFAULT_WARC_DIR
 DODNEWS_WARC_MAX_SIZE = 1 << 30
 # Processes that parse article pages beside the crawl (0 = in the crawl's own thread; a replica
 # crawl on loopback uses 1). See dodnews/crawl/extraction_pool.py.
@@ -57,8 +60,8 @@ DODNEWS_RECHECK_SHARE = 0.8
 DODNEWS_WRITE_REPORTS = True
 # Change ids per index page (index.html is the newest page), and entries in atom.xml (older ones
 # are in RFC 5005 archive documents atom-archive-N.xml). See docs/reports.md.
-DODNEWS_INDEX_PAGE_SIZE = os.environ.get("DODNEWS_INDEX_PAGE_SIZE") or 100
-DODNEWS_FEED_ENTRIES = os.environ.get("DODNEWS_FEED_ENTRIES") or 100
+DODNEWS_INDEX_PAGE_SIZE = 100
+DODNEWS_FEED_ENTRIES = 100
 # Extraction health (docs/extraction-health.md): a run whose parsed pages have a field much less
 # often than the spider's recent runs did warns. Runs under MIN_PAGES parsed pages (MIN_IMAGES
 # photos for caption, credit, VIRIN) are not judged; the baseline is the median of the last RUNS
@@ -71,6 +74,14 @@ DODNEWS_COVERAGE_RUNS = 5
 DODNEWS_COVERAGE_MIN_RUNS = 1
 DODNEWS_COVERAGE_DROP = 0.3
 DODNEWS_COVERAGE_RELATIVE_DROP = 0.5
+# Workers of a shared crawl (DODNEWS_REDIS_URL) share one politeness limit per host, all of them
+# together: at most RATE_LIMIT requests a second, BURST at once after a pause (0 = no shared
+# limit; off on loopback). A token bucket in Redis, see dodnews/crawl/distributed/politeness.py.
+DODNEWS_RATE_LIMIT = 1.0
+DODNEWS_RATE_BURST = 1
+
+# The environment wins over the defaults above (`-s` wins over both).
+globals().update(_environment.from_environment(list(globals())))
 
 # -- politeness (the real site) ------------------------------------------------------------------
 USER_AGENT = f"dodnews/0.1.0 (archival crawler; +{DODNEWS_CONTACT_URL})"
@@ -83,11 +94,6 @@ AUTOTHROTTLE_ENABLED = True  # off on loopback
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-# Workers of a distributed crawl (DODNEWS_REDIS_URL) share one limit per host, all of them
-# together: at most RATE_LIMIT requests a second, BURST at once after a pause (0 = no shared
-# limit; off on loopback). A token bucket in Redis, see dodnews/crawl/distributed/politeness.py.
-DODNEWS_RATE_LIMIT = 1.0
-DODNEWS_RATE_BURST = 1
 DOWNLOAD_TIMEOUT = 60
 # A news article is well under 1 MB; a 16 MB answer is a broken or hostile page (an error capture).
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
@@ -123,6 +129,7 @@ DOWNLOADER_MIDDLEWARES = {
     "dodnews.crawl.middlewares.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
+    "dodnews.crawl.pipelines.CountPipeline": 50,
     "dodnews.crawl.pipelines.NormalizePipeline": 100,
     "dodnews.crawl.pipelines.CoveragePipeline": 150,
     "dodnews.crawl.pipelines.ValidatePipeline": 200,
@@ -131,6 +138,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "dodnews.crawl.extensions.CrawlProgress": 500,
+    "dodnews.crawl.extensions.KeepFreedHeap": 0,  # DODNEWS_HEAP_KEEP_MB
+    "dodnews.crawl.network.QuietNetworkErrors": 0,  # no tracebacks for refused, DNS, timeouts
     "dodnews.crawl.jobdir.JobDirGuard": 0,  # JOBDIR crawls only: resume, start over, or refuse
 }
 

@@ -98,7 +98,7 @@ class _Version:
     article_id: int
     content_hash: str
     last_seen: str
-    seq: int = 0
+    version: int = 0
     article: Article | None = None  # loaded only when a change needs the old side
     first_seen: str = ""
     touched: bool = False
@@ -115,7 +115,7 @@ class _Version:
 class _ArticleState:
     row: dict[str, Any]
     current: _Version | None
-    top_seq: int
+    top_version: int
     # False when the database holds no version of the article (none can match a content hash)
     has_stored_versions: bool = True
     capture_times: dict[int, str] = field(default_factory=dict)  # pending capture -> fetched_at
@@ -230,7 +230,7 @@ class BatchWriter:
                 .with_for_update()
             ).all()
         top = (
-            select(func.max(versions.c.seq))
+            select(func.max(versions.c.version))
             .where(versions.c.article_id == articles.c.article_id)
             .scalar_subquery()
         )
@@ -240,9 +240,9 @@ class BatchWriter:
                 articles,
                 current.c.content_hash.label("cur_hash"),
                 current.c.last_seen.label("cur_last_seen"),
-                current.c.seq.label("cur_seq"),
+                current.c.version.label("cur_version"),
                 current.c.extractor_version.label("cur_extractor"),
-                top.label("top_seq"),
+                top.label("top_version"),
             )
             .outerjoin(current, current.c.id == articles.c.current_version_id)
             .where(articles.c.article_id.in_(ids))
@@ -256,15 +256,15 @@ class BatchWriter:
                     article_id=row.article_id,
                     content_hash=row.cur_hash,
                     last_seen=row.cur_last_seen,
-                    seq=row.cur_seq,
+                    version=row.cur_version,
                     extractor_version=row.cur_extractor,
                 )
                 self._know(version)
             self.states[row.article_id] = _ArticleState(
                 row={name: getattr(row, name) for name in _ARTICLE_STATE},
                 current=version,
-                top_seq=row.top_seq or 0,
-                has_stored_versions=bool(row.top_seq),
+                top_version=row.top_version or 0,
+                has_stored_versions=bool(row.top_version),
             )
 
     def _know(self, version: _Version) -> None:
@@ -281,7 +281,10 @@ class BatchWriter:
             return None  # a new article: no query for versions it cannot have
         row = self.conn.execute(
             select(
-                versions.c.id, versions.c.last_seen, versions.c.seq, versions.c.extractor_version
+                versions.c.id,
+                versions.c.last_seen,
+                versions.c.version,
+                versions.c.extractor_version,
             ).where(versions.c.article_id == article_id, versions.c.content_hash == content_hash)
         ).first()
         if row is None:
@@ -291,7 +294,7 @@ class BatchWriter:
             article_id=article_id,
             content_hash=content_hash,
             last_seen=row.last_seen,
-            seq=row.seq,
+            version=row.version,
             extractor_version=row.extractor_version,
         )
         self._know(version)
@@ -332,20 +335,20 @@ class BatchWriter:
             self._confirm(older, article.extractor_version)
             version, outcome = older, "earlier"
         else:
-            state.top_seq += 1
+            state.top_version += 1
             version = _Version(
                 ref=_Pending(),
                 article_id=item.article_id,
                 content_hash=content_hash,
                 last_seen=later(current.last_seen, item.evidence.fetched_at) or when,
-                seq=state.top_seq,
+                version=state.top_version,
                 article=article,
                 first_seen=item.evidence.fetched_at,
                 extractor_version=article.extractor_version or None,
                 marker={
                     "extractor_version": article.extractor_version,
                     "from_extractor_version": current.extractor_version,
-                    "from_seq": current.seq,
+                    "from_seq": current.version,
                     "capture_id": item.evidence.capture_id,
                     "captured_at": item.evidence.fetched_at,
                     "reextracted_at": when,
@@ -388,13 +391,13 @@ class BatchWriter:
                     self._touch(older, when)
                     self._confirm(older, article.extractor_version)
                 else:
-                    state.top_seq += 1
+                    state.top_version += 1
                     version = _Version(
                         ref=_Pending(),
                         article_id=capture.article_id,
                         content_hash=content_hash,
                         last_seen=when,
-                        seq=state.top_seq,
+                        version=state.top_version,
                         article=article,
                         first_seen=when,
                         extractor_version=article.extractor_version or None,
@@ -496,7 +499,7 @@ class BatchWriter:
             logger.warning(
                 "Article %s: its version %s holds article %s, filed under a wrong id; no change "
                 "reported (`dodnews archive repair --wrong-ids` moves that version)",
-                article.article_id, current.seq, old_article.article_id,
+                article.article_id, current.version, old_article.article_id,
             )  # fmt: skip
             return
         report = self.differ(
@@ -546,7 +549,7 @@ class BatchWriter:
             [
                 {
                     "article_id": v.article_id,
-                    "seq": v.seq,
+                    "version": v.version,
                     "content_hash": v.content_hash,
                     "article": _stored(v),
                     "url": v.article.url,  # type: ignore[union-attr]
@@ -579,6 +582,9 @@ class BatchWriter:
                     "error": capture.error,
                     "warc_file": capture.warc_file,
                     "warc_record_id": capture.warc_record_id,
+                    "rendered": capture.rendered,
+                    "rendered_warc": capture.rendered_warc,
+                    "screenshot": capture.screenshot,
                     "version_id": _id(record.version.ref) if record.version else None,
                     "run_id": run_id,
                 }
@@ -649,7 +655,7 @@ class BatchWriter:
                 item.article_id,
                 outcome,
                 _id(version.ref) if version else None,
-                version.seq if version else None,
+                version.version if version else None,
             )
             for item, (outcome, version) in applied
         ]

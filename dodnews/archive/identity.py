@@ -28,13 +28,13 @@ class WrongVersion:
 
     version_id: int
     filed_under: int
-    seq: int
+    version: int
     own_id: int
     content_hash: str
 
     def describe(self) -> str:
         return (
-            f"article {self.filed_under} version {self.seq} holds article {self.own_id} "
+            f"article {self.filed_under} version {self.version} holds article {self.own_id} "
             "(filed under a wrong id; `dodnews archive repair --wrong-ids` moves it)"
         )
 
@@ -54,15 +54,15 @@ def find_wrong_versions(conn: Connection) -> list[WrongVersion]:
     query = select(
         versions.c.id,
         versions.c.article_id,
-        versions.c.seq,
+        versions.c.version,
         versions.c.content_hash,
         versions.c.article,
         versions.c.url,
-    ).order_by(versions.c.article_id, versions.c.seq)
+    ).order_by(versions.c.article_id, versions.c.version)
     for row in conn.execute(query.execution_options(yield_per=500)):
         own = own_id(row.article, row.url)
         if own is not None and own != row.article_id:
-            found.append(WrongVersion(row.id, row.article_id, row.seq, own, row.content_hash))
+            found.append(WrongVersion(row.id, row.article_id, row.version, own, row.content_hash))
     return found
 
 
@@ -103,23 +103,23 @@ def _ensure_article(conn: Connection, right_id: int, wrong_id: int) -> None:
 
 
 def _move_version(conn: Connection, item: WrongVersion, right_id: int) -> str:
-    where = f"article {item.filed_under} v{item.seq} (version {item.version_id})"
+    where = f"article {item.filed_under} v{item.version} (version {item.version_id})"
     same = conn.execute(
-        select(versions.c.id, versions.c.seq, versions.c.first_seen, versions.c.last_seen).where(
-            versions.c.article_id == right_id, versions.c.content_hash == item.content_hash
-        )
+        select(
+            versions.c.id, versions.c.version, versions.c.first_seen, versions.c.last_seen
+        ).where(versions.c.article_id == right_id, versions.c.content_hash == item.content_hash)
     ).first()
     if same is None:
         top = conn.execute(
-            select(func.max(versions.c.seq)).where(versions.c.article_id == right_id)
+            select(func.max(versions.c.version)).where(versions.c.article_id == right_id)
         ).scalar()
-        seq = (top or 0) + 1
+        version = (top or 0) + 1
         conn.execute(
             update(versions)
             .where(versions.c.id == item.version_id)
-            .values(article_id=right_id, seq=seq)
+            .values(article_id=right_id, version=version)
         )
-        return f"{where} holds article {right_id}: moved there as v{seq}"
+        return f"{where} holds article {right_id}: moved there as v{version}"
     # The right article holds this content already: one version, seen over both spans.
     mine = conn.execute(
         select(versions.c.first_seen, versions.c.last_seen).where(versions.c.id == item.version_id)
@@ -138,7 +138,7 @@ def _move_version(conn: Connection, item: WrongVersion, right_id: int) -> str:
         )
     )
     conn.execute(delete(versions).where(versions.c.id == item.version_id))
-    return f"{where} holds article {right_id}: the same content as its v{same.seq}, merged"
+    return f"{where} holds article {right_id}: the same content as its v{same.version}, merged"
 
 
 def _move_captures_and_changes(conn: Connection, wrong_id: int, right_id: int) -> list[str]:
@@ -185,13 +185,13 @@ def _move_captures_and_changes(conn: Connection, wrong_id: int, right_id: int) -
 def _renumber(conn: Connection, article_id: int) -> None:
     """Versions left behind numbered 1, 2, ... again, in their order."""
     rows = conn.execute(
-        select(versions.c.id, versions.c.seq)
+        select(versions.c.id, versions.c.version)
         .where(versions.c.article_id == article_id)
-        .order_by(versions.c.seq)
+        .order_by(versions.c.version)
     ).all()
     for rank, row in enumerate(rows, start=1):
-        if row.seq != rank:  # ascending: the lower number is always free already
-            conn.execute(update(versions).where(versions.c.id == row.id).values(seq=rank))
+        if row.version != rank:  # ascending: the lower number is always free already
+            conn.execute(update(versions).where(versions.c.id == row.id).values(version=rank))
 
 
 def _rebuild_article(conn: Connection, article_id: int) -> str | None:

@@ -24,11 +24,11 @@ class RecordResult:
 
 @dataclass
 class VersionRecord:
-    """One distinct content of an article; `seq` counts 1, 2, 3 per article."""
+    """One distinct content of an article; `version` counts 1, 2, 3 per article."""
 
     id: int
     article_id: int
-    seq: int
+    version: int
     content_hash: str
     article: Article
     url: str | None
@@ -39,7 +39,8 @@ class VersionRecord:
     # keeps the article JSON its first extractor stored)
     extractor_version: str | None
     # set on a version made by reading an older version's page again with a newer extractor:
-    # extractor_version, from_extractor_version, from_seq, capture_id, captured_at, reextracted_at
+    # extractor_version, from_extractor_version, from_seq (the stored key), capture_id, captured_at,
+    # reextracted_at
     reextraction: dict[str, Any] | None = None
 
     def compared(self) -> Article:
@@ -68,8 +69,12 @@ class CaptureRecord:
     warc_file: str | None
     warc_record_id: str | None
     version_id: int | None
-    version_seq: int | None
+    version: int | None
     run_id: int | None
+    # the browser's evidence (see dodnews.model.Capture); None for a page read as it was sent
+    rendered: str | None = None
+    rendered_warc: str | None = None
+    screenshot: str | None = None
 
 
 @dataclass
@@ -78,8 +83,8 @@ class ChangeRecord:
 
     id: int
     article_id: int
-    from_seq: int
-    to_seq: int
+    from_version: int
+    to_version: int
     from_version_id: int
     to_version_id: int
     detected_at: str
@@ -94,6 +99,8 @@ class ChangeRecord:
     old_capture_id: int | None
     new_capture_id: int | None
     run_id: int | None
+    section: str | None = None  # of the new version (its stored article)
+    published: str | None = None
 
     @property
     def summary_lines(self) -> list[str]:
@@ -112,8 +119,8 @@ class ChangeRecord:
             "significance": self.significance,
             "revert": self.revert,
             "extractor_changed": self.report.extractor_changed,
-            "from_version": self.from_seq,
-            "to_version": self.to_seq,
+            "from_version": self.from_version,
+            "to_version": self.to_version,
             "old_captured_at": self.old_captured_at,
             "new_captured_at": self.new_captured_at,
             "run_id": self.run_id,

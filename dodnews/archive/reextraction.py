@@ -22,9 +22,6 @@ from dodnews.model import Article
 
 MARKER = "reextraction"  # key of the marker inside a version's stored article JSON
 EVIDENCE_PER_VERSION = 3  # captures tried, newest first, before the evidence counts as missing
-# The header in which a rendered capture names its rendered DOM's record (dodnews.crawl.browser,
-# which the archive does not import).
-H_RENDERED_WARC = "x-dodnews-rendered-warc"
 
 
 def is_older_extractor(stored: str | None, running: str) -> bool:
@@ -61,7 +58,7 @@ class OutdatedVersion:
 
     article_id: int
     version_id: int
-    seq: int
+    version: int
     content_hash: str
     extractor_version: str | None
     evidence: list[Evidence] = field(default_factory=list)
@@ -89,7 +86,7 @@ class ReextractionResult:
     article_id: int
     outcome: str
     version_id: int | None = None
-    seq: int | None = None
+    version: int | None = None
 
 
 def reextraction_marker(version: Any) -> dict[str, Any] | None:
@@ -129,7 +126,7 @@ def outdated_versions(
         select(
             articles.c.article_id,
             versions.c.id,
-            versions.c.seq,
+            versions.c.version,
             versions.c.content_hash,
             versions.c.extractor_version,
         )
@@ -151,7 +148,7 @@ def outdated_versions(
         OutdatedVersion(
             article_id=r.article_id,
             version_id=r.id,
-            seq=r.seq,
+            version=r.version,
             content_hash=r.content_hash,
             extractor_version=r.extractor_version,
             evidence=found.get(r.id, []),
@@ -216,7 +213,7 @@ _EVIDENCE_COLUMNS = (
     captures.c.warc_file,
     captures.c.warc_record_id,
     captures.c.body_digest,
-    captures.c.headers,
+    captures.c.rendered_warc,
 )
 
 
@@ -228,5 +225,5 @@ def _evidence_of(row: Any) -> Evidence:
         warc_file=row.warc_file,
         warc_record_id=row.warc_record_id,
         body_digest=row.body_digest,
-        rendered=(row.headers or {}).get(H_RENDERED_WARC) or None,
+        rendered=row.rendered_warc or None,
     )

@@ -41,7 +41,7 @@ def version_record(row: Row[Any]) -> VersionRecord:
     return VersionRecord(
         id=row.id,
         article_id=row.article_id,
-        seq=row.seq,
+        version=row.version,
         content_hash=row.content_hash,
         article=Article.from_dict(row.article),
         url=row.url,
@@ -72,8 +72,11 @@ def capture_record(row: Row[Any]) -> CaptureRecord:
         warc_file=row.warc_file,
         warc_record_id=row.warc_record_id,
         version_id=row.version_id,
-        version_seq=row.seq,
+        version=row.version,
         run_id=row.run_id,
+        rendered=row.rendered,
+        rendered_warc=row.rendered_warc,
+        screenshot=row.screenshot,
     )
 
 
@@ -101,8 +104,8 @@ def change_record(row: Row[Any]) -> ChangeRecord:
     return ChangeRecord(
         id=row.id,
         article_id=row.article_id,
-        from_seq=row.from_seq,
-        to_seq=row.to_seq,
+        from_version=row.from_version,
+        to_version=row.to_version,
         from_version_id=row.from_version_id,
         to_version_id=row.to_version_id,
         detected_at=row.detected_at,
@@ -117,4 +120,11 @@ def change_record(row: Row[Any]) -> ChangeRecord:
         old_capture_id=row.from_capture_id,
         new_capture_id=row.to_capture_id,
         run_id=row.run_id,
+        section=_text_or_none(row.section),
+        published=_text_or_none(row.published),
     )
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A value read out of a stored article's JSON: text, or None (absent, null, not text)."""
+    return value if isinstance(value, str) and value else None

@@ -8,7 +8,7 @@ plain JSON values (never pickles).
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from dodnews.utc import format_utc, parse_utc
+
 # Constraint names are fixed so migrations can refer to them on every back end.
 metadata = MetaData(
     naming_convention={
@@ -38,34 +40,6 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-
-def parse_utc(value: str | datetime | date) -> datetime:
-    """An ISO 8601 time (or a date, taken as midnight UTC) as an aware UTC datetime."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day)
-    else:
-        try:  # the archive's own "...Z" times, at once (a dozen per capture written)
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            moment = datetime.fromisoformat(
-                value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-            )
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    if moment.tzinfo is UTC:
-        return moment
-    return moment.astimezone(UTC)
-
-
-def format_utc(moment: datetime) -> str:
-    """`2025-03-04T05:06:07Z` (microseconds only when there are some)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    spec = "microseconds" if moment.microsecond else "seconds"
-    return moment.isoformat(timespec=spec) + "Z"
 
 
 class UtcTime(TypeDecorator[str]):
@@ -183,7 +157,7 @@ versions = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("article_id", Id, ForeignKey("articles.article_id"), nullable=False),
-    Column("seq", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
     Column("content_hash", String(80), nullable=False),
     Column("article", JSON, nullable=False),
     Column("url", Text),
@@ -191,7 +165,8 @@ versions = Table(
     Column("first_seen", UtcTime, nullable=False),
     Column("last_seen", UtcTime, nullable=False),
     Column("extractor_version", String(40)),
-    UniqueConstraint("article_id", "seq"),
+    # Named as revision 0001 made it (the column was `seq` until 0007): SQLite cannot rename it.
+    UniqueConstraint("article_id", "version", name="uq_versions_article_id_seq"),
     UniqueConstraint("article_id", "content_hash"),
 )
 
@@ -213,6 +188,12 @@ captures = Table(
     Column("warc_record_id", Text),
     Column("version_id", Id, ForeignKey("versions.id")),
     Column("run_id", Id, ForeignKey("runs.id")),
+    # Revision 0006: the browser's evidence of a rendered capture (docs/browser.md), once kept
+    # as made-up response headers: why it was rendered, "file#record-id" of the rendered DOM's
+    # WARC record, the SHA-256 of its screenshot. NULL for a page read as the server sent it.
+    Column("rendered", String(16)),
+    Column("rendered_warc", Text),
+    Column("screenshot", String(80)),
     # Revision 0002: history and "latest capture of an article" read this index.
     Index(None, "article_id", "fetched_at"),
 )
@@ -248,8 +229,4 @@ SELECTED_HEADERS = (
     "date",
     "location",
     "retry-after",
-    # rendering evidence (dodnews.crawl.browser): why rendered, its WARC record, its screenshot
-    "x-dodnews-rendered",
-    "x-dodnews-rendered-warc",
-    "x-dodnews-screenshot",
 )

@@ -8,12 +8,13 @@ from sqlalchemy import select
 
 from dodnews.archive import migrate
 from dodnews.archive.db import check_sqlite_file, make_engine, user_errors
+from dodnews.archive.orphans import orphaned_runs
 from dodnews.archive.rows import count_rows
 from dodnews.archive.schema import runs
 from dodnews.archive.urls import describe, resolve_archive_url, sqlite_path
 from dodnews.errors import UserError
 from dodnews.monitor.coverage import latest_judged
-from dodnews.procs import orphaned_runs, this_process
+from dodnews.procs import this_process
 
 # How far back `archive status` looks for each spider's latest judged run.
 _RECENT_RUNS = 200

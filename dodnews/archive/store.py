@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Text, cast, exists, func, insert, or_, select, type_coerce, update
@@ -23,6 +22,7 @@ from dodnews.archive import migrate
 from dodnews.archive.batch import BatchWriter
 from dodnews.archive.db import WRITE, check_sqlite_file, enable_wal, make_engine, user_errors
 from dodnews.archive.identity import repair_wrong_ids
+from dodnews.archive.orphans import RUNNING, close_orphaned_runs
 from dodnews.archive.records import (
     ArticleRecord,
     CaptureRecord,
@@ -57,8 +57,10 @@ from dodnews.archive.schema import (
     versions,
 )
 from dodnews.archive.urls import describe, resolve_archive_url
-from dodnews.archive.verify import find_problems, find_warc_problems
+from dodnews.archive.verify import find_problems
+from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import ChangeReport
+from dodnews.diffing.normalize import content_hash
 from dodnews.errors import UserError
 from dodnews.model import (
     OUTCOME_OK,
@@ -66,8 +68,8 @@ from dodnews.model import (
     Article,
     Capture,
 )
-from dodnews.procs import RUNNING, close_orphaned_runs, this_process
-from dodnews.site import MAX_ID
+from dodnews.procs import this_process
+from dodnews.site import MAX_ID, WAR, Site
 
 logger = logging.getLogger(__name__)
 
@@ -77,16 +79,24 @@ ATTEMPTS = 3  # a writer that lost a race retries twice
 RETRY_SQLSTATES = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
 
 
-def _default_differ(old: Article, new: Article, **provenance: Any) -> ChangeReport:
-    from dodnews.diffing.detect import detect_changes
+def _site_differ(site: Site) -> Differ:
+    """detect_changes with `site`'s URL rules."""
 
-    return detect_changes(old, new, **provenance)
+    def differ(old: Article, new: Article, **provenance: Any) -> ChangeReport:
+
+        return detect_changes(old, new, site=site, **provenance)
+
+    return differ
 
 
-def _default_hasher(article: Article) -> str:
-    from dodnews.diffing.normalize import content_hash
+def _site_hasher(site: Site) -> Hasher:
+    """content_hash with `site`'s URL rules."""
 
-    return content_hash(article)
+    def hasher(article: Article) -> str:
+
+        return content_hash(article, site=site)
+
+    return hasher
 
 
 _IN_BATCH = 500  # values in one IN (...): well below SQLite's limit on bound parameters
@@ -137,11 +147,14 @@ class Archive:
         *,
         differ: Differ | None = None,
         hasher: Hasher | None = None,
+        site: Site = WAR,
     ) -> None:
         self.engine = engine
         self.url = url
-        self.differ: Differ = differ or _default_differ
-        self.hasher: Hasher = hasher or _default_hasher
+        # Versions are hashed and compared with the URL rules of the archive's site.
+        self.site = site
+        self.differ: Differ = differ or _site_differ(site)
+        self.hasher: Hasher = hasher or _site_hasher(site)
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -153,8 +166,10 @@ class Archive:
         create: bool = True,
         differ: Differ | None = None,
         hasher: Hasher | None = None,
+        site: Site = WAR,
     ) -> Archive:
-        """Open the archive at `url` (default: env DODNEWS_ARCHIVE, else data/dodnews.sqlite).
+        """Open the archive at `url` (default: env DODNEWS_ARCHIVE, else data/dodnews.sqlite),
+        whose versions are of `site` (a site profile: hashes and diffs read URLs with its rules).
 
         A fresh database is brought to the newest schema. An older or newer schema, a file that
         is not a database, or (with `create=False`) a missing or empty archive raise UserError
@@ -169,7 +184,7 @@ class Archive:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, parsed, differ=differ, hasher=hasher)
+        return cls(engine, parsed, differ=differ, hasher=hasher, site=site)
 
     @staticmethod
     def _prepare(engine: Engine, url: URL, *, create: bool) -> None:
@@ -412,37 +427,41 @@ class Archive:
             ).first()
         return version_record(row) if row is not None else None
 
-    def version(self, article_id: int, seq: int) -> VersionRecord | None:
-        """Version number `seq` (1, 2, ...) of an article, or None."""
+    def version(self, article_id: int, version: int) -> VersionRecord | None:
+        """Version number `version` (1, 2, ...) of an article, or None."""
         with self._reading() as conn:
             row = conn.execute(
-                select(versions).where(versions.c.article_id == article_id, versions.c.seq == seq)
+                select(versions).where(
+                    versions.c.article_id == article_id, versions.c.version == version
+                )
             ).first()
         return version_record(row) if row is not None else None
 
-    def get_version(self, article_id: int, seq: int | str) -> VersionRecord | None:
+    def get_version(self, article_id: int, version: int | str) -> VersionRecord | None:
         """`version`, with the number as given on a command line ("2")."""
         try:
-            number = int(seq)
+            number = int(version)
         except (TypeError, ValueError):
-            raise UserError(f"bad version number {seq!r}: use 1, 2, 3...") from None
+            raise UserError(f"bad version number {version!r}: use 1, 2, 3...") from None
         if number > MAX_ID:
             # SQLite cannot even be asked about a number past 64 bits (OverflowError).
-            raise UserError(f"bad version number {seq}: too large (at most {MAX_ID})")
+            raise UserError(f"bad version number {version}: too large (at most {MAX_ID})")
         return self.version(article_id, number)
 
     def versions(self, article_id: int) -> list[VersionRecord]:
-        """Every version of an article, by seq."""
+        """Every version of an article, by version."""
         with self._reading() as conn:
             rows = conn.execute(
-                select(versions).where(versions.c.article_id == article_id).order_by(versions.c.seq)
+                select(versions)
+                .where(versions.c.article_id == article_id)
+                .order_by(versions.c.version)
             ).all()
         return [version_record(r) for r in rows]
 
     def captures(self, article_id: int) -> list[CaptureRecord]:
         """Every capture of an article, oldest first."""
         query = (
-            select(captures, versions.c.seq)
+            select(captures, versions.c.version)
             .outerjoin(versions, versions.c.id == captures.c.version_id)
             .where(captures.c.article_id == article_id)
             .order_by(captures.c.fetched_at, captures.c.id)
@@ -584,12 +603,14 @@ class Archive:
         query = (
             select(
                 changes,
-                old_v.c.seq.label("from_seq"),
-                new_v.c.seq.label("to_seq"),
+                old_v.c.version.label("from_version"),
+                new_v.c.version.label("to_version"),
                 new_v.c.title.label("title"),
                 new_v.c.url.label("url"),
                 old_c.c.fetched_at.label("old_captured_at"),
                 new_c.c.fetched_at.label("new_captured_at"),
+                new_v.c.article["section"].as_string().label("section"),
+                new_v.c.article["published"].as_string().label("published"),
             )
             .join(old_v, old_v.c.id == changes.c.from_version_id)
             .join(new_v, new_v.c.id == changes.c.to_version_id)
@@ -617,6 +638,22 @@ class Archive:
         """The highest change id, 0 when no change is recorded."""
         with self._reading() as conn:
             return int(conn.execute(select(func.max(changes.c.id))).scalar_one() or 0)
+
+    def max_capture_id(self) -> int:
+        """The highest capture id, 0 when no capture is recorded."""
+        with self._reading() as conn:
+            return int(conn.execute(select(func.max(captures.c.id))).scalar_one() or 0)
+
+    def captured_articles(self, first_id: int, last_id: int) -> list[int]:
+        """The article ids captured by the captures with an id from `first_id` to `last_id`."""
+        query = (
+            select(captures.c.article_id)
+            .where(captures.c.id >= first_id, captures.c.id <= last_id)
+            .distinct()
+            .order_by(captures.c.article_id)
+        )
+        with self._reading() as conn:
+            return [row.article_id for row in conn.execute(query)]
 
     def change_ids(
         self,
@@ -649,6 +686,22 @@ class Archive:
                     found[row.id] = version_record(row)
         return found
 
+    def versions_of(self, article_ids: Iterable[int]) -> dict[int, list[VersionRecord]]:
+        """Every version of some articles, by number, by article id."""
+        wanted = sorted(set(article_ids))
+        found: dict[int, list[VersionRecord]] = {a: [] for a in wanted}
+        with self._reading() as conn:
+            for start in range(0, len(wanted), _IN_BATCH):
+                batch = wanted[start : start + _IN_BATCH]
+                query = (
+                    select(versions)
+                    .where(versions.c.article_id.in_(batch))
+                    .order_by(versions.c.article_id, versions.c.version)
+                )
+                for row in conn.execute(query):
+                    found[row.article_id].append(version_record(row))
+        return found
+
     def captures_of(self, article_ids: Iterable[int]) -> dict[int, list[CaptureRecord]]:
         """Every capture of some articles, oldest first, by article id."""
         wanted = sorted(set(article_ids))
@@ -657,7 +710,7 @@ class Archive:
             for start in range(0, len(wanted), _IN_BATCH):
                 batch = wanted[start : start + _IN_BATCH]
                 query = (
-                    select(captures, versions.c.seq)
+                    select(captures, versions.c.version)
                     .outerjoin(versions, versions.c.id == captures.c.version_id)
                     .where(captures.c.article_id.in_(batch))
                     .order_by(captures.c.fetched_at, captures.c.id)
@@ -718,13 +771,10 @@ class Archive:
                 transaction.rollback()
         return lines
 
-    def verify(self, warc_dir: str | Path | None = None) -> list[str]:
+    def verify(self) -> list[str]:
         """Problems found: version hashes that do not match their stored article, dangling ids.
 
-        With `warc_dir`, also the WARC records the captures point at (exist, digests match).
+        The WARC records the captures point at are checked by `dodnews.warc.verify`.
         """
         with self._reading() as conn:
-            problems = find_problems(conn, self.hasher)
-            if warc_dir is not None:
-                problems += find_warc_problems(conn, warc_dir)
-            return problems
+            return find_problems(conn, self.hasher)

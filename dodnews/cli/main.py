@@ -1,8 +1,9 @@
 """The `dodnews` command: one argparse tree, one module per subcommand under dodnews.cli.commands.
 
 Each module in `dodnews/cli/commands/` defines `register(subparsers) -> None`, which adds its
-parser and sets `func` (called with the parsed namespace, returning the exit status). Errors a user
-can fix raise `UserError` and come out as one line on stderr with exit status 2.
+parser and sets `func` (called with the parsed namespace, returning the exit status): a `Runner`
+that imports the command's module under `dodnews/cli/run/` only when it runs. Errors a user can
+fix raise `UserError` and come out as one line on stderr with exit status 2.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the archive's CLI commands share: the --archive option, opening, and argument checks."""
+"""What the archive's CLI commands share when they run: opening the archive, argument checks."""
 
 from __future__ import annotations
 
@@ -7,38 +7,52 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from dodnews.archive.db import user_errors
-from dodnews.archive.schema import parse_utc
 from dodnews.archive.store import Archive
-from dodnews.archive.urls import resolve_archive_url
+from dodnews.archive.urls import resolve_archive_url, sqlite_path
 from dodnews.diffing.model import KINDS
+from dodnews.environment import DEFAULT_WARC_DIR, diffs_dir, env
 from dodnews.errors import UserError
+from dodnews.site import WAR, Site
+from dodnews.utc import parse_utc
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
-def add_archive_option(parser: argparse.ArgumentParser) -> None:
-    """`--archive URL` (default: env DODNEWS_ARCHIVE, else data/dodnews.sqlite)."""
-    parser.add_argument(
-        "--archive",
-        metavar="URL",
-        help="archive database URL or SQLite path (default: $DODNEWS_ARCHIVE, "
-        "else ./data/dodnews.sqlite)",
-    )
+def warc_dir(args: argparse.Namespace) -> Path:
+    """The WARC folder: --warc-dir, else $DODNEWS_WARC_DIR, else warc/ beside a SQLite archive
+    (--archive, else $DODNEWS_ARCHIVE) when that folder exists, else ./data/warc."""
+    if getattr(args, "warc_dir", None):
+        return Path(args.warc_dir)
+    configured = env("DODNEWS_WARC_DIR")
+    if configured:
+        return Path(configured)
+    beside = sqlite_path(resolve_archive_url(getattr(args, "archive", None)))
+    if beside is not None and (beside.parent / "warc").is_dir():
+        return beside.parent / "warc"
+    return Path(DEFAULT_WARC_DIR)
 
 
-def open_archive(url: str | None = None, *, create: bool = False) -> Archive:
-    """Open an existing archive for a command; every failure is a one-line UserError."""
+def reports_dir(args: argparse.Namespace) -> str:
+    """The reports folder: --diffs-dir, else $DODNEWS_DIFFS_DIR, else diffs/."""
+    return diffs_dir(getattr(args, "diffs_dir", None))
+
+
+def open_archive(url: str | None = None, *, create: bool = False, site: Site = WAR) -> Archive:
+    """Open an existing archive (of `site`) for a command; every failure is a one-line UserError."""
     with user_errors(resolve_archive_url(url)):
-        return Archive.open(url, create=create)
+        return Archive.open(url, create=create, site=site)
 
 
 @contextmanager
-def archive_for(args: argparse.Namespace, *, create: bool = False) -> Iterator[Archive]:
+def archive_for(
+    args: argparse.Namespace, *, create: bool = False, site: Site = WAR
+) -> Iterator[Archive]:
     """The archive named by `args.archive`, closed afterwards; database errors become one line."""
-    archive = open_archive(args.archive, create=create)
+    archive = open_archive(args.archive, create=create, site=site)
     try:
         with user_errors(archive.url):
             yield archive

@@ -18,13 +18,24 @@ import shutil
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from dodnews.model import H_RENDERED, H_RENDERED_WARC, H_SCREENSHOT
+from scrapy import signals
+from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy_playwright.page import PageMethod
+
+from dodnews.crawl.archive_handle import shared_archive
+from dodnews.diffing.normalize import content_hash
+from dodnews.errors import UserError
+from dodnews.extract.normalize import normalize_article
+from dodnews.model import OUTCOME_BLOCKED, OUTCOME_OK
+from dodnews.reports.screenshots import ScreenshotStore, screenshots_dir
+from dodnews.site import WAR, Site, to_real_url
 
 if TYPE_CHECKING:
     import scrapy
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
+    from dodnews.crawl.archive_handle import ArchiveHandle
     from dodnews.model import Capture
 
 logger = logging.getLogger(__name__)
@@ -47,7 +58,6 @@ LISTING_READY = "listing-with-preview, listing-titles-only, story-card, div.item
 # An article is ready when no script-filled caption is still empty.
 ARTICLE_PENDING = ".caption-content p.caption[data-slide]:empty"
 SETTLE_MS = 5000
-# Header names under which a capture carries its rendering evidence (kept by the archive).
 
 # Waits (bounded) until `selector` matches, or with `absent` until it no longer matches.
 SETTLE_JS = """([selector, absent, timeout]) => new Promise((done) => {
@@ -114,7 +124,6 @@ def configure(crawler: Crawler, mode: str, screenshots: bool = False) -> bool:
     Without Chromium, `auto` falls back to plain fetches with a warning; `always` and
     screenshots raise UserError.
     """
-    from dodnews.errors import UserError
 
     if mode == "never" and not screenshots:
         return False
@@ -128,7 +137,6 @@ def configure(crawler: Crawler, mode: str, screenshots: bool = False) -> bool:
             )
         logger.warning("Chromium not found: -a render=auto fetches plainly only")
         return False
-    from scrapy.settings import SETTINGS_PRIORITIES
 
     project = SETTINGS_PRIORITIES["project"]
     for name, value in playwright_settings(executable).items():
@@ -188,7 +196,6 @@ def browser_request(
     **meta: Any,
 ) -> scrapy.Request:
     """The same request again, this time rendered by Chromium (the page is always closed)."""
-    from scrapy_playwright.page import PageMethod
 
     methods = []
     if ready:
@@ -239,6 +246,7 @@ class Renderer:
         known: dict[int, str] | None = None,
     ) -> None:
         self.spider = spider
+        self.site: Site = getattr(spider, "site", None) or WAR  # hashes read URLs with its rules
         self.mode = mode if enabled else "never"
         self.screenshots = screenshots if enabled else None  # a ScreenshotStore, or None
         # With `-a screenshots=new`: article id -> content hash the archive already holds.
@@ -260,7 +268,6 @@ class Renderer:
 
     def retry_article(self, response: Response, capture: Capture) -> scrapy.Request | None:
         """The article rendered in the browser after its plain fetch, when that is wanted."""
-        from dodnews.model import OUTCOME_BLOCKED, OUTCOME_OK
 
         if is_rendered(response) or (self.mode == "never" and self.screenshots is None):
             return None
@@ -289,10 +296,8 @@ class Renderer:
         """True unless the archive already holds this content (then no screenshot is needed)."""
         if self.known is None or capture.article is None:
             return True
-        from dodnews.diffing.normalize import content_hash
-        from dodnews.extract.normalize import normalize_article
 
-        digest = content_hash(normalize_article(capture.article))
+        digest = content_hash(normalize_article(capture.article), site=self.site)
         if self.known.get(capture.article_id) == digest:
             self.stats.inc_value("dodnews/render/screenshot_unchanged")
             return False
@@ -300,10 +305,10 @@ class Renderer:
         return True
 
     def finish_article(self, response: Response, capture: Capture) -> Capture:
-        """Evidence of a rendered capture into its headers: reason, WARC record, screenshot."""
+        """Evidence of a rendered capture into its fields: reason, WARC record, screenshot."""
         if not is_rendered(response):
             return capture
-        capture.headers[H_RENDERED] = str(response.meta.get("dodnews_render", "yes"))
+        capture.rendered = str(response.meta.get("dodnews_render", "yes"))
         plain = response.meta.get("dodnews_plain_capture")
         if plain is not None and not capture.redirects:
             # the browser went straight to the final URL; the redirects are the plain fetch's
@@ -311,13 +316,18 @@ class Renderer:
             capture.requested_url = plain.requested_url
         rendered = response.meta.get("warc_rendered")
         if rendered:
-            capture.headers[H_RENDERED_WARC] = f"{rendered['file']}#{rendered['record_id']}"
+            capture.rendered_warc = f"{rendered['file']}#{rendered['record_id']}"
         shot = screenshot_result(response.meta)
         if shot is not None and self.screenshots is not None and capture.article is not None:
-            capture.headers[H_SCREENSHOT] = self.screenshots.put(shot[0], shot[1])
+            capture.screenshot = self.screenshots.put(shot[0], shot[1])
             self.stats.inc_value("dodnews/render/screenshots")
         self.stats.inc_value(f"dodnews/render/captures/{capture.outcome}")
         return capture
+
+    def read_archived_hashes(self) -> None:
+        """What the crawl's archive holds, for `-a screenshots=new` (when the spider opens)."""
+
+        self.known = _archived_hashes(shared_archive(self.spider.crawler))
 
     def failed(self, request: scrapy.Request) -> Capture | None:
         """When the browser itself failed: the plain capture it was meant to improve on."""
@@ -329,15 +339,13 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "o
     """Configure the crawl for `-a render=` / `-a screenshots=` and return the spider's policy.
 
     `screenshots`: off, new (only captures whose content the archive does not hold yet: new
-    articles and new versions) or all (every successful capture).
+    articles and new versions) or all (every successful capture). For `new`, what the archive
+    holds is read from the crawl's archive when the spider opens.
     """
     wanted = screenshots in ("new", "all")
     enabled = configure(crawler, mode, wanted)
     store = None
-    known: dict[int, str] | None = None
     if wanted and enabled:
-        from dodnews.reports.screenshots import ScreenshotStore, screenshots_dir
-
         settings = crawler.settings
         store = ScreenshotStore(
             screenshots_dir(
@@ -345,27 +353,24 @@ def renderer_for(spider: Any, crawler: Crawler, mode: str, screenshots: str = "o
                 settings.get("DODNEWS_SCREENSHOTS_DIR") or None,
             )
         )
-        if screenshots == "new":
-            known = _archived_hashes(settings.get("DODNEWS_ARCHIVE") or None)
-    return Renderer(spider, mode, enabled, store, known)
+    renderer = Renderer(spider, mode, enabled, store, {} if screenshots == "new" else None)
+    if store is not None and screenshots == "new":
+        crawler.signals.connect(renderer.read_archived_hashes, signal=signals.spider_opened)
+    return renderer
 
 
-def _archived_hashes(url: str | None) -> dict[int, str]:
+def _archived_hashes(archive: ArchiveHandle) -> dict[int, str]:
     """Content hash of every article's current version (empty for a missing archive)."""
-    from dodnews.archive import Archive
-    from dodnews.errors import UserError
 
     try:
-        archive = Archive.open(url, create=False)
+        return archive.open(create=False).current_hashes()
     except UserError:
         return {}
-    try:
-        return archive.current_hashes()
-    finally:
-        archive.close()
 
 
-def write_rendered(writer: Any, request: Any, response: Response, base_url: str | None) -> None:
+def write_rendered(
+    writer: Any, request: Any, response: Response, base_url: str | None, site: Site
+) -> None:
     """The rendered DOM (and screenshot) as conversion records referring to the raw response.
 
     The raw response record is the one written for the plain fetch of the same page, whose ref the
@@ -373,9 +378,7 @@ def write_rendered(writer: Any, request: Any, response: Response, base_url: str 
     record becomes the capture's evidence: `meta["warc"]` (and `meta["warc_rendered"]`) name it
     from here on, `meta["warc_raw"]` the raw response; `meta["warc_screenshot"]` the screenshot.
     """
-    from dodnews.site import to_real_url
-
-    url = to_real_url(response.url, base_url)
+    url = to_real_url(response.url, base_url, site)
     raw = request.meta.get("warc") or {}
     dom = writer.write_derived(url, response.body, "text/html; charset=utf-8", raw.get("record_id"))
     request.meta["warc_rendered"] = {"file": dom.file, "record_id": dom.record_id}
@@ -390,6 +393,8 @@ def write_rendered(writer: Any, request: Any, response: Response, base_url: str 
 
 
 def _lazy_handler_class() -> type:
+    # Imported here: scrapy_playwright.handler imports Playwright (0.18 s), which a crawl that never
+    # opens the browser does not need.
     from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
     class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):

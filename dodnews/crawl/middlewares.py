@@ -14,7 +14,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.response import response_status_message
 
 from dodnews.crawl import signals as dodnews_signals
-from dodnews.site import is_site_host, map_to_base, offsite_host
+from dodnews.crawl.network import failure_reason
+from dodnews.site import WAR, Site, is_site_host, map_to_base, offsite_host, to_real_url
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -27,6 +28,11 @@ logger = logging.getLogger(__name__)
 def _base_url(crawler: Crawler) -> str | None:
     spider = crawler.spider
     return getattr(spider, "base_url", None) or crawler.settings.get("DODNEWS_BASE_URL") or None
+
+
+def _site(crawler: Crawler) -> Site:
+    """The site profile the crawl's spider chose (war.gov for a spider that chooses none)."""
+    return getattr(crawler.spider, "site", None) or WAR
 
 
 class BaseUrlMiddleware:
@@ -49,16 +55,18 @@ class BaseUrlMiddleware:
             return None
         from urllib.parse import urlsplit
 
-        if is_site_host(urlsplit(request.url).hostname):
+        site = _site(self.crawler)
+        if is_site_host(urlsplit(request.url).hostname, site):
             # The original already passed the dupe filter; its mapped copy must not be dropped.
-            return request.replace(url=map_to_base(request.url, base), dont_filter=True)
+            return request.replace(url=map_to_base(request.url, base, site), dont_filter=True)
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
         base = _base_url(self.crawler)
         location = response.headers.get(b"Location")
         if base and location and 300 <= response.status < 400:
-            mapped = map_to_base(response.urljoin(location.decode("latin-1")), base)
+            target = response.urljoin(location.decode("latin-1"))
+            mapped = map_to_base(target, base, _site(self.crawler))
             response.headers[b"Location"] = mapped.encode("latin-1")
         return response
 
@@ -88,7 +96,7 @@ class OffsiteRedirectMiddleware:
         if response.status not in REDIRECT_STATUSES or not location:
             return response
         target = response.urljoin(location.decode("latin-1").strip())
-        host = offsite_host(target, _base_url(self.crawler))
+        host = offsite_host(target, _base_url(self.crawler), _site(self.crawler))
         if host is None:
             return response
         request.meta["dont_redirect"] = True
@@ -153,6 +161,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         )
         return retry or response
 
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        if failure_reason(exception) is not None:
+            # A refused connection, a DNS failure, a timeout: the request's errback (or
+            # robots.txt's middleware) says so in one line with the reason; Scrapy's own "Gave up
+            # retrying" would say it a second time.
+            request.meta.setdefault("give_up_log_level", logging.DEBUG)
+        return super().process_exception(request, exception)  # type: ignore[return-value]
+
     def _pause(self, seconds: float, status: int) -> None:
         if seconds <= 0:
             return
@@ -211,15 +227,15 @@ class WarcCaptureMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         from urllib.parse import urlsplit
 
-        from dodnews.site import to_real_url
-
         if "cached" in response.flags:
             return response
         if "playwright" in response.flags:
             # A rendered DOM is not what the server sent: a conversion record of the raw one.
             from dodnews.crawl.browser import write_rendered
 
-            write_rendered(self.writer, request, response, _base_url(self.crawler))
+            write_rendered(
+                self.writer, request, response, _base_url(self.crawler), _site(self.crawler)
+            )
             self.crawler.stats.inc_value("dodnews/warc/writer/conversion")
             return response
         parts = urlsplit(request.url)
@@ -229,7 +245,7 @@ class WarcCaptureMiddleware:
         is_article = request.meta.get("dodnews_kind") == "article"
         article_id = request.meta.get("article_id") if is_article else None
         ref = self.writer.write(
-            url=to_real_url(response.url, base),
+            url=to_real_url(response.url, base, _site(self.crawler)),
             method=request.method,
             request_target=target,
             request_headers=_header_pairs(request.headers),

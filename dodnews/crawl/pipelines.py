@@ -1,18 +1,27 @@
-"""Item pipelines: normalize -> validate -> archive (capture, version, change) -> reports."""
+"""Item pipelines: count -> normalize -> validate -> archive (capture, version, change) ->
+reports."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
+from twisted.internet import task
 
 from dodnews.crawl import signals as dodnews_signals
+from dodnews.crawl.archive_handle import shared_archive
+from dodnews.crawl.reextracting import EvidenceMissing, Reextractor
 from dodnews.errors import UserError
 from dodnews.extract.normalize import normalize_article, validation_problem
 from dodnews.model import OUTCOME_ERROR, OUTCOME_OK, Capture
 from dodnews.monitor.coverage import DROPPED, CoverageRule, coverage, describe, judge, tally
+from dodnews.monitor.runs import run_counts, run_verdict
+from dodnews.reports.layout import read_marker
+from dodnews.reports.reporting import report_layout, update_archive_reports
+from dodnews.words import count
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -27,6 +36,18 @@ class _Stage:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         return cls(crawler)
+
+
+class CountPipeline(_Stage):
+    """Counts every capture by outcome as the spider made it (before validation can fail one):
+    `dodnews/captures/<outcome>` and `dodnews/captures/total`, what the run's verdict reads."""
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Capture):
+            stats = self.crawler.stats
+            stats.inc_value(f"dodnews/captures/{item.outcome}")
+            stats.inc_value("dodnews/captures/total")
+        return item
 
 
 class NormalizePipeline(_Stage):
@@ -101,32 +122,29 @@ class ArchivePipeline(_Stage):
         self.diffs_dir = settings.get("DODNEWS_DIFFS_DIR")
         self.report_layout: Any = None
         if self.write_reports:
-            from dodnews.reports.reporting import report_layout
-
             self.report_layout = report_layout(
                 settings.get("DODNEWS_INDEX_PAGE_SIZE"), settings.get("DODNEWS_FEED_ENTRIES")
             )
         self.archive: Any = None
         self.run_id: int | None = None
         self.change_ids: list[int] = []
+        self.captures_recorded = 0
         self.buffer: list[Capture] = []
         self._timer: Any = None  # strong reference: the periodic flush
         self.coverage_rule = coverage_rule(settings)
 
     async def open_spider(self) -> None:
-        from dodnews.archive import Archive
-        from dodnews.crawl.reextracting import Reextractor
 
-        self.archive = Archive.open(self.archive_url)
-        self.reextractor = Reextractor(self.warc_dir)
+        # the crawl's one archive (it closes when the spider has closed); versions are hashed and
+        # compared with the URL rules of the site the spider crawls
+        self.archive = shared_archive(self.crawler).open()
+        self.reextractor = Reextractor(self.warc_dir, self.archive.site)
         self.run_id = self.archive.start_run(self.crawler.spider.name)
         self.crawler.stats.set_value("dodnews/run_id", self.run_id)
         self.crawler.signals.send_catch_log(
             signal=dodnews_signals.archive_opened, batch_size=self.batch_size
         )
         if self.flush_seconds > 0 and self.batch_size > 1:
-            from twisted.internet import task
-
             self._timer = task.LoopingCall(self.flush)
             self._timer.start(self.flush_seconds, now=False)
 
@@ -190,7 +208,6 @@ class ArchivePipeline(_Stage):
         does not confirm, read again from their WARC records with the running extractor."""
         if self.reextractor is None:
             return []
-        from dodnews.crawl.reextracting import EvidenceMissing
 
         first: dict[int, Any] = {}
         for capture in batch:
@@ -231,11 +248,12 @@ class ArchivePipeline(_Stage):
             if result.outcome in ("version", "earlier"):
                 logger.info(
                     "Article %s re-extracted with the running extractor: version %s",
-                    result.article_id, result.seq,
+                    result.article_id, result.version,
                 )  # fmt: skip
 
     def _count(self, item: Capture, result: Any) -> None:
         stats = self.crawler.stats
+        self.captures_recorded += 1
         if result.new_version:
             stats.inc_value("dodnews/versions/new")
         if result.change_id is not None:
@@ -252,7 +270,6 @@ class ArchivePipeline(_Stage):
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         self.flush()
-        from dodnews.monitor.runs import run_counts, run_verdict
 
         stats = dict(self.crawler.stats.get_stats())
         if not self.crawler.crawling:
@@ -269,19 +286,25 @@ class ArchivePipeline(_Stage):
             changes_found=len(self.change_ids),
             errors=[verdict] if verdict else [],
         )
-        if self.change_ids and self.write_reports:
-            from dodnews.reports.reporting import update_archive_reports
-
-            # Only the files this run's changes alter: the cost stays flat as the archive grows.
+        if self.write_reports and (self.change_ids or self._refresh_article_pages()):
+            # Only the files this run's changes and captures alter (their articles' pages): the
+            # cost stays flat as the archive grows.
             result = update_archive_reports(
                 self.archive, self.diffs_dir, self.change_ids, layout=self.report_layout
             )
             logger.info(
-                "Reports for %d changes: %d files written, %d unchanged in %s",
-                len(self.change_ids), result.files_written, result.files_unchanged,
+                "Reports for %s: %s written, %d unchanged in %s",
+                count(len(self.change_ids), "change"), count(result.files_written, "file"),
+                result.files_unchanged,
                 self.diffs_dir or "diffs",
             )  # fmt: skip
-        self.archive.close()
+
+    def _refresh_article_pages(self) -> bool:
+        """Whether a run that found no change should still update an existing report folder:
+        its captures belong on the timelines of articles that have changed before."""
+
+        folder = Path(self.diffs_dir or "diffs")
+        return self.captures_recorded > 0 and read_marker(folder) is not None
 
     def _coverage(self, stats: dict[str, Any]) -> dict[str, Any]:
         """The run's field coverage and its check against the spider's recent runs."""

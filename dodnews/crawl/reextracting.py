@@ -22,6 +22,7 @@ from dodnews.archive.reextraction import Evidence, OutdatedVersion, Reextraction
 from dodnews.extract import ExtractionError, extract_article
 from dodnews.extract.normalize import normalize_article, validation_problem
 from dodnews.model import Article
+from dodnews.site import WAR, Site
 from dodnews.warc.reader import RecordUnreadable, WarcReader
 
 if TYPE_CHECKING:
@@ -35,10 +36,12 @@ class EvidenceMissing(Exception):
 
 
 class Reextractor:
-    """Reads the page of an outdated version from its WARC evidence and extracts it again."""
+    """Reads the page of an outdated version from its WARC evidence and extracts it again, with
+    the URL rules of `site` (the archive's)."""
 
-    def __init__(self, warc_dir: str | Path) -> None:
+    def __init__(self, warc_dir: str | Path, site: Site = WAR) -> None:
         self.reader = WarcReader(warc_dir)
+        self.site = site
 
     def read(self, outdated: OutdatedVersion) -> Reextraction:
         """The version's page extracted by the running extractor, from its newest readable
@@ -70,7 +73,7 @@ class Reextractor:
         except RecordUnreadable as exc:
             raise EvidenceMissing(str(exc)) from None
         try:
-            article = normalize_article(extract_article(body, evidence.url))
+            article = normalize_article(extract_article(body, evidence.url, self.site))
         except ExtractionError as exc:
             raise EvidenceMissing(
                 f"capture {evidence.capture_id}: extraction failed: {exc}"

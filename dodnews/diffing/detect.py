@@ -11,23 +11,23 @@ region text that no typed change explains. Equal content hashes short-cut to an 
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import sys
 from dataclasses import asdict
-from typing import Any
-
-import deepdiff
-from deepdiff import DeepDiff
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import dodnews
-from dodnews.diffing.figures import Figure, changed_figures
+from dodnews.diffing.figures import Figure, changed_figures, figure_ops
 from dodnews.diffing.model import Change, ChangeReport, Provenance
 from dodnews.diffing.net import other_text_change
 from dodnews.diffing.normalize import (
     Explained,
+    comparison_form,
+    comparison_form_or_none,
     content_hash,
     image_keys,
-    norm_opt,
-    norm_text,
     same_published,
     url_key,
 )
@@ -35,6 +35,10 @@ from dodnews.diffing.paragraphs import align, ops_detail, word_ops
 from dodnews.diffing.significance import score
 from dodnews.diffing.summaries import summarize
 from dodnews.model import Article, Image, RelatedLink
+from dodnews.site import WAR, Site
+
+if TYPE_CHECKING:
+    from deepdiff import DeepDiff
 
 # Fields that change without the article changing: never compared. (Image src and related-story
 # titles are left out of the view itself: images are keyed by VIRIN, related stories by id; glob
@@ -61,24 +65,27 @@ _FIELD_ORDER = {
 }
 
 
-def structured_view(article: Article) -> dict[str, Any]:
+def structured_view(article: Article, site: Site = WAR) -> dict[str, Any]:
     """The normalized dict DeepDiff compares (everything but paragraphs and corrections)."""
     return {
         "extractor_version": article.extractor_version,
         "content_type": article.content_type,
-        "url": url_key(article),
-        "title": norm_text(article.title),
-        "byline": norm_opt(article.byline),
-        "published": norm_opt(article.published),
-        "summary": norm_opt(article.summary),
-        "banner": norm_opt(article.banner),
+        "url": url_key(article, site),
+        "title": comparison_form(article.title),
+        "byline": comparison_form_or_none(article.byline),
+        "published": comparison_form_or_none(article.published),
+        "summary": comparison_form_or_none(article.summary),
+        "banner": comparison_form_or_none(article.banner),
         "images": {
-            key: {"caption": norm_opt(i.caption), "credit": norm_opt(i.credit)}
+            key: {
+                "caption": comparison_form_or_none(i.caption),
+                "credit": comparison_form_or_none(i.credit),
+            }
             for key, i in zip(image_keys(article.images), article.images, strict=True)
         },
         # Dicts rather than sets: DeepDiff hashes every set item, dict keys compare directly.
         "related": dict.fromkeys([str(r.article_id) for r in article.related], True),
-        "tags": dict.fromkeys(sorted({norm_text(t) for t in article.tags} - {""}), True),
+        "tags": dict.fromkeys(sorted({comparison_form(t) for t in article.tags} - {""}), True),
     }
 
 
@@ -90,15 +97,17 @@ def detect_changes(
     new_captured_at: str | None = None,
     old_hash: str | None = None,
     new_hash: str | None = None,
+    site: Site = WAR,
 ) -> ChangeReport:
-    """Compare two versions of one article; raises ValueError when the article ids differ."""
+    """Compare two versions of one article of `site`; raises ValueError when the article ids
+    differ."""
     if old.article_id != new.article_id:
         raise ValueError(f"different articles: {old.article_id} and {new.article_id}")
     # What the typed fields explain in each region: shared by the hash and the safety net.
     old_explained = Explained.of(old) if old.region else None
     new_explained = Explained.of(new) if new.region else None
-    old_hash = old_hash or content_hash(old, old_explained)
-    new_hash = new_hash or content_hash(new, new_explained)
+    old_hash = old_hash or content_hash(old, old_explained, site)
+    new_hash = new_hash or content_hash(new, new_explained, site)
     provenance = Provenance(
         article_id=new.article_id,
         old_captured_at=old_captured_at,
@@ -109,7 +118,7 @@ def detect_changes(
         new_url=new.url,
         extractor_version=_extractor_versions(old.extractor_version, new.extractor_version),
         tool_version=dodnews.__version__,
-        deepdiff_version=deepdiff.__version__,
+        deepdiff_version=_deepdiff_version(),
     )
     crossed = bool(old.extractor_version and new.extractor_version) and (
         old.extractor_version != new.extractor_version
@@ -117,9 +126,13 @@ def detect_changes(
     if old_hash == new_hash:
         return ChangeReport(provenance=provenance, extractor_changed=crossed)
 
-    old_view, new_view = structured_view(old), structured_view(new)
+    old_view, new_view = structured_view(old, site), structured_view(new, site)
     diff = None
     if _compared(old_view) != _compared(new_view):  # DeepDiff has no fast path for equal input
+        # Imported only here: deepdiff imports numpy and pydantic, 150 ms that would be most of
+        # the start-up of `dodnews diff A B` when only paragraphs differ (bench/bench_startup.py).
+        from deepdiff import DeepDiff
+
         diff = DeepDiff(
             old_view,
             new_view,
@@ -145,6 +158,15 @@ def detect_changes(
         deepdiff=json.loads(diff.to_json()) if diff else {},
         extractor_changed=crossed,
     )
+
+
+@cache
+def _deepdiff_version() -> str:
+    """The version of deepdiff, read without importing it when it is not imported yet."""
+    loaded = sys.modules.get("deepdiff")
+    if loaded is not None:
+        return loaded.__version__
+    return importlib.metadata.version("deepdiff")
 
 
 def _extractor_versions(old: str, new: str) -> str | None:
@@ -198,8 +220,8 @@ def _structured_changes(diff: DeepDiff, old: Article, new: Article) -> list[Chan
     if "url" in touched:
         changes.append(Change("url_changed", "url", old.url, new.url))
     if "tags" in touched:
-        old_tags = {norm_text(t) for t in old.tags} - {""}
-        new_tags = {norm_text(t) for t in new.tags} - {""}
+        old_tags = {comparison_form(t) for t in old.tags} - {""}
+        new_tags = {comparison_form(t) for t in new.tags} - {""}
         changes.append(
             Change(
                 "tags_changed",
@@ -259,9 +281,9 @@ def _collection_change(
 
 
 def _banner_change(before: str | None, after: str | None) -> list[Change]:
-    if norm_opt(before) is None:
+    if comparison_form_or_none(before) is None:
         return [Change("banner_added", "banner", None, after)]
-    if norm_opt(after) is None:
+    if comparison_form_or_none(after) is None:
         return [Change("banner_removed", "banner", before, None)]
     return _text_change("banner_changed", "banner", before, after, {}, figures=False)
 
@@ -280,7 +302,7 @@ def _text_change(
     detail: dict[str, Any] | None = None,
 ) -> list[Change]:
     """One change for an edited text (with its word-level diff) plus its figure changes."""
-    old_text, new_text = norm_text(before), norm_text(after)
+    old_text, new_text = comparison_form(before), comparison_form(after)
     old_words, new_words = old_text.split(), new_text.split()
     ops = word_ops(old_words, new_words)
     change = Change(
@@ -293,7 +315,12 @@ def _text_change(
     )
     result = [change]
     if figures:
-        for fig_before, fig_after in changed_figures(old_text, new_text, ops):
+        pairs = changed_figures(old_text, new_text, ops)
+        # The edits the figure changes explain: summaries name each fact once, as the figure.
+        explained = figure_ops(old_text, new_text, ops, pairs)
+        if explained:
+            change.detail["figure_ops"] = explained
+        for fig_before, fig_after in pairs:
             result.append(_figure_change(field, location, fig_before, fig_after))
     return result
 
@@ -325,8 +352,8 @@ def _figure_change(
 
 
 def _paragraph_changes(old: Article, new: Article) -> list[Change]:
-    old_norm = [norm_text(p) for p in old.paragraphs]
-    new_norm = [norm_text(p) for p in new.paragraphs]
+    old_norm = [comparison_form(p) for p in old.paragraphs]
+    new_norm = [comparison_form(p) for p in new.paragraphs]
     if old_norm == new_norm:
         return []
     old_heads, new_heads = set(old.headings), set(new.headings)
@@ -374,8 +401,8 @@ def _paragraph_changes(old: Article, new: Article) -> list[Change]:
 
 
 def _correction_changes(old: list[str], new: list[str]) -> list[Change]:
-    old_norm = [norm_text(c) for c in old]
-    new_norm = [norm_text(c) for c in new]
+    old_norm = [comparison_form(c) for c in old]
+    new_norm = [comparison_form(c) for c in new]
     if old_norm == new_norm:
         return []
     alignment = align(old_norm, new_norm)

@@ -248,3 +248,38 @@ def _pair_group(olds: list[Figure], news: list[Figure]) -> list[tuple[Figure, Fi
         olds.remove(before)
         news.remove(after)
     return pairs
+
+
+def figure_ops(
+    old_text: str,
+    new_text: str,
+    ops: list[tuple[str, int, int, int, int]],
+    pairs: list[tuple[Figure | None, Figure | None]],
+) -> list[int]:
+    """Indexes of the changed ops whose every changed word lies inside a reported figure.
+
+    Such an edit says nothing the figure change does not ("$300" -> "$350" inside "$300 million"
+    -> "$350 million"), so a summary names it once, as the figure. Punctuation outside the figure
+    ("million," with its comma) does not count as another edit.
+    """
+    old_spans = [(f.start, f.end) for f, _ in pairs if f is not None]
+    new_spans = [(f.start, f.end) for _, f in pairs if f is not None]
+    if not old_spans and not new_spans:
+        return []
+    old_toks, new_toks = tokens(old_text), tokens(new_text)
+    return [
+        k
+        for k, (tag, i1, i2, j1, j2) in enumerate(ops)
+        if tag != "equal"
+        and _inside(old_toks[i1:i2], old_text, old_spans)
+        and _inside(new_toks[j1:j2], new_text, new_spans)
+    ]
+
+
+def _inside(toks: list[tuple[str, int, int]], text: str, spans: list[tuple[int, int]]) -> bool:
+    """True when every letter and digit of these words is inside one of the spans."""
+    for _, start, end in toks:
+        for pos in range(start, end):
+            if text[pos].isalnum() and not any(lo <= pos < hi for lo, hi in spans):
+                return False
+    return True

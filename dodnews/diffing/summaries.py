@@ -1,6 +1,8 @@
 """One short human sentence per change.
 
-For example "Figure changed in paragraph 4: $300 million → $350 million".
+For example "Figure changed in paragraph 4: $300 million → $350 million", or
+"Paragraph 2 edited: …troops will «place a» → «put» new…" (edits with their context, see
+`fragments`; an edit a figure change names is left to the figure).
 
 Summaries are derived from kind, before/after and location only, so a mirrored change gets its own.
 """
@@ -9,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from dodnews.diffing.fragments import edit_fragments
 from dodnews.diffing.model import Change
 from dodnews.site import slug_from_url
 
 SNIPPET = 80
+EDITS_SHOWN = 3  # edits (each with its context) in one summary; the rest are counted
 
 
 def snippet(text: Any, limit: int = SNIPPET) -> str:
@@ -35,19 +39,17 @@ def _block(change: Change, side: str) -> str:
     return f"{word} {_number(change.location, side)}"
 
 
-def _first_edit(change: Change) -> str:
-    ops = [op for op in change.detail.get("ops", []) if op["op"] != "equal"]
-    if not ops:
+def _edits(change: Change) -> str:
+    """The first edits with their context after ": ", or "" when there is nothing to show."""
+    fragments = edit_fragments(change)
+    if not fragments:
+        if change.detail.get("figure_ops"):
+            many = len(change.detail["figure_ops"]) > 1
+            return ": only figures changed" if many else ": only the figure changed"
         return ""
-    op = ops[0]
-    if op["op"] == "insert":
-        text = f"inserted {snippet(op['new'], 60)}"
-    elif op["op"] == "delete":
-        text = f"deleted {snippet(op['old'], 60)}"
-    else:
-        text = f"{snippet(op['old'], 60)} → {snippet(op['new'], 60)}"
-    more = f" (+{len(ops) - 1} more)" if len(ops) > 1 else ""
-    return f": {text}{more}"
+    shown = fragments[:EDITS_SHOWN]
+    more = f" (+{len(fragments) - len(shown)} more)" if len(fragments) > len(shown) else ""
+    return ": " + "; ".join(shown) + more
 
 
 def _where(change: Change) -> str:
@@ -91,10 +93,11 @@ def summarize(change: Change) -> str:
         moved = ""
         if change.detail.get("moved"):
             moved = f" (moved from position {_number(loc, 'old')})"
-        return f"{_block(change, 'new')} edited{moved}{_first_edit(change)}"
+        return f"{_block(change, 'new')} edited{moved}{_edits(change)}"
     if kind in {"title_changed", "byline_changed", "summary_changed"}:
         name = kind.split("_")[0].capitalize()
-        return f"{name} changed: {snippet(before)} → {snippet(after)}"
+        edits = _edits(change) if kind != "byline_changed" else ""
+        return f"{name} changed{edits or f': {snippet(before)} → {snippet(after)}'}"
     if kind == "date_changed":
         return f"Publication date changed: {before or '(none)'} → {after or '(none)'}"
     if kind == "banner_added":
@@ -102,20 +105,20 @@ def summarize(change: Change) -> str:
     if kind == "banner_removed":
         return f"Banner removed: {snippet(before)}"
     if kind == "banner_changed":
-        return f"Banner changed{_first_edit(change) or ':'}"
+        return f"Banner changed{_edits(change) or ':'}"
     if kind == "correction_added":
         return f"Correction added: {snippet(after)}"
     if kind == "correction_changed":
         if after is None:
             return f"Correction removed: {snippet(before)}"
-        return f"Correction changed{_first_edit(change)}"
+        return f"Correction changed{_edits(change)}"
     if kind in {"image_added", "image_removed"}:
         image = after if kind == "image_added" else before
         caption = (image or {}).get("caption")
         verb = "added" if kind == "image_added" else "removed"
         return f"Image {loc.get('image')} {verb}" + (f": {snippet(caption)}" if caption else "")
     if kind == "caption_changed":
-        return f"Caption changed for {_image_label(change)}{_first_edit(change)}"
+        return f"Caption changed for {_image_label(change)}{_edits(change)}"
     if kind == "credit_changed":
         return (
             f"Photo credit changed for {_image_label(change)}: {snippet(before)} → {snippet(after)}"
@@ -129,7 +132,7 @@ def summarize(change: Change) -> str:
         parts += [f"−{t}" for t in change.detail.get("removed", [])]
         return "Tags changed: " + ", ".join(parts)
     if kind == "other_text_changed":
-        return f"Other text changed{_near(change)}{_first_edit(change) or ':'}"
+        return f"Other text changed{_near(change)}{_edits(change) or ':'}"
     if kind == "url_changed":
         old_slug, new_slug = slug_from_url(before or ""), slug_from_url(after or "")
         if old_slug != new_slug:

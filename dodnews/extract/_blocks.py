@@ -7,7 +7,7 @@ from collections.abc import Collection
 
 from lxml import etree
 
-from dodnews.extract.text import clean_text
+from dodnews.extract.text import collapse_whitespace
 
 SKIP_TAGS = frozenset(
     [
@@ -107,7 +107,7 @@ def visible_text(el: etree._Element, exclude: Collection[etree._Element] = ()) -
     """The element's text as a reader sees it: skipped widgets and `exclude` left out, cleaned."""
     parts: list[str] = []
     _collect(el, parts, exclude)
-    return clean_text("".join(parts))
+    return collapse_whitespace("".join(parts))
 
 
 def _collect(el: etree._Element, parts: list[str], exclude: Collection[etree._Element]) -> None:

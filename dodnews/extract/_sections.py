@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from dodnews import site
+from dodnews.site import Site, section_from_path
 
 # Content-type labels seen on listings and article wrappers, lower-cased, to section keys.
 _NAME_TO_SECTION = {
@@ -26,16 +26,16 @@ _NAME_TO_SECTION = {
     "contract": "contracts",
     "contracts": "contracts",
 }
-# Old paths that site.section_from_path does not know (the 2020 home page links to them).
+# Old paths that dodnews.site.section_from_path does not know (the 2020 home page links to them).
 _EXTRA_OLD_PREFIXES = {"/explore/features/story/article/": "feature-stories"}
 
 
-def section_from_url(url: str | None) -> str | None:
+def section_from_url(url: str | None, site: Site) -> str | None:
     """The section key of an article or listing URL (current or old path shapes), or None."""
     if not url:
         return None
     path = urlsplit(url).path
-    found = site.section_from_path(path)
+    found = section_from_path(path, site)
     if found:
         return found.key
     low = path.lower()
@@ -45,13 +45,13 @@ def section_from_url(url: str | None) -> str | None:
     return None
 
 
-def section_from_type_val(value: str | int | None) -> str | None:
+def section_from_type_val(value: str | int | None, site: Site) -> str | None:
     """The section key of a `content-type-val` / `content-type-N` number, or None."""
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
-    found = site.SECTION_BY_CONTENT_TYPE.get(number)
+    found = site.section_by_content_type(number)
     return found.key if found else None
 
 
@@ -63,11 +63,14 @@ def section_from_type_name(name: str | None) -> str | None:
 
 
 def resolve_section(
-    type_val: str | int | None = None, url: str | None = None, type_name: str | None = None
+    site: Site,
+    type_val: str | int | None = None,
+    url: str | None = None,
+    type_name: str | None = None,
 ) -> str | None:
     """First answer of: content-type number, URL path, content-type label."""
     return (
-        section_from_type_val(type_val)
-        or section_from_url(url)
+        section_from_type_val(type_val, site)
+        or section_from_url(url, site)
         or section_from_type_name(type_name)
     )

@@ -12,7 +12,6 @@ import re
 
 from lxml import etree
 
-from dodnews import site
 from dodnews.extract._blocks import BLOCK_TAGS, HEADING_TAGS, STRONG_TAGS, skip_element
 from dodnews.extract._dom import classes, parse_document
 from dodnews.extract._sections import (
@@ -23,11 +22,13 @@ from dodnews.extract._sections import (
 from dodnews.extract.byline import find_byline
 from dodnews.extract.dates import local_iso, parse_ap_date, parse_clock
 from dodnews.extract.errors import NotAnArticle
+from dodnews.extract.listing import LISTING_TAGS
 from dodnews.extract.photos import bare_image, is_photo_block, photo
 from dodnews.extract.region import region_text
 from dodnews.extract.related import RelatedBlocks, find_related
-from dodnews.extract.text import clean_or_none, clean_text
+from dodnews.extract.text import collapse_whitespace, collapse_whitespace_or_none
 from dodnews.model import Article, Image
+from dodnews.site import WAR, Site, article_id_from_url, canonical_url, slug_from_url
 
 # Bump when a change to extraction changes its output for the same page.
 EXTRACTOR_VERSION = "2"
@@ -39,6 +40,7 @@ _HEAD_META_XPATH = etree.XPath("/html/head/meta")
 _ANY_META_XPATH = etree.XPath("//meta")
 _HEAD_TITLE_XPATH = etree.XPath("/html/head/title | //title")
 _NOTICE_PHRASES = ("historical collection", "collection of archived material")
+_NOTICE_WORD = "collection"  # in every phrase: one scan rules them all out
 # Run only when the raw text holds one of the phrases: a text scan costs as much as a parse.
 _NOTICE_XPATH = etree.XPath(
     ".//text()[contains(., 'historical collection')"
@@ -86,7 +88,7 @@ _SHARE_WORDS = frozenset(
 
 
 def _text_of(el: etree._Element) -> str:
-    return clean_text("".join(el.itertext()))
+    return collapse_whitespace("".join(el.itertext()))
 
 
 def _looks_like_share_line(text: str) -> bool:
@@ -177,7 +179,7 @@ class _BodyWalker:
     ) -> None:
         if not parts or (not loose and not inline):  # whitespace between blocks
             return
-        text = clean_text("".join(parts))
+        text = collapse_whitespace("".join(parts))
         if not text or _is_furniture(text):
             return
         if _is_correction(text, inline, loose):
@@ -235,7 +237,7 @@ def _is_correction(text: str, inline: list[etree._Element], loose: bool) -> bool
         return True
     # "<strong>Correction</strong> An earlier version ..." with no colon.
     if inline and inline[0].tag in STRONG_TAGS | {"em", "i"}:
-        lead = clean_text("".join(inline[0].itertext())).rstrip(":.").lower()
+        lead = collapse_whitespace("".join(inline[0].itertext())).rstrip(":.").lower()
         return lead in _CORRECTION_LEADS and text.lower().startswith(lead)
     return False
 
@@ -259,10 +261,10 @@ def _title_from_head(root: etree._Element) -> str | None:
     titles = _HEAD_TITLE_XPATH(root)
     if not titles:
         return None
-    text = clean_text("".join(titles[0].itertext()))
+    text = collapse_whitespace("".join(titles[0].itertext()))
     if text.startswith(">"):  # " > U.S. Department of War > Contract | ...": no title part
         return None
-    return clean_or_none(text.split(" > ")[0])
+    return collapse_whitespace_or_none(text.split(" > ")[0])
 
 
 def _marks(scope: etree._Element) -> dict[str, etree._Element]:
@@ -315,16 +317,16 @@ def _published(
     return local_iso(day, clock)
 
 
-def _content_type(adetail: etree._Element | None) -> tuple[str | None, str | None]:
+def _content_type(adetail: etree._Element | None, site: Site) -> tuple[str | None, str | None]:
     """(section from the wrapper, content-type name) from `content-type-N` / data-content-type."""
     if adetail is None:
         return None, None
     section = None
     for cls in classes(adetail):
         match = _CONTENT_TYPE_CLASS_RE.match(cls)
-        if match and (section := section_from_type_val(match.group(1))):
+        if match and (section := section_from_type_val(match.group(1), site)):
             break
-    name = clean_or_none(adetail.get("data-content-type"))
+    name = collapse_whitespace_or_none(adetail.get("data-content-type"))
     return section or section_from_type_name(name), name
 
 
@@ -350,7 +352,8 @@ def _banner(
     body: etree._Element,
     title: etree._Element | None,
 ) -> str | None:
-    if not any(phrase in raw for phrase in _NOTICE_PHRASES):
+    # One scan for the word both phrases share, then the phrases only on the pages that have it.
+    if _NOTICE_WORD not in raw or not any(phrase in raw for phrase in _NOTICE_PHRASES):
         return None
     # A scan of every text node costs as much as the parse: look near the wrapper first.
     for place in [*_notice_places(adetail), root]:
@@ -366,7 +369,7 @@ def _banner(
             if any(a is body or a is title or a.tag in ("head", "script", "style") for a in chain):
                 continue
             block = next((a for a in chain if a.tag in BLOCK_TAGS), holder)
-            return clean_or_none("".join(block.itertext()))
+            return collapse_whitespace_or_none("".join(block.itertext()))
     return None
 
 
@@ -376,10 +379,16 @@ def _tags(atags: etree._Element | None) -> list[str]:
     return sorted({text for a in atags.iter("a") if (text := _text_of(a))})
 
 
-def extract_article(html: str | bytes, url: str) -> Article:
-    """The article on a page; raises EmptyPage, BlockedPage or NotAnArticle when there is none."""
+def extract_article(html: str | bytes, url: str, site: Site = WAR) -> Article:
+    """The article on a page, its URLs read with `site`'s rules; raises EmptyPage, BlockedPage
+    or NotAnArticle when there is none."""
     root, raw = parse_document(html)
-    maintitle = next((h for h in root.iter("h1") if "maintitle" in classes(h)), None)
+    # One C-level pass finds the title candidates and the listing elements related stories use.
+    h1s: list[etree._Element] = []
+    listed: list[etree._Element] = []
+    for el in root.iter("h1", *LISTING_TAGS):
+        (h1s if el.tag == "h1" else listed).append(el)
+    maintitle = next((h for h in h1s if "maintitle" in classes(h)), None)
     adetail = None
     if maintitle is not None:
         adetail = next((a for a in maintitle.iterancestors("div") if "adetail" in classes(a)), None)
@@ -395,22 +404,25 @@ def extract_article(html: str | bytes, url: str) -> Article:
 
     metas = _metas(root)
     og_url = (metas.get("og:url") or "").strip() or None
-    article_id = site.article_id_from_url(url) if url else None
+    article_id = article_id_from_url(url) if url else None
     if article_id is None and og_url:
-        article_id = site.article_id_from_url(og_url)
+        article_id = article_id_from_url(og_url)
     if article_id is None:
         raise NotAnArticle("no article id in the URL or og:url")
 
-    wrapper_section, content_type = _content_type(adetail)
-    og_same = og_url if og_url and site.article_id_from_url(og_url) == article_id else None
+    wrapper_section, content_type = _content_type(adetail, site)
+    og_same = og_url if og_url and article_id_from_url(og_url) == article_id else None
     section = (
-        wrapper_section or section_from_url(url) or section_from_url(og_same) or _DEFAULT_SECTION
+        wrapper_section
+        or section_from_url(url, site)
+        or section_from_url(og_same, site)
+        or _DEFAULT_SECTION
     )
-    slug = site.slug_from_url(og_same or url)
-    content_type = site.SECTIONS[section].content_type_name if wrapper_section else content_type
-    content_type = content_type or site.SECTIONS[section].content_type_name
+    slug = slug_from_url(og_same or url)
+    content_type = site.section(section).content_type_name if wrapper_section else content_type
+    content_type = content_type or site.section(section).content_type_name
 
-    og_title = clean_text(metas.get("og:title"))
+    og_title = collapse_whitespace(metas.get("og:title"))
     title = (
         (_text_of(maintitle) if maintitle is not None else "")
         or og_title
@@ -418,20 +430,20 @@ def extract_article(html: str | bytes, url: str) -> Article:
         or ""
     )
     page_url = url or og_url or ""
-    related = find_related(root, raw, page_url, adetail)
+    related = find_related(root, raw, page_url, adetail, site, listed)
     walker = _BodyWalker(page_url, related)
     walker.walk(body)
     date_el = marks.get("date")
 
     return Article(
         article_id=article_id,
-        url=site.canonical_url(article_id, section, slug),
+        url=canonical_url(article_id, section, slug, site),
         section=section,
         title=title,
         content_type=content_type,
         published=_published(marks, scope, body, (title, og_title)),
         byline=find_byline(scope, maintitle, {body, *related.elements}, date_el),
-        summary=clean_or_none(metas.get("og:description")),
+        summary=collapse_whitespace_or_none(metas.get("og:description")),
         paragraphs=walker.paragraphs,
         headings=walker.headings,
         images=walker.images,

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from lxml import etree
 
 from dodnews.extract._blocks import skip_element, visible_text
-from dodnews.extract.text import clean_or_none
+from dodnews.extract.text import collapse_whitespace_or_none
 
 _BY_RE = re.compile(r"^by[\s\u00a0]+\S", re.IGNORECASE)
 _AUTHOR_CLASS_RE = re.compile(r"byline|(?:^|[-_])author(?:$|[-_])")
@@ -67,7 +67,7 @@ def find_byline(
     if chosen is None:
         return None
     text = visible_text(chosen, hidden).rstrip(_SEPARATORS)
-    return clean_or_none(text) if len(text) <= _MAX_LEN else None
+    return collapse_whitespace_or_none(text) if len(text) <= _MAX_LEN else None
 
 
 def _opens_with_by(el: etree._Element) -> bool:

@@ -14,13 +14,21 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from dodnews import site
 from dodnews.extract._dom import absolute, classes, parse_document
 from dodnews.extract._sections import resolve_section, section_from_type_name, section_from_url
 from dodnews.extract.dates import ap_to_iso, jss_to_iso
 from dodnews.extract.errors import BadFeed, EmptyPage
-from dodnews.extract.text import clean_or_none, clean_text, strip_tags
+from dodnews.extract.text import collapse_whitespace, collapse_whitespace_or_none, strip_tags
 from dodnews.model import ListingEntry, RelatedLink
+from dodnews.site import (
+    WAR,
+    Site,
+    article_id_from_url,
+    canonical_url,
+    is_site_host,
+    map_to_base,
+    slug_from_url,
+)
 
 # The custom elements of the 2019-2024 shapes, found by tag name (a cheap C-level filter).
 LISTING_TAGS = ("listing-with-preview", "listing-titles-only", "story-card")
@@ -41,16 +49,16 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _site_article_id(url: str, page_url: str) -> int | None:
-    """The id in an article URL on the site (or on the page's own host), not on af.mil and kin."""
+def _site_article_id(url: str, page_url: str, site: Site) -> int | None:
+    """The id in an article URL on the site (or on the page's own host), not on a sibling site."""
     host = urlsplit(url).hostname
-    if site.is_site_host(host) or host == urlsplit(page_url).hostname:
-        return site.article_id_from_url(url)
+    if is_site_host(host, site) or host == urlsplit(page_url).hostname:
+        return article_id_from_url(url)
     return None
 
 
 def entry_from_attrs(
-    el: etree._Element, page_url: str, source: str = "listing"
+    el: etree._Element, page_url: str, site: Site = WAR, source: str = "listing"
 ) -> ListingEntry | None:
     """A listing entry from a custom element's attributes (`listing-with-preview` and kin)."""
     get = el.get
@@ -60,17 +68,17 @@ def entry_from_attrs(
     # The link says which article the entry leads to; the attribute is only a hint (a wrong one
     # would file one article's page under another's id).
     claimed = _int(get("article-id"))
-    url_id = _site_article_id(url, page_url)
+    url_id = _site_article_id(url, page_url, site)
     article_id = url_id or claimed
     if article_id is None:
         return None
-    content_type = clean_or_none(strip_tags(get("content-type-name")))
+    content_type = collapse_whitespace_or_none(strip_tags(get("content-type-name")))
     return ListingEntry(
         article_id=article_id,
         url=url,
         title=strip_tags(get("article-title")) or None,
         summary=strip_tags(get("article-summary")) or None,
-        section=resolve_section(get("content-type-val"), url, content_type),
+        section=resolve_section(site, get("content-type-val"), url, content_type),
         content_type=content_type,
         published=jss_to_iso(get("publish-date-jss")) or ap_to_iso(get("publish-date-ap")),
         image_url=absolute(page_url, get("image-url")),
@@ -85,7 +93,7 @@ def _hint(claimed: int | None, article_id: int) -> int | None:
 
 
 def entry_from_item(
-    el: etree._Element, page_url: str, source: str = "listing"
+    el: etree._Element, page_url: str, site: Site = WAR, source: str = "listing"
 ) -> ListingEntry | None:
     """A listing entry from a server-rendered `div.item.item-<id>` block (2020 and before)."""
     link = None
@@ -99,7 +107,7 @@ def entry_from_item(
         if tag == "a":
             cls = classes(node)
             if "content-type-text" in cls:
-                category = category or clean_or_none("".join(node.itertext()))
+                category = category or collapse_whitespace_or_none("".join(node.itertext()))
             elif link is None and node.get("href") and "hide" not in cls:
                 link = node
         elif tag in ("h2", "h3", "h4") and title_el is None and "title" in classes(node):
@@ -107,7 +115,7 @@ def entry_from_item(
         elif tag == "time" and time_el is None:
             time_el = node
         elif tag == "p" and summary is None and "summary" in classes(node):
-            summary = clean_or_none("".join(node.itertext()))
+            summary = collapse_whitespace_or_none("".join(node.itertext()))
         elif image_url is None and tag == "div" and "background-image" in (node.get("style") or ""):
             match = _BG_URL_RE.search(node.get("style") or "")
             image_url = match.group(1) if match else None
@@ -116,7 +124,7 @@ def entry_from_item(
         if title_link is not None and title_link.get("href"):
             link = title_link
     url = absolute(page_url, link.get("href")) if link is not None else None
-    url_id = _site_article_id(url, page_url) if url else None
+    url_id = _site_article_id(url, page_url, site) if url else None
     ids = [int(m.group(1)) for c in classes(el) if (m := _ITEM_ID_RE.match(c))]
     claimed = None if url_id in ids else max((i for i in ids if i >= _MIN_ARTICLE_ID), default=None)
     # As for the attributes: the link names the article, an `item-<id>` class is a hint.
@@ -133,10 +141,12 @@ def entry_from_item(
     return ListingEntry(
         article_id=article_id,
         url=url,
-        title=clean_or_none("".join(title_el.itertext())) if title_el is not None else None,
+        title=collapse_whitespace_or_none("".join(title_el.itertext()))
+        if title_el is not None
+        else None,
         summary=summary,
         # The label is the site's own statement; an old URL path (/Explore/News/...) may be stale.
-        section=section_from_type_name(category) or section_from_url(url),
+        section=section_from_type_name(category) or section_from_url(url, site),
         content_type=category,
         published=published,
         image_url=absolute(page_url, image_url),
@@ -151,7 +161,11 @@ def _is_item(el: etree._Element) -> bool:
 
 
 def entries_from_root(
-    root: etree._Element, page_url: str, source: str = "listing", raw: str | None = None
+    root: etree._Element,
+    page_url: str,
+    site: Site = WAR,
+    source: str = "listing",
+    raw: str | None = None,
 ) -> list[ListingEntry]:
     """Every listing entry under `root`, in page order, one per article id.
 
@@ -166,27 +180,28 @@ def entries_from_root(
     seen: set[int] = set()
     for el in found:
         if el.tag == "div" and el.get("article-url") is None and el.get("article-id") is None:
-            entry = entry_from_item(el, page_url, source)
+            entry = entry_from_item(el, page_url, site, source)
         else:
-            entry = entry_from_attrs(el, page_url, source)
+            entry = entry_from_attrs(el, page_url, site, source)
         if entry is not None and entry.article_id not in seen:
             seen.add(entry.article_id)
             entries.append(entry)
     return entries
 
 
-def extract_listing(html: str | bytes, url: str) -> list[ListingEntry]:
-    """The articles a listing page announces (any of the four shapes); [] past the last page."""
+def extract_listing(html: str | bytes, url: str, site: Site = WAR) -> list[ListingEntry]:
+    """The articles a listing page of `site` announces (any of the four shapes); [] past the
+    last page."""
     root, raw = parse_document(html)
-    return entries_from_root(root, url, raw=raw)
+    return entries_from_root(root, url, site, raw=raw)
 
 
-def related_link(entry: ListingEntry) -> RelatedLink:
+def related_link(entry: ListingEntry, site: Site) -> RelatedLink:
     """A listing entry as a "Related Stories" link with a canonical URL."""
     if entry.section:
-        url = site.canonical_url(entry.article_id, entry.section, site.slug_from_url(entry.url))
+        url = canonical_url(entry.article_id, entry.section, slug_from_url(entry.url), site)
     else:
-        url = site.map_to_base(entry.url, None)
+        url = map_to_base(entry.url, None, site)
     return RelatedLink(
         article_id=entry.article_id,
         title=entry.title or "",
@@ -196,7 +211,9 @@ def related_link(entry: ListingEntry) -> RelatedLink:
     )
 
 
-def extract_getlist(json_text: str | bytes, url: str) -> tuple[list[ListingEntry], bool]:
+def extract_getlist(
+    json_text: str | bytes, url: str, site: Site = WAR
+) -> tuple[list[ListingEntry], bool]:
     """Entries of a GetList API response and whether it is the last page (`done`)."""
     if isinstance(json_text, bytes):
         json_text = json_text.decode("utf-8-sig", errors="replace")
@@ -218,11 +235,11 @@ def extract_getlist(json_text: str | bytes, url: str) -> tuple[list[ListingEntry
     if not data.strip():
         return [], done
     root = etree.fromstring(f"<html><body>{data}</body></html>", etree.HTMLParser(no_network=True))
-    return entries_from_root(root, url, "getlist", raw=data), done
+    return entries_from_root(root, url, site, "getlist", raw=data), done
 
 
 __all__ = [
-    "clean_text",
+    "collapse_whitespace",
     "entries_from_root",
     "entry_from_attrs",
     "entry_from_item",

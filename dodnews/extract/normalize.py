@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import replace
 
+from dodnews.extract.text import collapse_whitespace
 from dodnews.model import Article, Image, RelatedLink
-from dodnews.site import MAX_ID, SECTIONS
-
-_SPACE_RE = re.compile(r"\s+")
+from dodnews.site import MAX_ID, SECTION_KEYS
 
 
-def clean_text(text: str | None) -> str | None:
-    """NFC and collapsed whitespace (nbsp included); quotes are left as published."""
-    if text is None:
-        return None
-    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
-    text = _SPACE_RE.sub(" ", text).strip()
-    return text
+def collapse_whitespace_keep_none(text: str | None) -> str | None:
+    """`collapse_whitespace` (NFC, one space for every run, nbsp included), with None kept."""
+    return None if text is None else collapse_whitespace(text)
 
 
 def normalize_article(article: Article) -> Article:
@@ -27,7 +20,7 @@ def normalize_article(article: Article) -> Article:
     headings: list[int] = []
     heading_set = set(article.headings)
     for index, text in enumerate(article.paragraphs):
-        cleaned = clean_text(text)
+        cleaned = collapse_whitespace_keep_none(text)
         if not cleaned:
             continue
         if index in heading_set:
@@ -36,11 +29,11 @@ def normalize_article(article: Article) -> Article:
     images = [
         Image(
             src=i.src,  # as the page gave it: size variants are matched by VIRIN, not rewritten
-            virin=clean_text(i.virin),
-            title=clean_text(i.title),
-            alt=clean_text(i.alt),
-            caption=clean_text(i.caption),
-            credit=clean_text(i.credit),
+            virin=collapse_whitespace_keep_none(i.virin),
+            title=collapse_whitespace_keep_none(i.title),
+            alt=collapse_whitespace_keep_none(i.alt),
+            caption=collapse_whitespace_keep_none(i.caption),
+            credit=collapse_whitespace_keep_none(i.credit),
         )
         for i in article.images
     ]
@@ -50,19 +43,21 @@ def normalize_article(article: Article) -> Article:
         if link.article_id in seen or link.article_id == article.article_id:
             continue
         seen.add(link.article_id)
-        related.append(replace(link, title=clean_text(link.title) or ""))
+        related.append(replace(link, title=collapse_whitespace_keep_none(link.title) or ""))
     return replace(
         article,
-        title=clean_text(article.title) or "",
-        byline=clean_text(article.byline) or None,
-        summary=clean_text(article.summary) or None,
+        title=collapse_whitespace_keep_none(article.title) or "",
+        byline=collapse_whitespace_keep_none(article.byline) or None,
+        summary=collapse_whitespace_keep_none(article.summary) or None,
         paragraphs=paragraphs,
         headings=headings,
         images=images,
         related=related,
-        tags=sorted({t for t in (clean_text(t) for t in article.tags) if t}),
-        banner=clean_text(article.banner) or None,
-        corrections=[c for c in (clean_text(c) for c in article.corrections) if c],
+        tags=sorted({t for t in (collapse_whitespace_keep_none(t) for t in article.tags) if t}),
+        banner=collapse_whitespace_keep_none(article.banner) or None,
+        corrections=[
+            c for c in (collapse_whitespace_keep_none(c) for c in article.corrections) if c
+        ],
     )
 
 
@@ -74,7 +69,7 @@ def validation_problem(article: Article) -> str | None:
         return "missing_url"
     if not article.title:
         return "missing_title"
-    if article.section not in SECTIONS:
+    if article.section not in SECTION_KEYS:
         return "unknown_section"
     if not article.paragraphs and not article.images:
         return "empty_body"

@@ -16,7 +16,7 @@ from lxml import etree
 
 from dodnews.extract._blocks import BLOCK_TAGS, HEADING_TAGS, STRONG_TAGS, is_hidden
 from dodnews.extract._dom import absolute
-from dodnews.extract.text import clean_or_none, clean_text
+from dodnews.extract.text import collapse_whitespace, collapse_whitespace_or_none
 from dodnews.model import Image
 
 _IMAGE_CLASS_HINTS = ("media-inline", "inline-image", "image-wrap", "photo-wrap", "photo-embed")
@@ -102,8 +102,8 @@ def bare_image(img: etree._Element, page_url: str) -> Image | None:
     return Image(
         src=src,
         virin=virin_from_src(src),
-        title=clean_or_none(img.get("title")),
-        alt=clean_or_none(img.get("alt")),
+        title=collapse_whitespace_or_none(img.get("title")),
+        alt=collapse_whitespace_or_none(img.get("alt")),
     )
 
 
@@ -120,8 +120,8 @@ def photo(block: etree._Element, page_url: str) -> Image | None:
                 break
     if src is None:
         return None
-    img_title = clean_or_none(img.get("title"))
-    alt = clean_or_none(img.get("alt"))
+    img_title = collapse_whitespace_or_none(img.get("title"))
+    alt = collapse_whitespace_or_none(img.get("alt"))
     title = credit = virin = None
     rest: list[str] = []
     expecting: str | None = None
@@ -135,7 +135,7 @@ def photo(block: etree._Element, page_url: str) -> Image | None:
             continue
         expecting = None
         if match := _CREDIT_RE.match(text):
-            credit = credit or clean_or_none(match[1])
+            credit = credit or collapse_whitespace_or_none(match[1])
             expecting = None if match[1].strip() else "credit"
         elif match := _VIRIN_LINE_RE.match(text):
             virin = virin or match[1] or None
@@ -151,10 +151,10 @@ def photo(block: etree._Element, page_url: str) -> Image | None:
     virin = block.get("data-virin") or img.get("data-virin") or virin
     return Image(
         src=src,
-        virin=clean_or_none(virin) or virin_from_src(src),
+        virin=collapse_whitespace_or_none(virin) or virin_from_src(src),
         title=title or img_title,
         alt=alt,
-        caption=clean_or_none(" ".join(rest)),
+        caption=collapse_whitespace_or_none(" ".join(rest)),
         credit=credit,
     )
 
@@ -171,7 +171,7 @@ def _lines(block: etree._Element) -> list[tuple[str, str]]:
     role = [""]
 
     def flush() -> None:
-        text = clean_text("".join(buffer))
+        text = collapse_whitespace("".join(buffer))
         buffer.clear()
         if text:
             for piece in _split_labels(text):
@@ -219,7 +219,7 @@ def _leading_title(parent: etree._Element, child: etree._Element) -> bool:
     """`<strong>Title</strong> Caption text...`: a bold lead that is not a label."""
     if child.tag not in STRONG_TAGS or (parent.text and not parent.text.isspace()):
         return False
-    text = clean_text("".join(child.itertext()))
+    text = collapse_whitespace("".join(child.itertext()))
     return bool(text) and not text.endswith(":") and not _LABEL_RE.match(text)
 
 

@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from dodnews import site
 from dodnews.extract._blocks import HEADING_TAGS, skip_element, visible_text
 from dodnews.extract._dom import absolute, parse_document
 from dodnews.extract._sections import section_from_url
 from dodnews.extract.dates import ap_to_iso
 from dodnews.extract.listing import LISTING_TAGS, entry_from_attrs, related_link
-from dodnews.extract.text import clean_text
+from dodnews.extract.text import collapse_whitespace
 from dodnews.model import ListingEntry, RelatedLink
+from dodnews.site import WAR, Site, article_id_from_url, is_site_host
 
 _HEADING_RE = re.compile(r"^related\s+(?:stories|articles|news|content)\s*:?$", re.IGNORECASE)
 # Text nodes that may be the heading: short, and mentioning "related" in any case.
@@ -36,7 +36,8 @@ _ENTRY_HOLDERS = ("li", "article", "div", "p", "tr", "dd")
 class RelatedBlocks:
     """The related-story blocks of a page: their links and the elements body text must skip."""
 
-    def __init__(self) -> None:
+    def __init__(self, site: Site) -> None:
+        self.site = site
         self.links: list[RelatedLink] = []
         self.elements: set[etree._Element] = set()
         self._index: dict[int, int] = {}
@@ -47,7 +48,7 @@ class RelatedBlocks:
         at = self._index.get(entry.article_id)
         if at is None:
             self._index[entry.article_id] = len(self.links)
-            self.links.append(related_link(entry))
+            self.links.append(related_link(entry, self.site))
         elif not self.links[at].title and entry.title:  # a picture link came before the title's
             self.links[at].title = entry.title
 
@@ -56,14 +57,21 @@ class RelatedBlocks:
 
 
 def find_related(
-    root: etree._Element, raw: str | None, page_url: str, near: etree._Element | None = None
+    root: etree._Element,
+    raw: str | None,
+    page_url: str,
+    near: etree._Element | None,
+    site: Site,
+    listed: list[etree._Element] | None = None,
 ) -> RelatedBlocks:
-    """Every "Related Stories" block on the page.
+    """Every "Related Stories" block on a page of `site`.
 
     `raw`, the page text, lets a page without the heading skip the search; `near`, the article's
-    wrapper, is where the block is looked for first (a whole-page scan costs as much as a parse).
+    wrapper, is where the block is looked for first (a whole-page scan costs as much as a parse);
+    `listed`, the page's listing elements in document order when the caller has them already
+    (each tree walk over a real-sized page costs as much as the rest of this search).
     """
-    found = RelatedBlocks()
+    found = RelatedBlocks(site)
     regions: list[list[etree._Element]] = []
     headings = _headings(root) if raw is None else _located_headings(root, raw, near)
     for heading, is_holder in headings:
@@ -73,12 +81,14 @@ def find_related(
             found.elements.add(holder)
             found.elements.update(members)
             regions.append(members)
-    for el in root.iter(*LISTING_TAGS):  # listing elements in a block classed as related
+    if listed is None:
+        listed = list(root.iter(*LISTING_TAGS))
+    for el in listed:  # listing elements in a block classed as related
         if not found.holds(el) and _under_related_class(el):
             regions.append([el])
     for members in regions:
         for member in members:
-            for entry in _entries(member, page_url):
+            for entry in _entries(member, page_url, site):
                 found.add(entry)
     return found
 
@@ -161,22 +171,22 @@ def _under_related_class(el: etree._Element) -> bool:
     return False
 
 
-def related_from_root(root: etree._Element, url: str) -> list[RelatedLink]:
+def related_from_root(root: etree._Element, url: str, site: Site = WAR) -> list[RelatedLink]:
     """The "Related Stories" links of a parsed page."""
-    return find_related(root, None, url).links
+    return find_related(root, None, url, None, site).links
 
 
-def extract_related(html: str | bytes, url: str) -> list[RelatedLink]:
+def extract_related(html: str | bytes, url: str, site: Site = WAR) -> list[RelatedLink]:
     """The "Related Stories" links of an article page."""
     root, raw = parse_document(html)
-    return find_related(root, raw, url).links
+    return find_related(root, raw, url, None, site).links
 
 
 def _headings(root: etree._Element) -> list[tuple[etree._Element, bool]]:
     """Elements reading "Related Stories", each with whether it holds its entries itself."""
     headings = []
     for hit in _HEADING_XPATH(root):
-        if not _HEADING_RE.match(clean_text(hit)):
+        if not _HEADING_RE.match(collapse_whitespace(hit)):
             continue
         holder = hit.getparent()
         if holder is None:
@@ -235,40 +245,42 @@ def _has_entries(el: etree._Element) -> bool:
 def _article_id(href: str | None) -> int | None:
     if not href or "rticle/" not in href:
         return None
-    return site.article_id_from_url(href)
+    return article_id_from_url(href)
 
 
-def _entries(member: etree._Element, page_url: str) -> list[ListingEntry | None]:
+def _entries(member: etree._Element, page_url: str, site: Site) -> list[ListingEntry | None]:
     """Entries under one element of a block: listing elements first, else article links."""
     if member.tag in LISTING_TAGS or member.get("article-url") is not None:
-        return [entry_from_attrs(member, page_url, source="related")]
+        return [entry_from_attrs(member, page_url, site, source="related")]
     listed = [
         el
         for el in member.iter(etree.Element)
         if el.tag in LISTING_TAGS or el.get("article-url") is not None
     ]
     if listed:
-        return [entry_from_attrs(el, page_url, source="related") for el in listed]
+        return [entry_from_attrs(el, page_url, site, source="related") for el in listed]
     entries: list[ListingEntry | None] = []
     for link in member.iter("a"):
         if skip_element(link) and "related" not in (link.get("class") or "").lower():
             continue
-        entries.append(_link_entry(link, member, page_url))
+        entries.append(_link_entry(link, member, page_url, site))
     return entries
 
 
-def _link_entry(link: etree._Element, member: etree._Element, page_url: str) -> ListingEntry | None:
+def _link_entry(
+    link: etree._Element, member: etree._Element, page_url: str, site: Site
+) -> ListingEntry | None:
     """An entry from a plain link: id and section from its URL, title from its text."""
     url = absolute(page_url, link.get("href"))
     if url is None:
         return None
     host = urlsplit(url).hostname
-    if not (site.is_site_host(host) or host == urlsplit(page_url).hostname):
+    if not (is_site_host(host, site) or host == urlsplit(page_url).hostname):
         return None
-    article_id = site.article_id_from_url(url)
+    article_id = article_id_from_url(url)
     if article_id is None:
         return None
-    title = clean_text(link.get("title")) or visible_text(link)
+    title = collapse_whitespace(link.get("title")) or visible_text(link)
     holder = next(
         (a for a in [link, *link.iterancestors()] if a.tag in _ENTRY_HOLDERS or a is member),
         member,
@@ -277,7 +289,7 @@ def _link_entry(link: etree._Element, member: etree._Element, page_url: str) -> 
         article_id=article_id,
         url=url,
         title=title or None,
-        section=section_from_url(url),
+        section=section_from_url(url, site),
         published=ap_to_iso(visible_text(holder)),
         source="related",
     )

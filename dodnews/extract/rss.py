@@ -7,13 +7,13 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
 
-from dodnews import site
 from dodnews.extract._dom import as_text, is_bot_wall
 from dodnews.extract._sections import resolve_section
 from dodnews.extract.dates import rfc822_to_iso
 from dodnews.extract.errors import BadFeed, BlockedPage, EmptyPage
-from dodnews.extract.text import clean_or_none, strip_tags
+from dodnews.extract.text import collapse_whitespace_or_none, strip_tags
 from dodnews.model import ListingEntry
+from dodnews.site import WAR, Site, article_id_from_url, map_to_base
 
 _IMG_SRC_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*['\"]([^'\"]+)['\"]", re.IGNORECASE)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -45,12 +45,12 @@ def _feed_content_type(url: str) -> int | None:
         return None
 
 
-def _section_name(section: str | None) -> str | None:
-    return site.SECTIONS[section].content_type_name if section else None
+def _section_name(section: str | None, site: Site) -> str | None:
+    return site.section(section).content_type_name if section else None
 
 
-def extract_rss(xml: str | bytes, url: str) -> list[ListingEntry]:
-    """Entries of an RSS feed, in feed order; the feed URL's ContentType gives the section."""
+def extract_rss(xml: str | bytes, url: str, site: Site = WAR) -> list[ListingEntry]:
+    """Entries of a feed of `site`, in feed order; the feed URL's ContentType gives the section."""
     if not xml.strip():
         raise EmptyPage("the feed is empty")
     if is_bot_wall(xml):
@@ -79,24 +79,24 @@ def extract_rss(xml: str | bytes, url: str) -> list[ListingEntry]:
         guid = (fields.get("guid") or "").strip()
         # The link names the article; a numeric guid is only a hint when the link has an id.
         claimed = int(guid) if guid.isdigit() else None
-        link_id = site.article_id_from_url(link) if link else None
-        article_id = link_id or claimed or site.article_id_from_url(guid)
+        link_id = article_id_from_url(link) if link else None
+        article_id = link_id or claimed or article_id_from_url(guid)
         if article_id is None or article_id in seen:
             continue
         seen.add(article_id)
         description = as_text(fields.get("description") or "")
         image = _IMG_SRC_RE.search(description)
         image_url = enclosure or (image.group(1) if image else None)
-        category = clean_or_none(fields.get("category"))
-        section = resolve_section(feed_type, link, category)
+        category = collapse_whitespace_or_none(fields.get("category"))
+        section = resolve_section(site, feed_type, link, category)
         entries.append(
             ListingEntry(
                 article_id=article_id,
-                url=link or site.map_to_base(guid, None),
+                url=link or map_to_base(guid, None, site),
                 title=strip_tags(fields.get("title")) or None,
                 summary=strip_tags(description) or None,
                 section=section,
-                content_type=category or _section_name(section),
+                content_type=category or _section_name(section, site),
                 published=rfc822_to_iso(fields.get("pubdate")),
                 image_url=urljoin(url, image_url.strip()) if image_url else None,
                 source="rss",

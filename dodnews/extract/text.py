@@ -13,12 +13,12 @@ _BREAK_TAG_RE = re.compile(
 )
 
 
-def clean_text(text: str | None) -> str:
+def collapse_whitespace(text: str | None) -> str:
     """Collapse whitespace (no-break spaces included), NFC.
 
     Zero-width and other format characters (U+200B/C/D, U+2060, U+FEFF) are kept exactly: a
     Persian ZWNJ or an emoji ZWJ sequence is part of the text. Only the diff's comparison form
-    (diffing.normalize.norm_text) folds them.
+    (diffing.normalize.comparison_form) folds them.
     """
     if not text:
         return ""
@@ -29,9 +29,9 @@ def clean_text(text: str | None) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def clean_or_none(text: str | None) -> str | None:
-    """`clean_text`, with an empty result as None."""
-    return clean_text(text) or None
+def collapse_whitespace_or_none(text: str | None) -> str | None:
+    """`collapse_whitespace`, with an empty result as None."""
+    return collapse_whitespace(text) or None
 
 
 def strip_tags(text: str | None) -> str:
@@ -43,4 +43,4 @@ def strip_tags(text: str | None) -> str:
         if "&lt;" in text:
             text = html.unescape(text)
         text = html.unescape(_TAG_RE.sub("", _BREAK_TAG_RE.sub(" ", text)))
-    return clean_text(text)
+    return collapse_whitespace(text)

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from dodnews.monitor.coverage import describe, drops_text, run_drops
+from dodnews.words import count
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +83,9 @@ def subject_line(run: dict[str, Any], changes: list[dict[str, Any]]) -> str:
     if drops:
         return (
             f"dodnews: run {run.get('id')} extraction coverage dropped ({drops_text(drops)}); "
-            f"{len(changes)} changes"
+            f"{count(len(changes), 'change')}"
         )[:200]
-    return f"dodnews: {len(changes)} changes in run {run.get('id')}"
+    return f"dodnews: {count(len(changes), 'change')} in run {run.get('id')}"
 
 
 def coverage_line(run: dict[str, Any]) -> str | None:

@@ -14,12 +14,17 @@ def crawl_command(
     settings: Mapping[str, object] | None = None,
 ) -> list[str]:
     """The argv of `scrapy crawl SPIDER -a k=v ... -s K=V ...` under this Python."""
-    argv = [sys.executable, "-m", "scrapy", "crawl", spider]
+    argv = scrapy_argv(spider)
     for key, value in (args or {}).items():
         argv += ["-a", f"{key}={value}"]
     for key, value in (settings or {}).items():
         argv += ["-s", f"{key}={value}"]
     return argv
+
+
+def scrapy_argv(spider: str, extra: Sequence[str] = ()) -> list[str]:
+    """`python -m scrapy crawl SPIDER EXTRA...` under this Python."""
+    return [sys.executable, "-m", "scrapy", "crawl", spider, *extra]
 
 
 def crawl_env(

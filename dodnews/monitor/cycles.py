@@ -12,15 +12,24 @@ import logging
 import math
 import signal
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 
+from dodnews import settings
+from dodnews.archive import Archive
 from dodnews.errors import UserError
 from dodnews.monitor.alerts import AlertConfig, coverage_line, send_alerts
 from dodnews.monitor.crawling import start_crawl
+from dodnews.monitor.policy import requests_per_cycle
+from dodnews.site import is_loopback_url
+from dodnews.words import count
 
 logger = logging.getLogger("dodnews.monitor.cycles")
 
@@ -79,7 +88,6 @@ def cycle_seconds(every: str | None, cron: str | None) -> float | None:
         return parse_every(every)
     if not cron:
         return None
-    from datetime import UTC, datetime
 
     trigger = build_trigger(None, cron)
     first = trigger.get_next_fire_time(None, datetime.now(UTC))
@@ -92,9 +100,6 @@ def recheck_budget(seconds: float | None, base_url: str | None = None) -> int | 
     settings (dodnews/settings.py; a loopback replica has none: no limit)."""
     if seconds is None:
         return None
-    from dodnews import settings
-    from dodnews.monitor.policy import requests_per_cycle
-    from dodnews.site import is_loopback_url
 
     if is_loopback_url(base_url):
         return None  # the crawl opens its throughput settings up on loopback
@@ -109,8 +114,6 @@ def recheck_budget(seconds: float | None, base_url: str | None = None) -> int | 
 
 
 def build_trigger(every: str | None, cron: str | None) -> Any:
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
 
     if every and cron:
         raise UserError("give --every or --cron, not both")
@@ -180,11 +183,11 @@ class Monitor:
         self.child = None
         run, changes = self._last_run(spider, after=before)
         logger.info(
-            "%s crawl finished: exit %d (%s), %d changes",
+            "%s crawl finished: exit %d (%s), %s",
             spider,
             code,
             "ok" if code == 0 else "failed",
-            len(changes),
+            count(len(changes), "change"),
         )
         if run is not None and (warning := coverage_line(run)):
             logger.warning("%s crawl (run %s): %s", spider, run.get("id"), warning)
@@ -216,7 +219,6 @@ class Monitor:
             child.send_signal(signal.SIGTERM)
 
     def _latest_run_id(self) -> int:
-        from dodnews.archive import Archive
 
         archive = Archive.open(self.config.archive)
         try:
@@ -228,7 +230,6 @@ class Monitor:
     def _last_run(
         self, spider: str, after: int = 0
     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        from dodnews.archive import Archive
 
         archive = Archive.open(self.config.archive)
         try:
@@ -254,7 +255,6 @@ class Monitor:
             if results is None:
                 return 0  # another crawl is running: nothing to do, nothing failed
             return 0 if results and all(r.exit_code == 0 for r in results) else 1
-        from apscheduler.schedulers.blocking import BlockingScheduler
 
         scheduler = BlockingScheduler()
         scheduler.add_job(
@@ -281,13 +281,11 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _now() -> Any:
-    from datetime import UTC, datetime
 
     return datetime.now(UTC)
 
 
 def _run_dict(run: Any) -> dict[str, Any]:
-    from dataclasses import asdict, is_dataclass
 
     return asdict(run) if is_dataclass(run) else dict(run)
 

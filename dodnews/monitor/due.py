@@ -18,9 +18,12 @@ answered 404 is re-tried every 30 days, in case it comes back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from dodnews.errors import UserError
 
 DEFAULT_POLICY: tuple[tuple[float, float], ...] = (
     (2, 1),
@@ -67,9 +70,6 @@ class DuePolicy:
 
 def parse_policy(value: object) -> DuePolicy:
     """A DuePolicy from the setting value (a JSON string or a list of [days, hours] rows)."""
-    import json
-
-    from dodnews.errors import UserError
 
     if value in (None, ""):
         return DuePolicy()

@@ -24,6 +24,7 @@ from dodnews.monitor.policy import (
     cohort_keys,
     explain,
 )
+from dodnews.words import count, plural
 
 if TYPE_CHECKING:
     from dodnews.archive import Archive
@@ -90,14 +91,14 @@ class Schedule:
         lines += explain(valuation, self.policy)
         plan = self.plan(budget)
         rank = plan.rank(article_id)
-        limit = "no budget limit" if budget is None else f"a budget of {budget} requests"
+        limit = "no budget limit" if budget is None else f"a budget of {count(budget, 'request')}"
         if rank is not None:
             lines.append(f"a run now with {limit} takes it: {rank} of {len(plan.chosen)}")
         elif valuation.due:
             held = " (held: its cohort's first probes are not back)" if self._held(state) else ""
             lines.append(
                 f"a run now with {limit} leaves it in the backlog{held}: "
-                f"{plan.worth} articles are due"
+                f"{count(plan.worth, 'article')} {plural(plan.worth, 'is')} due"
             )
         else:
             when = from_hours(self.policy.next_due(state, self.now, self.board))

@@ -3,6 +3,7 @@
 Epoch 0 is `data/articles.json` plus the generated articles; epoch N applies the edits of
 `data/epochs.json` (docs/replica-data.md) and the generated edits for N on top of epoch N-1.
 Articles are plain dicts, copied only when an edit touches them, so 50,000 articles stay cheap.
+A timeline serves its content as one site (a `dodnews.site.Site`: war.gov unless told otherwise).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dodnews import site
 from dodnews.errors import UserError
 from dodnews.replica import generator
 from dodnews.replica.markup import MarkupPlan
+from dodnews.site import SECTION_KEYS, WAR, Site, canonical_url, slugify
 
 DATA_DIR = Path(__file__).parent / "data"
 # Epochs served even without epochs.json, so generated edits have somewhere to go (the last is
@@ -45,12 +46,12 @@ def _read_list(path: Path) -> list[dict]:
 def slug_of(article: dict[str, Any]) -> str:
     """The article's current slug: an explicit `slug` key wins (contracts may have "")."""
     slug = article.get("slug")
-    return site.slugify(article["title"]) if slug is None else slug
+    return slugify(article["title"]) if slug is None else slug
 
 
-def canonical_of(article: dict[str, Any]) -> str:
-    """The canonical URL on the current real host."""
-    return site.canonical_url(article["id"], article["section"], slug_of(article))
+def canonical_of(article: dict[str, Any], site: Site) -> str:
+    """The canonical URL on `site`'s current real host."""
+    return canonical_url(article["id"], article["section"], slug_of(article), site)
 
 
 def paragraph_positions(body: list[dict[str, Any]]) -> list[int]:
@@ -120,7 +121,7 @@ def apply_edit(article: dict[str, Any], edit: dict[str, Any], epoch: int) -> dic
     elif op == "set_tags":
         art["tags"] = list(edit["value"])
     elif op == "move_article":
-        if edit["section"] not in site.SECTIONS:
+        if edit["section"] not in SECTION_KEYS:
             raise EditError(f"unknown section {edit['section']}")
         art["section"] = edit["section"]
     elif op == "noise":
@@ -177,6 +178,7 @@ class EpochState:
     order: list[int] = field(default_factory=list)  # live ids, newest first
     by_section: dict[str, list[int]] = field(default_factory=dict)  # same order per section
     markup: MarkupPlan = field(default_factory=MarkupPlan.from_env)  # markup shapes (markup.py)
+    site: Site = WAR  # the site the content is served as (hosts, paths, ids)
 
     def finish(self) -> None:
         """Compute listing order (newest first, then higher id) once the articles are final."""
@@ -185,7 +187,7 @@ class EpochState:
             key=lambda i: (self.articles[i]["published"], i),
             reverse=True,
         )
-        self.by_section = {key: [] for key in site.SECTIONS}
+        self.by_section = {key: [] for key in SECTION_KEYS}
         for article_id in self.order:
             self.by_section[self.articles[article_id]["section"]].append(article_id)
 
@@ -200,8 +202,10 @@ class Timeline:
         generated: list[dict[str, Any]] | None = None,
         seed: int = 0,
         markup: MarkupPlan | None = None,
+        site: Site = WAR,
     ) -> None:
         self.markup = markup if markup is not None else MarkupPlan.from_env()
+        self.site = site
         base: dict[int, dict[str, Any]] = {}
         for art in articles:
             _check_article(art)
@@ -216,7 +220,7 @@ class Timeline:
         for shift in self.markup.shifts:
             if shift.epoch > self.max_epoch:
                 raise UserError(f"markup shift {shift}: no such epoch (0-{self.max_epoch})")
-        state = EpochState(0, base, dict(base), markup=self.markup)
+        state = EpochState(0, base, dict(base), markup=self.markup, site=site)
         state.finish()
         self.states = [state]
         for number in range(1, self.max_epoch + 1):
@@ -251,6 +255,7 @@ class Timeline:
             dict(prev.moved),
             prev.chrome_rev,
             markup=prev.markup,
+            site=prev.site,
         )
         for index, edit in enumerate(edits):
             name = edit.get("name") or f"e{number}-{index}-{edit.get('op')}"
@@ -281,18 +286,18 @@ def _apply(state: EpochState, number: int, edit: dict[str, Any]) -> tuple[str | 
         art["_rev"] = number
         state.articles[art["id"]] = state.known[art["id"]] = art
         state.removed.discard(art["id"])
-        return None, canonical_of(art)
+        return None, canonical_of(art, state.site)
     if article_id not in state.articles:
         raise EditError(f"article {article_id} is not live")
     old = state.articles[article_id]
-    before = canonical_of(old)
+    before = canonical_of(old, state.site)
     if op == "remove_article":
         del state.articles[article_id]
         state.removed.add(article_id)
         return before, None
     new = apply_edit(old, edit, number)
     state.articles[article_id] = state.known[article_id] = new
-    after = canonical_of(new)
+    after = canonical_of(new, state.site)
     if op == "move_article":
         first = state.moved.get(article_id, (before, after))[0]
         state.moved[article_id] = (first, after)
@@ -303,7 +308,7 @@ def _check_article(art: dict[str, Any]) -> None:
     for key in ("id", "section", "title", "published"):
         if key not in art:
             raise UserError(f"replica article {art.get('id')} lacks '{key}'")
-    if art["section"] not in site.SECTIONS:
+    if art["section"] not in SECTION_KEYS:
         raise UserError(f"replica article {art['id']}: unknown section {art['section']}")
 
 
@@ -312,8 +317,10 @@ def build_timeline(
     articles: int = 0,
     seed: int = 0,
     markup: MarkupPlan | None = None,
+    site: Site = WAR,
 ) -> Timeline:
-    """The packaged (or `data_dir`) hand-written content plus `articles` generated ones.
+    """The packaged (or `data_dir`) hand-written content plus `articles` generated ones, served
+    as `site`.
 
     `markup` None: variants on unless $DODNEWS_REPLICA_VARIANTS=0, no shifts (markup.py).
     """
@@ -323,4 +330,4 @@ def build_timeline(
         raise UserError("--seed must be 0 or more")
     hand, epochs = load_data(data_dir)
     generated = generator.generate_articles(articles, seed) if articles else []
-    return Timeline(hand, epochs, generated, seed, markup)
+    return Timeline(hand, epochs, generated, seed, markup, site)

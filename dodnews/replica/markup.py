@@ -1,7 +1,7 @@
 """Which markup shape the replica uses for each article part (docs/markup.md, "Replica variants").
 
 The real markup of bylines, photo furniture, "Related Stories" and the historical banner was never
-captured, only their text (SITE.md). So the replica renders each of those parts in several
+captured, only their text (SITE.md). So the replica writes each of those parts in several
 plausible shapes, one per article, picked from the article id: crawl tests then exercise
 extraction rules that work from what a reader sees, not one guessed shape. A `MarkupPlan` says
 whether variants are on (off: the single shape of the first replica) and which parts the site

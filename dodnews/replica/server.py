@@ -1,6 +1,6 @@
 """The replica's HTTP server: one Twisted web Resource routing the site's paths.
 
-Article pages are rendered once per epoch and cached; each response only gets fresh view-state
+Article pages are built once per epoch and cached; each response only gets fresh view-state
 tokens. Admin endpoints live under /__replica__/, a path the real site cannot have.
 """
 
@@ -20,11 +20,11 @@ from typing import Any
 
 from twisted.web import resource, server
 
-from dodnews import site
 from dodnews.errors import UserError
-from dodnews.replica import render
+from dodnews.replica import pages
 from dodnews.replica.content import EpochState, Timeline, slug_of
 from dodnews.replica.faults import BODY_KINDS, Fault, FaultSet, damage, parse_fault
+from dodnews.site import Site, article_path
 
 ADMIN_PREFIX = "/__replica__/"
 _CACHE_LIMIT = 60_000
@@ -37,23 +37,21 @@ _ARCHIVE_PREFIX = "/news/archive/article/article/"
 
 @dataclass(frozen=True)
 class Routes:
-    """The served site's paths, from the active profile (`dodnews.site`) when the replica starts.
-
-    One replica process serves one site (`dodnews replica serve --site af`).
-    """
+    """The served site's paths, from its profile (a replica serves one site:
+    `dodnews replica serve --site af`)."""
 
     listings: dict[str, str]  # listing path, lower case, no trailing slash -> section key
     article_prefixes: tuple[str, ...]  # lower-case prefixes that lead to an article id
     modules: dict[int, str]  # GetList moduleID (the section's content-type id) -> section key
 
     @classmethod
-    def from_site(cls) -> Routes:
-        sections = site.SECTIONS.values()
+    def from_site(cls, site: Site) -> Routes:
+        sections = site.sections
         return cls(
             listings={s.listing_path.lower().rstrip("/"): s.key for s in sections},
             article_prefixes=tuple(
                 [s.article_prefix.lower() for s in sections]
-                + list(site._OLD_PREFIXES)
+                + [prefix for prefix, _section in site.old_prefixes]
                 + [_ARCHIVE_PREFIX]
             ),
             modules={s.content_type_val: s.key for s in sections},
@@ -102,15 +100,15 @@ class Replica:
         faults: list[Fault] | None = None,
     ) -> None:
         self.timeline = timeline
-        self.routes = Routes.from_site()
-        self.site = site.ACTIVE_PROFILE  # the profile active when the replica was made
+        self.site: Site = timeline.site  # the site the timeline's content is served as
+        self.routes = Routes.from_site(self.site)
         self.state: EpochState = timeline.state(epoch)
         self.latency = max(0.0, latency_ms) / 1000.0
         self.faults = FaultSet()
         for fault in faults or []:
             self.faults.add(fault)
         # Rendered pages per epoch, kept across switches (states never change once built).
-        self._caches: dict[int, dict[int, render.ArticlePage]] = {}
+        self._caches: dict[int, dict[int, pages.ArticlePage]] = {}
         self._pages = self._caches.setdefault(epoch, {})
         # JavaScript-only variant for every page (admin `js?set=1`); `?js=1` asks for it per page.
         self.js_only = False
@@ -123,19 +121,19 @@ class Replica:
         self.state = self.timeline.state(epoch)
         self._pages = self._caches.setdefault(epoch, {})
 
-    def article_page(self, article_id: int) -> render.ArticlePage:
+    def article_page(self, article_id: int) -> pages.ArticlePage:
         page = self._pages.get(article_id)
         if page is None:
             if sum(len(c) for c in self._caches.values()) >= _CACHE_LIMIT:
                 for cache in self._caches.values():
                     cache.clear()
-            page = render.article_page(self.state, self.state.articles[article_id])
+            page = pages.article_page(self.state, self.state.articles[article_id])
             self._pages[article_id] = page
         return page
 
     def state_json(self) -> dict[str, Any]:
         return {
-            "site": self.site,
+            "site": self.site.name,
             "epoch": self.state.epoch,
             "max_epoch": self.timeline.max_epoch,
             "articles": len(self.state.articles),
@@ -150,9 +148,9 @@ class Replica:
         """The response to a GET of `path` (args: lower-case query keys)."""
         low = path.lower()
         if low in ("/", "/default.aspx"):
-            return Response(200, render.listing_page(self.state, None, self.state.order, 1, "/"))
+            return Response(200, pages.listing_page(self.state, None, self.state.order, 1, "/"))
         if low == "/robots.txt":
-            return Response(200, render.robots_txt(), "text/plain; charset=utf-8")
+            return Response(200, pages.robots_txt(self.site), "text/plain; charset=utf-8")
         if low == "/desktopmodules/articlecs/rss.ashx":
             return self._rss(args)
         if low == "/api/articlecs/public/getlist":
@@ -167,7 +165,7 @@ class Replica:
         return self._not_found()
 
     def _not_found(self) -> Response:
-        return Response(404, render.not_found_page(self.state))
+        return Response(404, pages.not_found_page(self.state))
 
     def _article(
         self, article_id: int, low: str, headers: dict[str, str], js: bool = False
@@ -175,10 +173,10 @@ class Replica:
         article = self.state.articles.get(article_id)
         if article is None or not low.startswith(self.routes.article_prefixes):
             return self._not_found()
-        prefix = site.SECTIONS[article["section"]].article_prefix
+        prefix = self.site.section(article["section"]).article_prefix
         if not low.startswith(prefix.lower()):
             # An old path or a moved article: 301 to the current path on the host asked.
-            location = site.article_path(article_id, article["section"], slug_of(article))
+            location = article_path(article_id, article["section"], slug_of(article), self.site)
             host = headers.get("host") or "127.0.0.1"
             return Response(301, "", None, {"Location": f"http://{host}{location}"})
         page = self.article_page(article_id)
@@ -192,9 +190,9 @@ class Replica:
         if _not_modified(page, headers) and not js and not self.ignore_conditional:
             return Response(304, b"", None, validators)
         parts = page.parts
-        if js:  # rare (browser tests): rendered on demand, not cached
-            parts = render.article_page(self.state, article, js=True).parts
-        return Response(200, render.fill(parts), _HTML, validators)
+        if js:  # rare (browser tests): built on demand, not cached
+            parts = pages.article_page(self.state, article, js=True).parts
+        return Response(200, pages.fill(parts), _HTML, validators)
 
     def _listing(
         self,
@@ -205,7 +203,7 @@ class Replica:
         js: bool = False,
     ) -> Response:
         ids = self.state.by_section[section]
-        base = site.SECTIONS[section].listing_path
+        base = self.site.section(section).listing_path
         if start and end:
             try:
                 first = datetime.strptime(start, "%Y-%m-%d").date().isoformat()
@@ -218,25 +216,26 @@ class Replica:
         page = max(1, _int(args.get("page"), 1))
         loader = None
         if js and not start:
-            module = site.SECTIONS[section].content_type_val
+            module = self.site.section(section).content_type_val
             loader = f"/API/ArticleCS/Public/GetList?moduleID={module}&dpage={page}&TabId=944"
-        html = render.listing_page(self.state, section, ids, page, base, loader=loader)
+        html = pages.listing_page(self.state, section, ids, page, base, loader=loader)
         return Response(200, html)
 
     def _rss(self, args: dict[str, str]) -> Response:
-        section = site.SECTION_BY_CONTENT_TYPE.get(_int(args.get("contenttype"), 1))
-        if section is None or _int(args.get("site"), site.RSS_SITE_ID) != site.RSS_SITE_ID:
+        section = self.site.section_by_content_type(_int(args.get("contenttype"), 1))
+        site_id = self.site.rss_site_id
+        if section is None or _int(args.get("site"), site_id) != site_id:
             return self._not_found()  # an unknown content type, or another site's feed id
         max_items = max(0, _int(args.get("max"), 10))
         return Response(
             200,
-            render.rss(self.state, section.key, max_items),
+            pages.rss(self.state, section.key, max_items),
             "application/rss+xml; charset=utf-8",
         )
 
     def _getlist(self, args: dict[str, str]) -> Response:
         section = self.routes.modules.get(_int(args.get("moduleid"), -1))
-        return Response(200, render.getlist(self.state, section, _int(args.get("dpage"), 1)), _JSON)
+        return Response(200, pages.getlist(self.state, section, _int(args.get("dpage"), 1)), _JSON)
 
     def admin(self, path: str, args: dict[str, str]) -> Response:
         """The /__replica__/ endpoints: epoch, state, js, conditional, fault, manifest, requests."""
@@ -322,7 +321,7 @@ def _is_browser(headers: dict[str, str]) -> bool:
     return "Chrome/" in agent and agent.startswith("Mozilla/")
 
 
-def _not_modified(page: render.ArticlePage, headers: dict[str, str]) -> bool:
+def _not_modified(page: pages.ArticlePage, headers: dict[str, str]) -> bool:
     """RFC 9110 conditional GET: If-None-Match wins over If-Modified-Since."""
     inm = headers.get("if-none-match")
     if inm is not None:
@@ -351,12 +350,12 @@ class ReplicaResource(resource.Resource):
 
     def render(self, request: server.Request) -> bytes | int:
         try:
-            return self._render(request)
+            return self._serve(request)
         except Exception:  # a replica bug must show on stderr, not vanish into Twisted's log
             traceback.print_exc()
             raise
 
-    def _render(self, request: server.Request) -> bytes | int:
+    def _serve(self, request: server.Request) -> bytes | int:
         path = request.path.decode("latin-1")
         args = {
             k.decode("latin-1").lower(): v[-1].decode("utf-8", "replace")
@@ -398,9 +397,9 @@ class ReplicaResource(resource.Resource):
 
     def _fault(self, request: server.Request, fault: Fault, headers: dict[str, str]) -> bytes | int:
         if fault.kind == "botwall":
-            host = headers.get("host", site.CURRENT_HOST)
+            host = headers.get("host", self.replica.site.current_host)
             url = f"http://{host}{request.uri.decode('latin-1')}"
-            return self._send(request, Response(403, render.bot_wall(url)))
+            return self._send(request, Response(403, pages.bot_wall(url)))
         if fault.kind == "5xx":
             status = 503 if fault.hits % 2 else 500
             extra = {"Retry-After": str(fault.retry_after)} if status == 503 else {}
@@ -417,7 +416,7 @@ class ReplicaResource(resource.Resource):
                 ),
             )
         if fault.kind == "redirectloop":
-            host = headers.get("host", site.CURRENT_HOST)
+            host = headers.get("host", self.replica.site.current_host)
             url = f"http://{host}{request.uri.decode('latin-1')}"
             return self._send(request, Response(302, "", None, {"Location": url}))
         if fault.kind == "notmodified":

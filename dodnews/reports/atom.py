@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dodnews.errors import UserError
 from dodnews.reports.entry import rfc3339
 from dodnews.reports.grouping import Event
-from dodnews.reports.templating import feed_link, render
+from dodnews.reports.templating import feed_link, fill_template
 from dodnews.reports.text import clean, safe_url
 from dodnews.reports.view import sections, summary_line
 
@@ -40,7 +40,7 @@ class FeedLinks:
     next_archive: str | None = None
 
 
-def render_atom(
+def format_atom(
     events: list[Event],
     *,
     feed_url: str | None = None,
@@ -138,7 +138,7 @@ def _entry(
     _text(node, "summary", clean(" ".join(summary_line(c) for c in event.changes)))
     content = ET.SubElement(node, "content", {"type": "html"})
     # The diff as HTML, escaped once more by ElementTree (as type="html" requires).
-    content.text = render(
+    content.text = fill_template(
         "feed_entry.html", event=event, parts=sections(event.changes), feed_url=feed_url
     )
 

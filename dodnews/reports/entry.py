@@ -30,6 +30,9 @@ class ReportEntry:
     old_article: dict[str, Any] | None = None  # Article dicts, for side-by-side context
     new_article: dict[str, Any] | None = None
     screenshots: dict[str, Any] | None = None  # name -> data: URI or http(s) URL
+    section: str | None = None  # of the new version (the index shows it on the card)
+    published: str | None = None  # the new version's publication date, as the site gave it
+    new_capture_id: int | None = None  # the capture that saw the new version (article timeline)
     # Values derived from the fields above, each stored with what it was derived from: grouping
     # sorts and keys the same entries many times.
     _derived: dict[str, tuple[Any, Any]] = field(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dodnews import words
 from dodnews.diffing.model import Change
 from dodnews.reports.entry import ReportEntry, rfc3339
 from dodnews.reports.view import kind_label, sections, value_text
@@ -122,7 +123,7 @@ def unique_entries(entries: Any) -> list[ReportEntry]:
     return sorted(best.values(), key=lambda e: (e.sort_key(), e.stem), reverse=True)
 
 
-def normalize(value: Any) -> str:
+def casefolded_form(value: Any) -> str:
     """A change value for comparison across articles: NFKC, whitespace collapsed, case folded."""
     if isinstance(value, str):
         return " ".join(unicodedata.normalize("NFKC", value).split()).casefold()
@@ -131,7 +132,12 @@ def normalize(value: Any) -> str:
 
 def change_key(change: Change) -> str:
     """The identity of a change for rollout detection (kind, field, normalized before/after)."""
-    parts = [change.kind, change.field, normalize(change.before), normalize(change.after)]
+    parts = [
+        change.kind,
+        change.field,
+        casefolded_form(change.before),
+        casefolded_form(change.after),
+    ]
     return json.dumps(parts, ensure_ascii=True)
 
 
@@ -182,7 +188,9 @@ def rollout_title(change: Change, count: int) -> str:
     """E.g. "Historical-collection banner added to 57 articles"."""
     label = kind_label(change.kind)
     before, after = value_text(change.before), value_text(change.after)
-    if change.kind.startswith("banner_") and "historical collection" in normalize(after or before):
+    if change.kind.startswith("banner_") and "historical collection" in casefolded_form(
+        after or before
+    ):
         label = label.replace("Banner", "Historical-collection banner")
         quoted = ""
     elif before and after:
@@ -195,7 +203,7 @@ def rollout_title(change: Change, count: int) -> str:
         prep = "from"
     else:
         prep = "on"
-    return f"{label} {prep} {count} articles{quoted}"
+    return f"{label} {prep} {words.count(count, 'article')}{quoted}"
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -10,15 +10,17 @@ from typing import Any
 
 from dodnews.diffing.model import Change
 from dodnews.reports.entry import ReportEntry
-from dodnews.reports.templating import render
+from dodnews.reports.templating import fill_template
 from dodnews.reports.text import data_image, safe_url
+from dodnews.reports.timeline import ChangeNav
 from dodnews.reports.view import PARAGRAPH_KINDS, sections, value_text
 
 
-def render_html(entry: ReportEntry) -> str:
-    """The standalone HTML report of one change."""
+def format_html(entry: ReportEntry, nav: ChangeNav | None = None) -> str:
+    """The standalone HTML report of one change; with `nav`, linked to its article's page and
+    to the article's previous and next change (and, for a revert, to what it undoes)."""
     title = entry.title or f"Article {entry.article_id}"
-    return render(
+    return fill_template(
         "change.html",
         title=f"{title} (article {entry.article_id}, v{entry.from_version} → v{entry.to_version})",
         heading=title,
@@ -27,6 +29,7 @@ def render_html(entry: ReportEntry) -> str:
         context_columns=_context(entry),
         screenshots=_screenshots(entry),
         provenance=_provenance(entry),
+        nav=nav,
     )
 
 

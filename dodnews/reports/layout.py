@@ -2,14 +2,18 @@
 
 Pages are cut by change id, so that a page keeps its changes as the archive grows: index page k
 holds the events whose newest change id falls in ((k-1)*page_size, k*page_size]. The newest page
-is index.html, older ones index-K.html (index-1.html the oldest). The feed is cut the same way
+is index.html, older ones index-K.html (index-1.html the oldest); beside each page, its search
+index (index.json, index-K.json). The feed is cut the same way
 with its own size: atom-archive-J.xml holds a full range of `feed_entries` change ids (RFC 5005
 archive documents); atom.xml holds the newest range's events, topped up with the newest of the
 older ones to `feed_entries` entries.
 
-index.html carries a marker: the highest change id the folder shows and a digest of everything
-else its files depend on (page sizes, feed URL, templates, dodnews version). An update trusts the
-folder only when the digest matches; otherwise it writes everything again.
+Each article with a change has its page, article-<id>.html (its captures, versions and changes),
+and each rollout its page, <event key>.html (rollout-<16 hex digits>.html).
+
+index.html carries a marker: the highest change id and capture id the folder shows and a digest of
+everything else its files depend on (page sizes, feed URL, templates, dodnews version). An update
+trusts the folder only when the digest matches; otherwise it writes everything again.
 """
 
 from __future__ import annotations
@@ -22,14 +26,15 @@ from pathlib import Path
 from dodnews import __version__
 from dodnews.reports.templating import templates_digest
 
-FORMAT = 2  # of the folder; raise it when the files' names or meaning change
+FORMAT = 3  # of the folder; raise it when the files' names or meaning change
 PAGE_SIZE = 100  # change ids per index page
 FEED_ENTRIES = 100  # entries in atom.xml, and change ids per feed archive document
 INDEX = "index.html"
 _PAGE_RE = re.compile(r"index-([1-9][0-9]*)\.html")
+_PAGE_JSON_RE = re.compile(r"index-([1-9][0-9]*)\.json")
 _ARCHIVE_RE = re.compile(r"atom-archive-([1-9][0-9]*)\.xml")
 _MARKER_RE = re.compile(
-    rb'<meta name="dodnews-reports" content="last=([0-9]+) layout=([0-9a-f]+)">'
+    rb'<meta name="dodnews-reports" content="last=([0-9]+) captures=([0-9]+) layout=([0-9a-f]+)">'
 )
 
 
@@ -68,12 +73,22 @@ class Layout:
         return INDEX if page >= pages else f"index-{page}.html"
 
     @staticmethod
+    def page_json_name(page: int, pages: int) -> str:
+        """The search index beside a page: index.json beside index.html, else index-K.json."""
+        return "index.json" if page >= pages else f"index-{page}.json"
+
+    @staticmethod
     def archive_name(number: int) -> str:
         return f"atom-archive-{number}.xml"
 
     def is_page_file(self, name: str) -> int | None:
         """The number of an older index page's file name, else None."""
         match = _PAGE_RE.fullmatch(name)
+        return int(match[1]) if match else None
+
+    def is_page_json_file(self, name: str) -> int | None:
+        """The number of an older page's search index file name, else None."""
+        match = _PAGE_JSON_RE.fullmatch(name)
         return int(match[1]) if match else None
 
     def is_archive_file(self, name: str) -> int | None:
@@ -97,13 +112,15 @@ def _ids(number: int, size: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Marker:
-    """What index.html says the folder shows: changes up to `last`, made with `layout`."""
+    """What index.html says the folder shows: changes up to `last` and captures up to
+    `captures`, made with `layout`."""
 
     last: int
+    captures: int
     layout: str
 
     def text(self) -> str:
-        return f"last={self.last} layout={self.layout}"
+        return f"last={self.last} captures={self.captures} layout={self.layout}"
 
 
 def read_marker(directory: Path) -> Marker | None:
@@ -114,4 +131,4 @@ def read_marker(directory: Path) -> Marker | None:
     except OSError:
         return None
     match = _MARKER_RE.search(head)
-    return Marker(int(match[1]), match[2].decode()) if match else None
+    return Marker(int(match[1]), int(match[2]), match[3].decode()) if match else None

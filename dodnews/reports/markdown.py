@@ -10,6 +10,7 @@ from dodnews.reports.view import (
     NET_KIND,
     WordOp,
     extractor_notice,
+    figure_units,
     kind_label,
     paragraph_number,
     sections,
@@ -21,7 +22,7 @@ from dodnews.reports.view import (
 )
 
 
-def render_markdown(entry: ReportEntry) -> str:
+def format_markdown(entry: ReportEntry) -> str:
     """The Markdown report of one change; archived text is escaped so no markup can run."""
     report = entry.report
     prov = report.provenance
@@ -58,8 +59,10 @@ def render_markdown(entry: ReportEntry) -> str:
     if parts.figures:
         lines += ["", "## Figures", "", "| Before | After | Where |", "| --- | --- | --- |"]
         lines += [
-            f"| {md(value_text(c.before))} | {md(value_text(c.after))} | {md(where(c))} |"
+            f"| {_figure_cell(c.before, units[0])} | {_figure_cell(c.after, units[1])} "
+            f"| {md(where(c))} |"
             for c in parts.figures
+            for units in [figure_units(c)]
         ]
     if parts.paragraphs:
         lines += ["", "## Paragraphs"]
@@ -92,6 +95,10 @@ def render_markdown(entry: ReportEntry) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _figure_cell(value: object, unit: str) -> str:
+    return md(" ".join(t for t in (value_text(value), unit) if t))
 
 
 def _field_values(change: Change) -> tuple[str, str]:

@@ -11,7 +11,10 @@ the size of the archive; and the events are exactly those `group_entries` gives 
 archive (tests/unit/reports/test_reports_incremental.py checks both against each other).
 
 The same reading tells an update which pages a new change touches: its own, the pages of the
-rollouts it joins or leaves, and those of changes whose rollout membership it changes.
+rollouts it joins or leaves, and those of changes whose rollout membership it changes; and,
+through the other changes of its article, which change pages link to it (reports.timeline) and
+which article pages to write again. `before` gives the events as the folder shows them (without
+the new changes), so that an update can delete the pages of rollouts that no longer exist.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from dodnews.reports.grouping import (
     group_entries,
     unique_entries,
 )
+from dodnews.reports.timeline import ArticleHistory, by_article
 
 Hit = tuple[ReportEntry, Change]
 Mark = tuple[int, str]  # (change id, stem): one entry, even when two share an id or a stem
@@ -77,6 +81,20 @@ class ReportSource(Protocol):
         """The source's settings that change what reports say (replay URL...)."""
         ...
 
+    def max_capture_id(self) -> int:
+        """The highest capture id, 0 when there are none (or the source has no captures)."""
+        ...
+
+    def captured_articles(self, first: int, last: int) -> list[int]:
+        """The articles captured by the captures with an id from `first` to `last`."""
+        ...
+
+    def article_histories(
+        self, article_ids: Iterable[int], last_capture: int
+    ) -> dict[int, ArticleHistory]:
+        """The captures (with an id up to `last_capture`) and versions of these articles."""
+        ...
+
 
 def anchor(event: Event) -> int:
     """The change id that places an event on a page: its newest change."""
@@ -85,6 +103,17 @@ def anchor(event: Event) -> int:
 
 def _mark(entry: ReportEntry) -> Mark:
     return (entry.change_id, entry.stem)
+
+
+@dataclass
+class UpdatePlan:
+    """What some new changes alter."""
+
+    new: list[ReportEntry]  # the entries now shown among them
+    gone: list[ReportEntry]  # the entries they replace (a pair reported again)
+    ids: set[int]  # change ids whose index pages and feed documents may differ
+    articles: dict[int, list[ReportEntry]]  # every change of their articles, oldest first
+    seeds: set[int]
 
 
 @dataclass
@@ -108,17 +137,23 @@ class EventPlanner:
 
     def touched(self, seed_ids: Iterable[int]) -> tuple[list[ReportEntry], set[int]]:
         """For new changes `seed_ids`: the entries now shown among them, and the change ids
-        whose pages may differ from before (the pages to render again).
+        whose pages may differ from before (the pages to render again)."""
+        plan = self.plan(seed_ids)
+        return plan.new, plan.ids
+
+    def plan(self, seed_ids: Iterable[int]) -> UpdatePlan:
+        """What new changes `seed_ids` alter.
 
         A new change can replace an older one of the same article/version pair (a text that
         flipped back), so the older one leaves its page; and both can change rollouts.
         """
         seeds = set(seed_ids)
         if not seeds:
-            return [], set()
+            return UpdatePlan([], [], set(), {}, seeds)
         articles = {e.article_id for e in self.source.entries_by_ids(seeds)}
+        history = self.source.article_entries(articles)
         by_stem: dict[str, list[ReportEntry]] = defaultdict(list)
-        for entry in self.source.article_entries(articles):
+        for entry in history:
             by_stem[entry.stem].append(entry)
         new: list[ReportEntry] = []
         gone: list[ReportEntry] = []
@@ -132,7 +167,12 @@ class EventPlanner:
                 new.append(shown)
             if shown_before is not None and shown_before is not shown:
                 gone.append(shown_before)
-        return new, self._changed_ids(new, gone)
+        return UpdatePlan(new, gone, self._changed_ids(new, gone), by_article(history), seeds)
+
+    def before(self, plan: UpdatePlan) -> EventPlanner:
+        """A planner of the events as they were without the plan's new changes."""
+        earlier = _Without(self.source, plan.seeds, plan.gone)
+        return EventPlanner(earlier, self.threshold, self.window)  # type: ignore[arg-type]
 
     def _changed_ids(self, new: list[ReportEntry], gone: list[ReportEntry]) -> set[int]:
         """Ids anchoring events that differ between the archive without `new` (with `gone`)
@@ -276,6 +316,26 @@ def _covered(
     }
 
 
+class _Without:
+    """A source's shown entries as they were before some changes (`seeds`) were recorded: the
+    entries those changes replaced (`gone`) shown again. Only what EventPlanner reads."""
+
+    def __init__(self, source: ReportSource, seeds: set[int], gone: list[ReportEntry]) -> None:
+        self.source, self.seeds, self.gone = source, seeds, gone
+
+    def entries_in(self, first: int, last: int) -> list[ReportEntry]:
+        kept = [e for e in self.source.entries_in(first, last) if e.change_id not in self.seeds]
+        return kept + [e for e in self.gone if first <= e.change_id <= last]
+
+    def entries_between(self, start: datetime, end: datetime) -> list[ReportEntry]:
+        found = self.source.entries_between(start, end)
+        kept = [e for e in found if e.change_id not in self.seeds]
+        return kept + [e for e in self.gone if start <= e.detected <= end]
+
+    def __getattr__(self, name: str) -> object:
+        raise AttributeError(f"a planner of earlier events does not read {name}")
+
+
 class MemorySource:
     """A ReportSource over entries held in memory (write_reports, tests)."""
 
@@ -312,3 +372,14 @@ class MemorySource:
 
     def fingerprint(self) -> str:
         return "memory"
+
+    def max_capture_id(self) -> int:
+        return 0  # entries in memory come without their captures
+
+    def captured_articles(self, first: int, last: int) -> list[int]:
+        return []
+
+    def article_histories(
+        self, article_ids: Iterable[int], last_capture: int
+    ) -> dict[int, ArticleHistory]:
+        return {article_id: ArticleHistory() for article_id in article_ids}

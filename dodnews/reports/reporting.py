@@ -21,6 +21,9 @@ from typing import Any
 from dodnews.errors import UserError
 from dodnews.reports.entry import ReportEntry
 from dodnews.reports.layout import FEED_ENTRIES, PAGE_SIZE, Layout
+from dodnews.reports.screenshots import ScreenshotStore, report_screenshots, screenshots_dir
+from dodnews.reports.text import safe_url
+from dodnews.reports.timeline import ArticleHistory, CaptureView, VersionView
 from dodnews.reports.writer import ReportWriter, WriteResult
 
 MAX_PAGE_SIZE = 100_000  # index pages and feed documents: a bigger one is a typo
@@ -44,7 +47,6 @@ def capture_link(capture: Any, replay_url: str | None) -> str | None:
 
 def checked_replay_url(replay_url: str | None, *, strict: bool = True) -> str | None:
     """An http(s) replay URL; any other (file:, ftp:, javascript:) is a UserError, or None."""
-    from dodnews.reports.text import safe_url
 
     if not replay_url or safe_url(replay_url) is not None:
         return replay_url or None
@@ -118,6 +120,35 @@ class ArchiveSource:
     def fingerprint(self) -> str:
         return f"replay={self.replay_url or ''}"
 
+    def max_capture_id(self) -> int:
+        return int(self.archive.max_capture_id())
+
+    def captured_articles(self, first: int, last: int) -> list[int]:
+        return list(self.archive.captured_articles(first, last))
+
+    def article_histories(
+        self, article_ids: Iterable[int], last_capture: int
+    ) -> dict[int, ArticleHistory]:
+        """Captures up to `last_capture` (what the folder's marker says it shows), and the
+        versions they or the article's changes saw."""
+        wanted = sorted(set(article_ids))
+        found = self.archive.captures_of(wanted)
+        versions = self.archive.versions_of(wanted)
+        return {
+            article_id: ArticleHistory(
+                captures=[
+                    _capture_view(c, self.replay_url)
+                    for c in found.get(article_id, [])
+                    if c.id <= last_capture
+                ],
+                versions=[
+                    VersionView(v.version, v.first_seen, v.title, v.content_hash)
+                    for v in versions.get(article_id, [])
+                ],
+            )
+            for article_id in wanted
+        }
+
     def _load(self, ids: list[int]) -> list[ReportEntry]:
         """Entries by id, from the cache or (for the rest) from one reading of the archive."""
         found = {i: self._cache[i] for i in ids if i in self._cache}
@@ -177,9 +208,24 @@ def _entry(record: Any) -> ReportEntry:
         title=record.title or "",
         url=record.url or "",
         detected_at=record.detected_at,
-        from_version=record.from_seq,
-        to_version=record.to_seq,
+        from_version=record.from_version,
+        to_version=record.to_version,
         revert=bool(record.revert),
+        section=record.section,
+        published=record.published,
+        new_capture_id=record.new_capture_id,
+    )
+
+
+def _capture_view(capture: Any, replay_url: str | None) -> CaptureView:
+    return CaptureView(
+        capture_id=capture.id,
+        fetched_at=capture.fetched_at,
+        outcome=capture.outcome,
+        status=capture.status,
+        version=capture.version,
+        link=capture_link(capture, replay_url),
+        error=capture.error,
     )
 
 
@@ -196,21 +242,14 @@ def _with_screenshot(captures: dict[int, Any], capture_id: Any, version_id: Any)
     With `-a screenshots=new` only the capture that first saw a version is rendered; a change's
     "before" side is usually a later, unrendered confirmation of the same content.
     """
-    from dodnews.model import H_SCREENSHOT
-
     capture = captures.get(capture_id)
-    if capture is not None and (capture.headers or {}).get(H_SCREENSHOT):
+    if capture is not None and capture.screenshot:
         return capture
-    same = [
-        c
-        for c in captures.values()
-        if c.version_id == version_id and (c.headers or {}).get(H_SCREENSHOT)
-    ]
+    same = [c for c in captures.values() if c.version_id == version_id and c.screenshot]
     return max(same, key=lambda c: (c.fetched_at, c.id), default=capture)
 
 
 def _screenshot_store(archive: Any) -> Any:
-    from dodnews.reports.screenshots import ScreenshotStore, screenshots_dir
 
     url = getattr(archive, "url", None)
     url_text = str(url) if url is not None else None  # only a SQLite file's folder is used
@@ -219,12 +258,10 @@ def _screenshot_store(archive: Any) -> Any:
 
 
 def _screenshots_of(store: Any, old_capture: Any, new_capture: Any, entry: Any) -> Any:
-    """Before/after screenshots of a change (from the captures' headers), the change marked."""
-    from dodnews.model import H_SCREENSHOT
-    from dodnews.reports.screenshots import report_screenshots
+    """Before/after screenshots of a change (from the captures' records), the change marked."""
 
     def digest(capture: Any) -> str | None:
-        return ((getattr(capture, "headers", None) or {}).get(H_SCREENSHOT)) or None
+        return getattr(capture, "screenshot", None) or None
 
     old, new = digest(old_capture), digest(new_capture)
     if not old and not new:

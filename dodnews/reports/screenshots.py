@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dodnews.archive.urls import resolve_archive_url, sqlite_path
+
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -23,8 +25,6 @@ def screenshots_dir(archive_url: str | None = None, configured: str | None = Non
     if configured:
         return Path(configured)
     try:
-        from dodnews.archive.urls import resolve_archive_url, sqlite_path
-
         path = sqlite_path(resolve_archive_url(archive_url))
     except Exception:  # a bad URL is reported by the archive itself
         path = None

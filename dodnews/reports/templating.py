@@ -17,11 +17,14 @@ from urllib.parse import urljoin
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from dodnews.model import OUTCOMES
+from dodnews.reports.names import article_name, rollout_name
 from dodnews.reports.text import data_image, esc, safe_url
 from dodnews.reports.view import (
     EXTRACTOR_LABEL,
     diff_words,
     extractor_notice,
+    figure_units,
     kind_label,
     kind_slug,
     kind_slugs,
@@ -56,6 +59,32 @@ def significance_level(value: float) -> str:
     return "high" if value >= 0.7 else "mid" if value >= 0.4 else "low"
 
 
+def section_label(value: Any) -> str:
+    """A section slug as a reader names it: "news-stories" -> "News Stories"."""
+    if not isinstance(value, str) or not value:
+        return ""
+    return " ".join(word.capitalize() for word in value.replace("-", " ").replace("_", " ").split())
+
+
+def day(value: Any) -> str:
+    """The date part of an ISO 8601 time ("2026-01-10T09:00:00-05:00" -> "2026-01-10"), as the
+    site gave it (not moved to UTC: a publication date is the site's); other text as it is."""
+    text = value if isinstance(value, str) else ""
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
+        return text[:10]
+    return text
+
+
+def plural(number: int, noun: str) -> str:
+    """ "1 capture", "3 captures"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def outcome_slug(value: Any) -> str:
+    """A capture outcome usable in a class name ("not-modified"), else "other"."""
+    return value if value in OUTCOMES else "other"
+
+
 def feed_link(feed_url: str | None, name: str) -> str:
     """`name` (a report file) as an absolute URL beside the feed, or as it is without one."""
     return urljoin(feed_url, name) if feed_url else name
@@ -83,12 +112,19 @@ def environment() -> Environment:
         value_text=value_text,
         where=where,
         sig_level=significance_level,
+        section_label=section_label,
+        day=day,
+        plural=plural,
+        outcome_slug=outcome_slug,
+        article_page=article_name,
+        rollout_page=rollout_name,
     )
     env.globals.update(
         EXTRACTOR_LABEL=EXTRACTOR_LABEL,
         diff_words=diff_words,
         extractor_notice=extractor_notice,
         feed_link=feed_link,
+        figure_units=figure_units,
         kind_slugs=kind_slugs,
         marked_words=marked_words,
         paragraph_number=paragraph_number,
@@ -100,14 +136,9 @@ def environment() -> Environment:
     return env
 
 
-def render(name: str, **context: Any) -> str:
-    """Render template `name` with `context`."""
+def fill_template(name: str, **context: Any) -> str:
+    """The text of template `name` filled with `context`."""
     return environment().get_template(name).render(**context)
-
-
-def render_markup(name: str, **context: Any) -> Markup:
-    """Render a template whose output is safe HTML to embed in another template."""
-    return Markup(render(name, **context))
 
 
 @cache

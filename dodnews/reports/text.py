@@ -1,6 +1,6 @@
 """Making archived text safe to display: visible control characters, HTML/Markdown escaping, URLs.
 
-Everything shown in a report comes from pages we do not control, so every renderer goes through
+Everything shown in a report comes from pages we do not control, so every formatter goes through
 these helpers: `clean` first (so a bidi override cannot reorder what an archivist reads, and a
 lone surrogate cannot break UTF-8 or XML), then the escaper for the output format.
 """

@@ -1,6 +1,6 @@
 """Format-neutral reading of a ChangeReport: labels, sections, locations and word-level ops.
 
-The Markdown, HTML and Atom renderers all take their structure from here, so the three formats
+The Markdown, HTML and Atom formatters all take their structure from here, so the three formats
 show the same changes in the same order. Values returned here are plain (unescaped) text.
 """
 
@@ -187,6 +187,16 @@ def value_text(value: Any) -> str:
             f"{k}: {value_text(v)}" for k, v in sorted(value.items()) if v not in (None, "")
         )
     return str(value)
+
+
+def figure_units(change: Change) -> tuple[str, str]:
+    """The unit noun after a figure on each side ("battalion tactical groups"), or ""."""
+    detail = change.detail or {}
+    shared = detail.get("unit")
+    before = shared if shared is not None else detail.get("before_unit")
+    after = shared if shared is not None else detail.get("after_unit")
+    units = (before if change.before else None, after if change.after else None)
+    return (value_text(units[0]), value_text(units[1]))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
-"""Write the reports into diffs/: per-change .md/.html/.json, the index pages and the feed.
+"""Write the reports into diffs/: per-change .md/.html/.json, per-article and per-rollout pages,
+the index pages with their JSON indexes, and the feed.
 
 `ReportWriter.regenerate` writes every file; `ReportWriter.update` writes only what some new
-changes alter (their reports, the index pages and feed documents whose events differ, index.html
-and atom.xml), reading from the source only the changes near them, so its cost does not grow
-with the archive. Both give the same bytes: every file depends only on the changes (and on the
-settings recorded in index.html's marker, see reports.layout), never on when or how it was made.
+changes and captures alter (their reports, the change pages of the same articles whose links to
+each other differ, the pages of the articles changed or captured, the index pages, rollout pages
+and feed documents whose events differ, index.html and atom.xml), reading from the source only
+the changes near them and the histories of their articles, so its cost does not grow with the
+archive. Both give the same bytes: every file depends only on the changes and the captures up to
+the ones index.html's marker records (and on the settings the marker's digest covers, see
+reports.layout), never on when or how it was made.
 
 Every file is written atomically (temp file in the same directory, then os.replace) and only when
 its bytes differ, so readers never see half a file and unchanged reports keep their mtime. Temp
@@ -23,19 +27,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dodnews.errors import UserError
-from dodnews.reports.atom import FEED_NAME, FeedLinks, render_atom
+from dodnews.reports.article import format_article
+from dodnews.reports.atom import FEED_NAME, FeedLinks, format_atom
 from dodnews.reports.entry import ReportEntry
-from dodnews.reports.grouping import Event
-from dodnews.reports.html import render_html
-from dodnews.reports.index import PageLinks, render_index
+from dodnews.reports.grouping import Event, unique_entries
+from dodnews.reports.html import format_html
+from dodnews.reports.index import PageLinks, format_index, format_index_json
 from dodnews.reports.layout import Layout, Marker, read_marker
-from dodnews.reports.markdown import render_markdown
-from dodnews.reports.planner import EventPlanner, MemorySource, ReportSource, anchor
+from dodnews.reports.markdown import format_markdown
+from dodnews.reports.names import article_name, is_article_file, is_rollout_file, rollout_name
+from dodnews.reports.planner import (
+    EventPlanner,
+    MemorySource,
+    ReportSource,
+    UpdatePlan,
+    anchor,
+)
+from dodnews.reports.rollout import format_rollout
 from dodnews.reports.tempfiles import TEMP_SUFFIX, exclusive_folder, temp_prefix, writing_folder
-from dodnews.reports.text import json_text
+from dodnews.reports.text import json_text, safe_url
+from dodnews.reports.timeline import ChangeNav, by_article, navigation
 
-BATCH = 500  # change ids read at a time for the per-change reports
+BATCH = 500  # change ids (or articles) read at a time for the per-change (per-article) pages
 _EVENT_CACHE = 8  # ranges whose events are kept (index pages and feed documents share them)
+File = tuple[str, str | None]  # a file of the folder and its text; None: delete it
 
 
 @dataclass
@@ -58,7 +73,7 @@ class WriteResult:
         return sorted(self.written + self.unchanged)
 
 
-def render_json(entry: ReportEntry) -> str:
+def format_json(entry: ReportEntry) -> str:
     """The per-change JSON: ChangeReport.to_dict() plus entry metadata, sorted keys."""
     return json_text(entry.to_dict())
 
@@ -83,7 +98,7 @@ def write_reports(
         generated_at=generated_at,
         exclusive=False,
     )
-    return writer.regenerate(render_first=True)
+    return writer.regenerate(format_first=True)
 
 
 class ReportWriter:
@@ -100,7 +115,6 @@ class ReportWriter:
         exclusive: bool = True,
         record_paths: bool = True,
     ) -> None:
-        from dodnews.reports.text import safe_url
 
         if feed_url is not None and safe_url(feed_url) is None:
             raise UserError(f"feed URL must be an http(s) URL: {feed_url!r}")
@@ -119,67 +133,113 @@ class ReportWriter:
 
     # -- the two ways in ---------------------------------------------------------------------
 
-    def regenerate(self, *, render_first: bool = False) -> WriteResult:
-        """Write every file; delete index pages and feed documents of another layout."""
+    def regenerate(self, *, format_first: bool = False) -> WriteResult:
+        """Write every file; delete index pages and feed documents of another layout, and the
+        pages of rollouts and articles the archive no longer has."""
         with self._folder(scan=True) as removed:
-            return self._regenerate(removed, render_first)
+            return self._regenerate(removed, format_first)
 
     def update(self, change_ids: Iterable[int] = ()) -> WriteResult:
-        """Write what changes `change_ids`, and any recorded since the folder was last written,
-        alter. A folder without a marker, or made with other settings, is written whole."""
+        """Write what changes `change_ids`, and any changes and captures recorded since the
+        folder was last written, alter. A folder without a marker, or made with other
+        settings, is written whole."""
         with self._folder(scan=False) as removed:
             marker = read_marker(self.directory)
             last = self.source.max_change_id()
-            if marker is None or marker.layout != self.digest or marker.last > last:
+            captures = self.source.max_capture_id()
+            if (
+                marker is None
+                or marker.layout != self.digest
+                or marker.last > last
+                or marker.captures > captures
+            ):
                 return self._regenerate(removed, False)
             result = WriteResult(removed=removed, full=False)
             seeds = set(change_ids) | set(self.source.ids_after(marker.last))
-            if not seeds:
+            captured: list[int] = []
+            if captures > marker.captures:
+                captured = self.source.captured_articles(marker.captures + 1, captures)
+            if not seeds and captures == marker.captures:
                 return result
-            self._write(self._update_files(marker.last, last, seeds, result), result)
+            files = self._update_files(marker.last, last, captures, seeds, captured, result)
+            self._write(files, result)
             return result
 
     # -- what to write -----------------------------------------------------------------------
 
-    def _regenerate(self, removed: list[Path], render_first: bool) -> WriteResult:
+    def _regenerate(self, removed: list[Path], format_first: bool) -> WriteResult:
         result = WriteResult(removed=removed)
         last = self.source.max_change_id()
+        captures = self.source.max_capture_id()
         pages, archives = self.layout.page_of(last), self.layout.archive_of(last)
-        files: Iterable[tuple[str, str]] = self._all_files(last, pages, archives, result)
-        if render_first:
+        kept: set[str] = set()  # the article and rollout pages written
+        files: Iterable[File] = self._all_files(last, captures, pages, archives, result, kept)
+        if format_first:
             files = list(files)
         self._write(files, result)
-        result.deleted = self._delete_other_pages(pages, archives)
+        result.deleted += self._delete_other_pages(pages, archives, kept)
         return result
 
     def _all_files(
-        self, last: int, pages: int, archives: int, result: WriteResult
-    ) -> Iterator[tuple[str, str]]:
+        self,
+        last: int,
+        captures: int,
+        pages: int,
+        archives: int,
+        result: WriteResult,
+        kept: set[str],
+    ) -> Iterator[File]:
         for first in range(0, last + 1, BATCH):
-            entries = self.source.full_entries(first, first + BATCH - 1)
-            yield from self._change_files(entries, result)
+            end = first + BATCH - 1
+            entries = list(self.source.full_entries(first, end))
+            histories = by_article(self.source.article_entries({e.article_id for e in entries}))
+            yield from self._change_files(entries, navigation(_every(histories)), result)
+            # Each article's page with the batch of its newest change: written once.
+            owners = {
+                a: h for a, h in histories.items() if first <= max(e.change_id for e in h) <= end
+            }
+            kept.update(article_name(a) for a in owners)
+            yield from self._article_files(owners, captures)
         # Side by side, so that a page and a feed document of the same changes share one reading.
         for number in range(1, max(pages, archives)):
             if number < archives:
                 yield self._archive(number, archives, pages)
             if number < pages:
-                yield self._page(number, pages, last, result)
+                yield from self._page(number, pages, last, captures, result, kept)
         yield self._subscription(archives, pages)
-        yield self._page(pages, pages, last, result)  # index.html, with the marker, last
+        yield from self._page(pages, pages, last, captures, result, kept)  # index.html last
 
     def _update_files(
-        self, before: int, last: int, seeds: set[int], result: WriteResult
-    ) -> Iterator[tuple[str, str]]:
+        self,
+        before: int,
+        last: int,
+        captures: int,
+        seeds: set[int],
+        captured: list[int],
+        result: WriteResult,
+    ) -> Iterator[File]:
         layout = self.layout
-        new, touched = self.planner.touched(seeds)
-        if new:
-            ids = {e.change_id for e in new}
-            entries = self.source.full_entries(min(ids), max(ids), only=ids)
-            yield from self._change_files(entries, result)
+        plan = self.planner.plan(seeds)
+        # Change pages: the new ones, and those whose links to their article's other changes
+        # differ now (the previous change of the article gains a "next" link, and so on).
+        navs = navigation(_every(plan.articles))
+        earlier = navigation(e for e in _every(plan.articles) if e.change_id not in seeds)
+        shown = {e.stem: e for e in unique_entries(_every(plan.articles))}
+        redo = {e.change_id for e in plan.new}
+        redo |= {shown[stem].change_id for stem, nav in navs.items() if earlier.get(stem) != nav}
+        if redo:
+            entries = self.source.full_entries(min(redo), max(redo), only=redo)
+            yield from self._change_files(entries, navs, result)
+        # Article pages: those of the new changes, and of the articles captured since.
+        histories = dict(plan.articles)
+        others = set(captured) - histories.keys()
+        if others:
+            histories.update(by_article(self.source.article_entries(others)))
+        yield from self._article_files(histories, captures)
         old_pages, pages = layout.page_of(before), layout.page_of(last)
         old_archives, archives = layout.archive_of(before), layout.archive_of(last)
-        redo_pages = {layout.page_of(i) for i in touched} | {pages}
-        redo_archives = {layout.archive_of(i) for i in touched}
+        redo_pages = {layout.page_of(i) for i in plan.ids} | {pages}
+        redo_archives = {layout.archive_of(i) for i in plan.ids}
         if pages != old_pages:
             # The old newest page becomes index-K.html, and the one before it links to it; feed
             # documents link to the rollouts on it by that name.
@@ -193,17 +253,45 @@ class ReportWriter:
         for number in sorted(n for n in redo_archives if n < archives):
             yield self._archive(number, archives, pages)
         yield self._subscription(archives, pages)
-        for page in sorted(p for p in redo_pages if p <= pages):
-            yield self._page(page, pages, last, result)
+        redo_pages = {p for p in redo_pages if p <= pages}
+        for name in sorted(self._gone_rollouts(plan, redo_pages)):
+            yield name, None
+        for page in sorted(redo_pages):
+            yield from self._page(page, pages, last, captures, result)
+
+    def _gone_rollouts(self, plan: UpdatePlan, pages: set[int]) -> set[str]:
+        """The pages of rollouts that the new changes split, merged or moved to other keys: the
+        rollouts the folder shows on `pages` that are no longer there."""
+        if not plan.seeds:
+            return set()
+        earlier = self.planner.before(plan)
+        was, now = set(), set()
+        for page in pages:
+            span = self.layout.page_ids(page)
+            was |= {ev.key for ev in earlier.range_events(*span) if ev.grouped}
+            now |= {ev.key for ev in self._range_events(*span) if ev.grouped}
+        return {rollout_name(key) for key in was - now}
 
     def _change_files(
-        self, entries: Iterable[ReportEntry], result: WriteResult
-    ) -> Iterator[tuple[str, str]]:
+        self, entries: Iterable[ReportEntry], navs: dict[str, ChangeNav], result: WriteResult
+    ) -> Iterator[File]:
         for entry in entries:
             result.changes += 1
-            yield f"{entry.stem}.json", render_json(entry)
-            yield f"{entry.stem}.md", render_markdown(entry)
-            yield f"{entry.stem}.html", render_html(entry)
+            yield f"{entry.stem}.json", format_json(entry)
+            yield f"{entry.stem}.md", format_markdown(entry)
+            yield f"{entry.stem}.html", format_html(entry, navs.get(entry.stem))
+
+    def _article_files(
+        self, histories: dict[int, list[ReportEntry]], captures: int
+    ) -> Iterator[File]:
+        """The pages of these articles (every change of each, oldest first)."""
+        wanted = sorted(a for a, h in histories.items() if h)
+        for start in range(0, len(wanted), BATCH):
+            batch = wanted[start : start + BATCH]
+            archived = self.source.article_histories(batch, captures)
+            for article_id in batch:
+                text = format_article(article_id, histories[article_id], archived.get(article_id))
+                yield article_name(article_id), text
 
     def _range_events(self, first: int, last: int) -> list[Event]:
         key = (first, last)
@@ -216,7 +304,16 @@ class ReportWriter:
             self._events.popitem(last=False)
         return events
 
-    def _page(self, page: int, pages: int, last: int, result: WriteResult) -> tuple[str, str]:
+    def _page(
+        self,
+        page: int,
+        pages: int,
+        last: int,
+        captures: int,
+        result: WriteResult,
+        kept: set[str] | None = None,
+    ) -> Iterator[File]:
+        """An index page, its JSON index and the pages of its rollouts (the page last)."""
         layout = self.layout
         events = self._range_events(*layout.page_ids(page))
         result.events += len(events)
@@ -228,11 +325,28 @@ class ReportWriter:
                 older=layout.page_name(page - 1, pages) if page > 1 else None,
                 oldest=layout.page_name(1, pages) if page > 1 else None,
             )
-        marker = Marker(last, self.digest).text() if page == pages else None
-        text = render_index(events, generated_at=self.generated_at, pages=links, marker=marker)
-        return layout.page_name(page, pages), text
+        name, json_name = layout.page_name(page, pages), layout.page_json_name(page, pages)
+        newest = page == pages
+        yield json_name, format_index_json(events, page=name, pages=pages if newest else None)
+        for event in events:
+            if event.grouped:
+                rollout = rollout_name(event.key)
+                if kept is not None:
+                    kept.add(rollout)
+                yield rollout, format_rollout(event)
+        marker = Marker(last, captures, self.digest).text() if newest else None
+        yield (
+            name,
+            format_index(
+                events,
+                generated_at=self.generated_at,
+                pages=links,
+                marker=marker,
+                json_name=json_name,
+            ),
+        )
 
-    def _archive(self, number: int, archives: int, pages: int) -> tuple[str, str]:
+    def _archive(self, number: int, archives: int, pages: int) -> File:
         layout = self.layout
         links = FeedLinks(
             name=layout.archive_name(number),
@@ -243,7 +357,7 @@ class ReportWriter:
         events = self._range_events(*layout.archive_ids(number))
         return links.name, self._feed(events, links, pages)
 
-    def _subscription(self, archives: int, pages: int) -> tuple[str, str]:
+    def _subscription(self, archives: int, pages: int) -> File:
         """atom.xml: the newest range's events, topped up with the newest older ones."""
         layout = self.layout
         events = _in_feed(self._range_events(*layout.archive_ids(archives)))
@@ -261,7 +375,7 @@ class ReportWriter:
 
     def _feed(self, events: list[Event], links: FeedLinks, pages: int) -> str:
         layout = self.layout
-        return render_atom(
+        return format_atom(
             events,
             feed_url=self.feed_url,
             generated_at=self.generated_at,
@@ -282,9 +396,13 @@ class ReportWriter:
             return exclusive_folder(self.directory, scan=scan)
         return writing_folder(self.directory)
 
-    def _write(self, files: Iterable[tuple[str, str]], result: WriteResult) -> None:
+    def _write(self, files: Iterable[File], result: WriteResult) -> None:
         for name, text in files:
             path = self.directory / name
+            if text is None:
+                if _delete(path):
+                    result.deleted.append(path)
+                continue
             if write_atomic(path, text.encode("utf-8")):
                 result.files_written += 1
                 if self.record_paths:
@@ -294,23 +412,39 @@ class ReportWriter:
                 if self.record_paths:
                     result.unchanged.append(path)
 
-    def _delete_other_pages(self, pages: int, archives: int) -> list[Path]:
-        """Index pages and feed documents beyond this layout's (left by other page sizes)."""
+    def _delete_other_pages(self, pages: int, archives: int, kept: set[str]) -> list[Path]:
+        """Index pages, their JSON indexes and feed documents beyond this layout's (left by
+        other page sizes), and article and rollout pages not in `kept`."""
+        layout = self.layout
         deleted = []
         with os.scandir(self.directory) as found:
             for item in found:
-                page = self.layout.is_page_file(item.name)
-                number = self.layout.is_archive_file(item.name)
-                stale = (page is not None and page >= pages) or (
-                    number is not None and number >= archives
+                name = item.name
+                page = layout.is_page_file(name) or layout.is_page_json_file(name)
+                number = layout.is_archive_file(name)
+                stale = (
+                    (page is not None and page >= pages)
+                    or (number is not None and number >= archives)
+                    or ((is_article_file(name) or is_rollout_file(name)) and name not in kept)
                 )
-                if stale and not item.is_dir(follow_symlinks=False):
-                    try:
-                        os.unlink(item.path)
-                    except OSError as exc:
-                        raise UserError(f"cannot delete {item.path}: {exc.strerror}") from None
+                if stale and not item.is_dir(follow_symlinks=False) and _delete(Path(item.path)):
                     deleted.append(Path(item.path))
         return sorted(deleted)
+
+
+def _every(histories: dict[int, list[ReportEntry]]) -> list[ReportEntry]:
+    return [e for history in histories.values() for e in history]
+
+
+def _delete(path: Path) -> bool:
+    """Delete a report file; False if it was not there."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise UserError(f"cannot delete {path}: {exc.strerror}") from None
+    return True
 
 
 def _in_feed(events: list[Event]) -> list[Event]:

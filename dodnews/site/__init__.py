@@ -1,6 +1,11 @@
 """The site's URL rules: hosts, sections, article ids, canonical URLs and slugs.
 
 No Scrapy import. Identity is the numeric article id (`/Article/(\\d+)`), never the URL.
+
+A `Site` is a value: the hosts, sections and ids of one ArticleCS newsroom (war.gov, af.mil,
+navy.mil). Every rule that depends on the site takes one as an argument; `WAR` is the default
+for callers that never choose another, and `dodnews.site.profiles` loads the others from JSON.
+Nothing in this module changes at run time.
 """
 
 from __future__ import annotations
@@ -11,15 +16,12 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-CURRENT_HOST = "www.war.gov"
-OLD_HOST = "www.defense.gov"
-CURRENT_ORIGIN = f"https://{CURRENT_HOST}"
-MEDIA_HOST = "media.defense.gov"
-SITE_HOSTS = frozenset({"www.war.gov", "war.gov", "www.defense.gov", "defense.gov"})
-RSS_SITE_ID = 945
-# The newsroom's owner as its pages name it, and the active profile (site.profiles.activate).
-SITE_NAME = "U.S. Department of War"
-ACTIVE_PROFILE = "war"
+# Photos of every DoD newsroom are served from this host.
+DOD_MEDIA_HOST = "media.defense.gov"
+ARTICLE_ID_RE = re.compile(r"/Article/(\d+)", re.IGNORECASE)
+SLUG_MAX = 80
+# The largest id (article, version, run...) every archive back end stores: a signed 64-bit integer.
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,68 @@ class Section:
     article_prefix: str
     content_type_val: int
     content_type_name: str
+    inferred: bool = False  # the site's values are inferred, not confirmed (profile JSON)
 
 
-SECTIONS: dict[str, Section] = {
-    s.key: s
-    for s in (
+@dataclass(frozen=True)
+class Site:
+    """Hosts, sections, content-type ids and the RSS site id of one newsroom (a site profile).
+
+    Frozen and picklable: a crawl hands it to its extraction workers as it is.
+    """
+
+    name: str
+    title: str
+    current_host: str
+    old_host: str
+    hosts: frozenset[str]
+    media_host: str
+    rss_site_id: int
+    rss_content_types: tuple[int, ...]
+    sections: tuple[Section, ...]
+    # Older article paths (lower case) that still lead to the same ids -> section key.
+    old_prefixes: tuple[tuple[str, str], ...] = ()
+    inferred: tuple[str, ...] = ()  # which values are inferred, not confirmed
+
+    @property
+    def origin(self) -> str:
+        return f"https://{self.current_host}"
+
+    @property
+    def org_name(self) -> str:
+        """The newsroom's owner as pages name it: the title without its "(host)" remark."""
+        return self.title.split(" (", 1)[0].strip()
+
+    @property
+    def section_keys(self) -> tuple[str, ...]:
+        """The keys of the site's sections, in the site's order."""
+        return tuple(s.key for s in self.sections)
+
+    def section(self, key: str) -> Section:
+        """The section `key`; KeyError when the site has none."""
+        for section in self.sections:
+            if section.key == key:
+                return section
+        raise KeyError(key)
+
+    def section_by_content_type(self, value: int) -> Section | None:
+        for section in self.sections:
+            if section.content_type_val == value:
+                return section
+        return None
+
+
+WAR = Site(
+    name="war",
+    title="U.S. Department of War (war.gov, formerly defense.gov)",
+    current_host="www.war.gov",
+    old_host="www.defense.gov",
+    hosts=frozenset({"www.war.gov", "war.gov", "www.defense.gov", "defense.gov"}),
+    media_host=DOD_MEDIA_HOST,
+    rss_site_id=945,
+    # RSS ContentType values the site serves (confirmed): news, releases, transcripts, contracts.
+    rss_content_types=(1, 9, 13, 400),
+    sections=(
         Section(
             "news-stories", "/News/News-Stories/", "/News/News-Stories/Article/Article/", 1, "News"
         ),
@@ -48,7 +107,7 @@ SECTIONS: dict[str, Section] = {
             "Transcript",
         ),
         # The speeches content-type value is inferred (no source shows it).
-        Section("speeches", "/News/Speeches/", "/News/Speeches/Speech/Article/", 2, "Speech"),
+        Section("speeches", "/News/Speeches/", "/News/Speeches/Speech/Article/", 2, "Speech", True),
         Section(
             "feature-stories",
             "/News/Feature-Stories/",
@@ -59,26 +118,20 @@ SECTIONS: dict[str, Section] = {
         Section(
             "contracts", "/News/Contracts/", "/News/Contracts/Contract/Article/", 400, "Contracts"
         ),
-    )
-}
-SECTION_BY_CONTENT_TYPE: dict[int, Section] = {s.content_type_val: s for s in SECTIONS.values()}
-# RSS ContentType values the site serves (confirmed): news, releases, transcripts, contracts.
-RSS_CONTENT_TYPES = (1, 9, 13, 400)
-
-# Older paths that still lead to the same ids.
-_OLD_PREFIXES = {
-    "/explore/news/article/article/": "news-stories",
-    "/newsroom/releases/release/article/": "releases",
-    "/newsroom/transcripts/transcript/article/": "transcripts",
-    "/newsroom/speeches/speech/article/": "speeches",
-    "/explore/feature-story/story/article/": "feature-stories",
-    "/newsroom/contracts/contract/article/": "contracts",
-}
-
-ARTICLE_ID_RE = re.compile(r"/Article/(\d+)", re.IGNORECASE)
-SLUG_MAX = 80
-# The largest id (article, version, run...) every archive back end stores: a signed 64-bit integer.
-MAX_ID = 2**63 - 1
+    ),
+    old_prefixes=(
+        ("/explore/news/article/article/", "news-stories"),
+        ("/newsroom/releases/release/article/", "releases"),
+        ("/newsroom/transcripts/transcript/article/", "transcripts"),
+        ("/newsroom/speeches/speech/article/", "speeches"),
+        ("/explore/feature-story/story/article/", "feature-stories"),
+        ("/newsroom/contracts/contract/article/", "contracts"),
+    ),
+    inferred=("sections.speeches.content_type_val",),
+)
+# The section keys every site profile draws from (the CLI's `-a sections=` words, the `section`
+# of an Article): war.gov's six.
+SECTION_KEYS = WAR.section_keys
 
 
 def article_id_from_url(url: str) -> int | None:
@@ -87,15 +140,15 @@ def article_id_from_url(url: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def is_site_host(host: str | None) -> bool:
-    return (host or "").lower().rstrip(".") in SITE_HOSTS
+def is_site_host(host: str | None, site: Site) -> bool:
+    return (host or "").lower().rstrip(".") in site.hosts
 
 
-def offsite_host(url: str, base_url: str | None = None) -> str | None:
+def offsite_host(url: str, base_url: str | None, site: Site) -> str | None:
     """`url`'s host (with its port, if any) when it is on none of the site's hosts and not on
     `base_url`'s host and port; None when it is on the site."""
     parts = urlsplit(url)
-    if is_site_host(parts.hostname):
+    if is_site_host(parts.hostname, site):
         return None
     if base_url and _host_and_port(parts) == _host_and_port(urlsplit(base_url)):
         return None
@@ -110,19 +163,17 @@ def _host_and_port(parts: SplitResult) -> tuple[str, int | None]:
     return (parts.hostname or "", port)
 
 
-def section_from_path(path: str) -> Section | None:
+def section_from_path(path: str, site: Site) -> Section | None:
     """The section an article or listing path belongs to, current or old path shapes."""
     low = path.lower()
-    for section in SECTIONS.values():
+    for section in site.sections:
         if low.startswith(section.article_prefix.lower()) or low.startswith(
             section.listing_path.lower()
         ):
             return section
-    for prefix, key in _OLD_PREFIXES.items():
+    for prefix, key in site.old_prefixes:
         if low.startswith(prefix):
-            return SECTIONS[key]
-    if low.startswith("/news/archive/"):
-        return None
+            return site.section(key)
     return None
 
 
@@ -137,13 +188,16 @@ def slugify(title: str) -> str:
     return text
 
 
-def article_path(article_id: int, section: str, slug: str) -> str:
-    return f"{SECTIONS[section].article_prefix}{article_id}/{slug}/"
+def article_path(article_id: int, section: str, slug: str, site: Site) -> str:
+    return f"{site.section(section).article_prefix}{article_id}/{slug}/"
 
 
-def canonical_url(article_id: int, section: str, slug: str, origin: str = CURRENT_ORIGIN) -> str:
-    """The canonical article URL: current host, current section path, id, current slug."""
-    return origin.rstrip("/") + article_path(article_id, section, slug)
+def canonical_url(
+    article_id: int, section: str, slug: str, site: Site, origin: str | None = None
+) -> str:
+    """The canonical article URL: current host (or `origin`), current section path, id, slug."""
+    base = origin or site.origin
+    return base.rstrip("/") + article_path(article_id, section, slug, site)
 
 
 def slug_from_url(url: str) -> str:
@@ -156,51 +210,52 @@ def slug_from_url(url: str) -> str:
     return "" if slug.lower() == "source" else slug
 
 
-def map_to_base(url: str, base_url: str | None) -> str:
+def map_to_base(url: str, base_url: str | None, site: Site) -> str:
     """Map a URL on any of the site's hosts (any case, http or https) onto `base_url`.
 
-    Without a base URL, defense.gov URLs are moved to the current host and scheme. URLs on other
-    hosts are returned unchanged.
+    Without a base URL, URLs on the site's other hosts (defense.gov) are moved to its current
+    host and https. URLs on other hosts are returned unchanged.
     """
     parts = urlsplit(url)
-    if not is_site_host(parts.hostname):
+    if not is_site_host(parts.hostname, site):
         return url
     if base_url:
         base = urlsplit(base_url)
         return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
-    return urlunsplit(("https", CURRENT_HOST, parts.path, parts.query, ""))
+    return urlunsplit(("https", site.current_host, parts.path, parts.query, ""))
 
 
-def to_real_url(url: str, base_url: str | None) -> str:
-    """Undo `map_to_base`: a URL on the replica's address back on the real current host."""
+def to_real_url(url: str, base_url: str | None, site: Site) -> str:
+    """Undo `map_to_base`: a URL on the replica's address back on the site's current host."""
     if not base_url:
         return url
     parts = urlsplit(url)
     base = urlsplit(base_url)
     if parts.netloc.lower() != base.netloc.lower():
         return url
-    return urlunsplit(("https", CURRENT_HOST, parts.path, parts.query, ""))
+    return urlunsplit(("https", site.current_host, parts.path, parts.query, ""))
 
 
 def listing_url(
     section: str,
+    site: Site,
     page: int = 1,
-    origin: str = CURRENT_ORIGIN,
+    origin: str | None = None,
     start_date: str | None = None,
     end_date: str | None = None,
 ) -> str:
     """A section listing URL: `?Page=N` paging and the StartDate/EndDate path filter."""
-    path = SECTIONS[section].listing_path
+    path = site.section(section).listing_path
     if start_date and end_date:
         path += f"StartDate/{start_date}/EndDate/{end_date}/"
     query = f"?Page={page}" if page > 1 else ""
-    return origin.rstrip("/") + path + query
+    return (origin or site.origin).rstrip("/") + path + query
 
 
-def rss_url(content_type: int, max_items: int = 100, origin: str = CURRENT_ORIGIN) -> str:
+def rss_url(content_type: int, site: Site, max_items: int = 100, origin: str | None = None) -> str:
     return (
-        f"{origin.rstrip('/')}/DesktopModules/ArticleCS/RSS.ashx"
-        f"?ContentType={content_type}&Site={RSS_SITE_ID}&max={max_items}"
+        f"{(origin or site.origin).rstrip('/')}/DesktopModules/ArticleCS/RSS.ashx"
+        f"?ContentType={content_type}&Site={site.rss_site_id}&max={max_items}"
     )
 
 
@@ -214,7 +269,7 @@ def full_size_image_url(url: str) -> str:
     match = _SIZE_VARIANT_RE.match(path)
     if match:
         path = match.group(1) + "-1/-1/0/" + match.group(3)
-    host = (parts.hostname or MEDIA_HOST).lower()
+    host = (parts.hostname or DOD_MEDIA_HOST).lower()
     return urlunsplit(("https", host, path, "", ""))
 
 

@@ -7,7 +7,9 @@ to (and that one's request), so the package replays on its own. No Scrapy here.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from warcio.warcwriter import WARCWriter
 from dodnews import __version__
 from dodnews.archive.schema import captures, versions
 from dodnews.errors import UserError
+from dodnews.words import count
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ def export_warc(
         info = {
             "software": f"dodnews/{__version__} (export)",
             "format": "WARC File Format 1.1",
-            "description": f"{len(chosen)} captures exported from a dodnews archive",
+            "description": f"{count(len(chosen), 'capture')} exported from a dodnews archive",
         }
         writer.write_record(writer.create_warcinfo_record(out_path.name, info))
         handles: dict[str, io.BufferedReader] = {}
@@ -192,9 +195,7 @@ def export_wacz(
     run: int | None = None,
 ) -> ExportResult:
     """A WACZ package (WARC, CDXJ index, pages.jsonl, datapackage.json) of the chosen captures."""
-    import contextlib
-    import json
-
+    # Imported here: wacz imports frictionless and pydantic (0.4 s); a WARC export needs neither.
     from wacz.main import main as wacz_main
 
     out_path = Path(out)
@@ -208,7 +209,7 @@ def export_wacz(
         lines = [header, *result.pages]
         pages.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
         args = ["create", "-o", str(out_path), str(warc), "--pages", str(pages), "--copy-pages"]
-        args += ["--title", f"dodnews export of {result.captures} captures"]
+        args += ["--title", f"dodnews export of {count(result.captures, 'capture')}"]
         # wacz prints its progress; the CLI prints one line of its own instead.
         with contextlib.redirect_stdout(io.StringIO()):
             status = wacz_main(args)

@@ -19,6 +19,8 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from dodnews.procs import owner_alive, owner_record
+
 logger = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
@@ -28,7 +30,6 @@ _CHUNK = 1 << 20
 
 def mark_open(path: Path) -> None:
     """Note that this process is writing `path`."""
-    from dodnews.procs import owner_record
 
     path.with_name(path.name + OPEN_SUFFIX).write_text(json.dumps(owner_record()))
 
@@ -63,7 +64,6 @@ def complete_length(path: Path) -> int:
 
 def writer_alive(marker: Path) -> bool:
     """True unless the marker names a process of this host that is gone (see owner_alive)."""
-    from dodnews.procs import owner_alive
 
     try:
         owner = json.loads(marker.read_text())

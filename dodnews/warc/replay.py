@@ -9,6 +9,7 @@ has no live-web collection: a replayed page can only come from the WARC files.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -223,8 +224,6 @@ def free_port(port: int = 0) -> int:
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     """pywb stops when `dodnews replay` dies, even by kill -9 (Linux's PR_SET_PDEATHSIG)."""
     with contextlib.suppress(Exception):
-        import ctypes
-
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 

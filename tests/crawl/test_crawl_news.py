@@ -20,9 +20,9 @@ import pytest
 
 from dodnews.monitor.crawling import run_crawl
 from dodnews.replica.content import EpochState, build_timeline
-from dodnews.replica.render import PAGE_SIZE
+from dodnews.replica.pages import PAGE_SIZE
 from dodnews.replica.testing import ReplicaProcess
-from dodnews.site import RSS_CONTENT_TYPES, SECTION_BY_CONTENT_TYPE
+from dodnews.site import WAR
 from tests.crawl_support import CrawlWorkspace
 
 pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
@@ -223,12 +223,12 @@ def test_rss_discovery_adds_the_feed_items(work, site):
     code = work.crawl(sections="speeches", rss=1, rss_max=3, related_depth=0, **PLAIN)
     assert code == 0, work.logs[-1][-3000:]
     want = set(site.by_section["speeches"])
-    for content_type in RSS_CONTENT_TYPES:
-        want |= set(site.by_section[SECTION_BY_CONTENT_TYPE[content_type].key][:3])
+    for content_type in WAR.rss_content_types:
+        want |= set(site.by_section[WAR.section_by_content_type(content_type).key][:3])
     rows = captures(work)
     assert {r["article_id"] for r in rows} == want
     assert len(rows) == len(want)
-    assert stat(work.logs[-1], "dodnews/rss/ok") == len(RSS_CONTENT_TYPES)
+    assert stat(work.logs[-1], "dodnews/rss/ok") == len(WAR.rss_content_types)
 
 
 @pytest.mark.parametrize(

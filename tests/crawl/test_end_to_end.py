@@ -123,5 +123,5 @@ def test_reports_were_written_with_a_grouped_rollout(epochs):
     assert "Historical-collection banner added to" in index
     atom = (diffs / "atom.xml").read_text()
     assert atom.count("<entry>") >= 10
-    one = json.loads(next(diffs.glob("*.json")).read_text())
+    one = json.loads(next(diffs.glob("[0-9]*-*-*.json")).read_text())
     assert one["provenance"]["article_id"] == one["article_id"]

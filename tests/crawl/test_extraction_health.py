@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 from dodnews.archive.schema import articles
 from dodnews.extract import extract_article
-from dodnews.replica import render
+from dodnews.replica import pages
 from dodnews.replica.content import build_timeline
 from dodnews.replica.faults import restyle
 from dodnews.replica.server import Replica
@@ -34,7 +34,7 @@ def test_restyle_hides_bylines_from_the_extractor_and_changes_nothing_else():
     replica = Replica(build_timeline(None, articles=40, seed=3))
     bylines = 0
     for article_id, data in replica.state.articles.items():
-        page = render.fill(replica.article_page(article_id).parts)
+        page = pages.fill(replica.article_page(article_id).parts)
         url = f"https://www.war.gov/x/Article/{article_id}/"
         restyled = restyle(page.encode()).decode()
         before = extract_article(page, url)

@@ -15,7 +15,7 @@ import pytest
 import pytest_twisted
 from twisted.internet.defer import Deferred
 
-from dodnews.crawl.extraction_pool import ExtractionPool
+from dodnews.crawl.extraction_pool import ExtractionPool, PageRead
 from dodnews.extract import BlockedPage, NotAnArticle, extract_article
 from dodnews.model import Article, Image, RelatedLink
 from dodnews.monitor.crawling import start_crawl
@@ -91,20 +91,33 @@ async def test_workers_give_the_articles_extraction_in_process_gives() -> None:
 
 @pytest_twisted.ensureDeferred
 async def test_workers_extract_with_the_crawls_site_profile() -> None:
-    from dodnews import site
-    from dodnews.site.profiles import activate_named
+    """The worker gets the crawl's profile with each page (a value, pickled): af.mil's pages
+    come back with af.mil's URLs, and a war.gov page read by the same worker next with war.gov's
+    (a worker keeps no profile of its own)."""
+    from dodnews.site import WAR
+    from dodnews.site.profiles import load_profile
 
+    af = load_profile("af")
     body, url = _page("release")
-    activate_named("af")
     pool = ExtractionPool(1)
+
+    async def read_in_turn() -> list[PageRead]:
+        return [await pool.read(body, url, site) for site in (af, WAR, af)]
+
     try:
-        article = await _run(_extract(pool, body, url))
-        assert article == extract_article(body, url)
-        assert article.url.startswith(f"https://{site.CURRENT_HOST}/")
-        assert site.CURRENT_HOST != "www.war.gov"
+        first_af, war, second_af = await _run(read_in_turn())
+        workers = set(pool._executor._processes)  # type: ignore[union-attr]
     finally:
         pool.close()
-        activate_named("war")
+    assert len(workers) == 1 and os.getpid() not in workers  # read in the one worker
+    assert first_af.article == second_af.article == extract_article(body, url, af)
+    assert first_af.article.url == (
+        "https://www.af.mil/News/Press-Releases/Article-Display/Article/4300455/"
+        "statement-on-the-return-of-remains-from-the-korean-war/"
+    )
+    assert first_af.article.content_type == "Press Release"
+    assert all(r.url.startswith("https://www.af.mil/") for r in first_af.article.related)
+    assert war.article == extract_article(body, url) and war.article.url == url
 
 
 @pytest_twisted.ensureDeferred
@@ -122,7 +135,7 @@ async def test_extraction_errors_cross_the_process_boundary() -> None:
 @pytest_twisted.ensureDeferred
 async def test_a_dead_worker_costs_no_page_and_a_second_death_ends_the_pool() -> None:
     crawler = _Crawler()
-    pool = ExtractionPool(1, crawler)
+    pool = ExtractionPool(1, crawler.stats)
     body, url = _page("release")
     expected = extract_article(body, url)
 
@@ -145,7 +158,7 @@ async def test_a_dead_worker_costs_no_page_and_a_second_death_ends_the_pool() ->
 @pytest_twisted.ensureDeferred
 async def test_workers_leave_ctrl_c_and_sigterm_to_the_crawl() -> None:
     crawler = _Crawler()
-    pool = ExtractionPool(1, crawler)
+    pool = ExtractionPool(1, crawler.stats)
     body, url = _page("release")
 
     async def signal_then_extract() -> Article:

@@ -214,7 +214,7 @@ def test_reextraction_is_a_marked_version_without_a_change(upgrade: dict[str, An
         assert [i.caption for i in second.article.images] == [i.caption for i in original.images]
     edited = upgrade["versions"][upgrade["ids"]["edited"]]
     (change,) = changes_of(upgrade, "edited")
-    assert (change.from_seq, change.to_seq) == (2, 3) and len(edited) == 3
+    assert (change.from_version, change.to_version) == (2, 3) and len(edited) == 3
     assert edited[2].reextraction is None
 
 
@@ -250,7 +250,7 @@ def test_reports_and_feed_show_no_invented_edit(upgrade: dict[str, Any]) -> None
     # a difference across an extractor change is not an edit in the feed
     assert f"article/{ids['lost']}/" not in atom
     (lost,) = changes_of(upgrade, "lost")
-    stem = f"{ids['lost']}-{lost.from_seq}-{lost.to_seq}"
+    stem = f"{ids['lost']}-{lost.from_version}-{lost.to_version}"
     data = json.loads((diffs / f"{stem}.json").read_text())
     assert data["extractor_changed"] is True
     assert "different extractor versions" in (diffs / f"{stem}.md").read_text()
@@ -281,7 +281,7 @@ def extractor_versions(archive_url: str) -> dict[int, str | None]:
 
 @pytest.fixture(scope="module")
 def reextract(upgrade: dict[str, Any]) -> dict[str, Any]:
-    import dodnews.cli.commands.archive as archive_command
+    import dodnews.cli.run.archive as archive_command
 
     work: CrawlWorkspace = upgrade["cli"]
     ids = upgrade["ids"]
@@ -292,7 +292,7 @@ def reextract(upgrade: dict[str, Any]) -> dict[str, Any]:
     )
     with Archive.open(url) as archive:
         out["before"] = archive.stats()
-    out["dry"] = cli("archive", "reextract", "--archive", url, "--warc", warc, "--dry-run")
+    out["dry"] = cli("archive", "reextract", "--archive", url, "--warc-dir", warc, "--dry-run")
     out["after_dry"] = extractor_versions(url)
     with Archive.open(url) as archive:
         out["stats_dry"] = archive.stats()
@@ -308,14 +308,14 @@ def reextract(upgrade: dict[str, Any]) -> dict[str, Any]:
     seconds = archive_command.PROGRESS_SECONDS
     archive_command.PROGRESS_SECONDS = 0.0  # a progress line after every chunk
     try:
-        out["apply"] = cli("archive", "reextract", "--archive", url, "--warc", warc)
+        out["apply"] = cli("archive", "reextract", "--archive", url, "--warc-dir", warc)
     finally:
         archive_command.PROGRESS_SECONDS = seconds
     with Archive.open(url) as archive:
         out["stats"] = archive.stats()
         out["versions"] = {i: archive.versions(i) for i in ids.values()}
     out["current"] = extractor_versions(url)
-    out["again"] = cli("archive", "reextract", "--archive", url, "--warc", warc)
+    out["again"] = cli("archive", "reextract", "--archive", url, "--warc-dir", warc)
     out["history"] = cli("history", str(ids["same"]), "--archive", url)
     return out
 
@@ -379,11 +379,16 @@ def test_reextract_bad_input_is_one_line_and_status_2(
     tmp_path: Path, reextract: dict[str, Any]
 ) -> None:
     status, out, err = cli(
-        "archive", "reextract", "--archive", reextract["url"], "--warc", str(tmp_path / "none")
+        "archive", "reextract", "--archive", reextract["url"], "--warc-dir", str(tmp_path / "none")
     )
     assert status == 2 and out == ""
     assert err.strip().count("\n") == 0 and "WARC folder" in err and "does not exist" in err
     status, _, err = cli(
-        "archive", "reextract", "--archive", str(tmp_path / "none.sqlite"), "--warc", str(tmp_path)
+        "archive",
+        "reextract",
+        "--archive",
+        str(tmp_path / "none.sqlite"),
+        "--warc-dir",
+        str(tmp_path),
     )
     assert status == 2 and err.strip().count("\n") == 0 and err.startswith("dodnews: error:")

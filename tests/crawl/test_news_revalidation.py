@@ -100,7 +100,7 @@ def test_conditional_crawls_find_the_same_articles_and_changes_as_refetching(cra
 
 def test_archive_view_reads_validators_and_related_and_never_creates_an_archive(tmp_path):
     from dodnews.archive import Archive
-    from dodnews.crawl.spiders.revalidation import ArchiveView, Validators
+    from dodnews.crawl.revalidation import ArchiveView, Validators
     from dodnews.model import OUTCOME_OK, Article, Capture, RelatedLink
 
     missing = tmp_path / "none" / "archive.sqlite"
@@ -151,7 +151,7 @@ def test_archive_view_reads_validators_and_related_and_never_creates_an_archive(
 def test_304s_are_trusted_for_a_while_after_the_page_came_whole():
     from datetime import UTC, datetime
 
-    from dodnews.crawl.spiders.revalidation import Validators, trust_cutoff
+    from dodnews.crawl.revalidation import Validators, trust_cutoff
 
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     since = trust_cutoff(30, now)
@@ -164,3 +164,14 @@ def test_304s_are_trusted_for_a_while_after_the_page_came_whole():
     assert old.trusted(None) and never.trusted(None)
     assert old.headers(conditional=False) == {"Cache-Control": "max-age=0"}
     assert recent.headers()["If-None-Match"] == '"e"'
+
+
+def test_every_crawl_opens_its_archive_once(crawls):
+    """The pipeline, the validators read when the crawl opens and the stored related stories of
+    304 pages all go through the crawl's one archive handle (the log counts each opening)."""
+    for name in ("first", "again", "ignored", "epoch1", "epoch1_refetch"):
+        _, log = crawls[name]
+        assert stat(log, "dodnews/archive/opened") == 1, name
+        assert log.count("Archive opened: sqlite:///") == 1, name
+    # the second crawl did read the validators and stored related stories through it
+    assert stat(crawls["again"][1], "dodnews/revalidate/known") > 0

@@ -208,3 +208,12 @@ def test_bot_walled_run_fails_loudly_and_is_recorded_as_failed(rechecks):
     ).stdout
     first = next(line for line in shown.splitlines() if line.strip().startswith(str(last.id)))
     assert "failed" in first and "recheck" in first
+
+
+def test_every_recheck_opens_its_archive_once(rechecks):
+    """The due articles, the pipeline and the validators share the crawl's one archive handle."""
+    logs = rechecks["work"].logs
+    assert len(logs) >= 10
+    for log in logs:
+        assert stat(log, "dodnews/archive/opened") == 1
+        assert log.count("Archive opened: sqlite:///") == 1

@@ -8,6 +8,7 @@ across an epoch switch.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +16,11 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from dodnews.crawl.browser import H_RENDERED, H_RENDERED_WARC, H_SCREENSHOT, chromium_executable
+from dodnews.crawl.browser import chromium_executable
 from dodnews.extract import extract_listing
 from dodnews.replica.testing import ReplicaProcess
 from dodnews.reports.screenshots import PNG_MAGIC, ScreenshotStore
+from dodnews.warc.verify import verify_archive
 from tests.conftest import need_service
 from tests.crawl_support import CrawlWorkspace
 
@@ -102,7 +104,9 @@ def test_rendered_javascript_pages_extract_like_their_static_twins(crawls) -> No
 def test_bot_walled_articles_are_captured_through_the_browser(crawls) -> None:
     captures = _captures(crawls["auto"])
     assert captures and all(c.outcome == "ok" for c in captures)
-    assert {c.headers.get(H_RENDERED) for c in captures} == {"botwall"}
+    assert {c.rendered for c in captures} == {"botwall"}
+    # the evidence is the browser's, not the server's: never among the response headers
+    assert not [name for c in captures for name in c.headers if name.startswith("x-dodnews")]
     assert all(c.status == 200 for c in captures)
 
 
@@ -124,7 +128,7 @@ def test_a_rendered_capture_points_at_the_conversion_record_it_was_read_from(cra
         kind, refers_to, dom = records[capture.warc_record_id]
         assert kind == "conversion" and b"maintitle" in dom
         assert capture.body_digest == "sha256:" + hashlib.sha256(dom).hexdigest()
-        assert capture.headers[H_RENDERED_WARC] == f"{capture.warc_file}#{capture.warc_record_id}"
+        assert capture.rendered_warc == f"{capture.warc_file}#{capture.warc_record_id}"
         # ...which refers to the raw response the server sent (the wall), kept beside it
         raw_type, _, raw_body = records[refers_to]
         assert raw_type in ("response", "revisit")
@@ -137,10 +141,10 @@ def test_a_rendered_capture_points_at_the_conversion_record_it_was_read_from(cra
 def test_a_crawl_through_the_bot_wall_verifies_clean(crawls) -> None:
     work = crawls["auto"]
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
     done = subprocess.run(
         [sys.executable, "-m", "dodnews", "archive", "verify", "--archive", work.archive,
-         "--warc", str(work.warc)],
+         "--warc-dir", str(work.warc)],
         capture_output=True,
         text=True,
     )  # fmt: skip
@@ -174,7 +178,7 @@ def test_screenshots_of_new_content_only(screenshot_crawls) -> None:
             if capture.outcome == "ok":
                 first_of_version.setdefault(capture.version_id, capture.id)
     assert len(runs) == 3
-    shot = {c.id for c in captures if c.headers.get(H_SCREENSHOT)}
+    shot = {c.id for c in captures if c.screenshot}
     by_run = {run: {c.id for c in captures if c.run_id == run} for run in runs}
     ok_first = {c.id for c in captures if c.run_id == runs[0] and c.outcome == "ok"}
     assert ok_first and ok_first <= shot  # every new article
@@ -183,9 +187,15 @@ def test_screenshots_of_new_content_only(screenshot_crawls) -> None:
     # epoch 1: exactly the captures that brought a version the archive did not hold
     assert by_run[runs[2]] & shot == by_run[runs[2]] & set(first_of_version.values())
     assert by_run[runs[2]] & shot, "epoch 1 edits some release"
-    assert all(
-        store.get(c.headers[H_SCREENSHOT]).startswith(PNG_MAGIC) for c in captures if c.id in shot
-    )
+    assert all(store.get(c.screenshot).startswith(PNG_MAGIC) for c in captures if c.id in shot)
+
+
+def test_screenshot_crawls_read_what_the_archive_holds_through_their_one_handle(
+    screenshot_crawls,
+) -> None:
+    for log in screenshot_crawls.logs:
+        assert re.findall(r"'dodnews/archive/opened': (\d+)", log) == ["1"]
+        assert log.count("Archive opened: sqlite:///") == 1
 
 
 def test_screenshots_of_two_versions_appear_in_the_report(screenshot_crawls) -> None:

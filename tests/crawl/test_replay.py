@@ -61,7 +61,7 @@ class ReplayProcess:
 
     def __init__(self, warc: Path, archive: str, cache: Path) -> None:
         env = dict(os.environ, XDG_CACHE_HOME=str(cache), PYTHONUNBUFFERED="1")
-        args = ["--warc", str(warc), "--port", "0", "--archive", archive, "--refresh", "0.5"]
+        args = ["--warc-dir", str(warc), "--port", "0", "--archive", archive, "--refresh", "0.5"]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dodnews", "replay", *args],
             stdout=subprocess.PIPE,
@@ -194,7 +194,7 @@ def test_every_capture_kind_links_to_the_text_archived_then(replayed: SimpleName
         (SHARE, 2, 3): (reworded["old"], reworded["new"]),
     }
     figures = {FIGURE: (raised["old"], raised["new"]), SHARE: (reworded["old"], reworded["new"])}
-    changes = {(c.article_id, c.from_seq, c.to_seq): c for c in replayed.changes}
+    changes = {(c.article_id, c.from_version, c.to_version): c for c in replayed.changes}
     assert set(changes) == set(shown)
     kinds: dict[str, list[str]] = {}
     for key, change in changes.items():
@@ -395,7 +395,7 @@ def test_a_port_in_use_is_one_line_exit_2(
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        status = main(["replay", "--warc", str(tmp_path), "--port", str(port)])
+        status = main(["replay", "--warc-dir", str(tmp_path), "--port", str(port)])
     out, err = capsys.readouterr()
     assert status == 2 and out == ""
     assert (

@@ -216,8 +216,8 @@ def test_a_worker_that_did_not_plan_knows_the_archived_articles_of_a_listing(arc
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
-        ("DODNEWS_RATE_LIMIT", "fast", "DODNEWS_RATE_LIMIT: expected requests a second"),
-        ("DODNEWS_RATE_BURST", "0", "DODNEWS_RATE_BURST: expected a whole number from 1"),
+        ("DODNEWS_RATE_LIMIT", "fast", "DODNEWS_RATE_LIMIT: expected a number from 0 to 1000"),
+        ("DODNEWS_RATE_BURST", "0", "DODNEWS_RATE_BURST: expected a whole number of 1 or more"),
     ],
 )
 def test_a_bad_limit_is_one_line_and_exit_2(tmp_path, setting, value, message) -> None:

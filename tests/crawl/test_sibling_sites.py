@@ -12,7 +12,6 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,16 +19,16 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from dodnews import site
 from dodnews.archive import Archive
 from dodnews.archive.schema import articles, captures, changes, runs
 from dodnews.cli.main import main
 from dodnews.monitor.crawling import crawl_command, crawl_env, run_crawl
 from dodnews.replica.content import EpochState, build_timeline, slug_of
 from dodnews.replica.testing import ReplicaProcess
-from dodnews.site import profiles
+from dodnews.site import Site, profiles
 from tests.crawl_support import CrawlWorkspace, expected_by_article
 from tests.guarantees.test_bad_input import files_of, sql
+from tests.guarantees.test_site_profile import site_state
 
 pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
 
@@ -51,16 +50,16 @@ def listed(state: EpochState, sections: tuple[str, ...]) -> set[int]:
     return {i for s in sections for i in state.by_section[s]}
 
 
-def prefix(profile: profiles.Profile, section: str) -> str:
+def prefix(profile: Site, section: str) -> str:
     return next(s.article_prefix for s in profile.sections if s.key == section)
 
 
-def canonical(profile: profiles.Profile, article: dict[str, Any]) -> str:
+def canonical(profile: Site, article: dict[str, Any]) -> str:
     """The canonical URL the profile's JSON implies (independent of dodnews.site)."""
     return f"{article_base(profile, article)}{slug_of(article)}/"
 
 
-def article_base(profile: profiles.Profile, article: dict[str, Any]) -> str:
+def article_base(profile: Site, article: dict[str, Any]) -> str:
     """The canonical URL up to the id (the slug a crawl stores can be a stale link's)."""
     return f"{profile.origin}{prefix(profile, article['section'])}{article['id']}/"
 
@@ -86,15 +85,11 @@ def stat(log: str, key: str) -> int:
 
 
 @pytest.fixture
-def af_site() -> Iterator[Any]:
-    """A Replica object serving af (the profile is active only for this test)."""
+def af_site() -> Any:
+    """A Replica object serving af (its timeline is af's)."""
     from dodnews.replica.server import Replica
 
-    profiles.activate_named("af")
-    try:
-        yield Replica(build_timeline(articles=GENERATED, seed=SEED), 0)
-    finally:
-        profiles.activate_named("war")
+    return Replica(build_timeline(articles=GENERATED, seed=SEED, site=AF), 0)
 
 
 def _get(replica: Any, url: str) -> tuple[int, str, dict[str, str]]:
@@ -314,6 +309,7 @@ def test_dodnews_commands_refuse_an_unknown_site(
     (tmp_path / "page.html").write_text("<html><body><h1>x</h1></body></html>")
     names = {"DEMO": str(tmp_path / "demo"), "PAGE": str(tmp_path / "page.html")}
     argv = [names.get(a, a) for a in argv if a != "ENV"]
+    before = site_state()
     try:
         status = main(argv)
     except SystemExit as exc:
@@ -323,7 +319,7 @@ def test_dodnews_commands_refuse_an_unknown_site(
     assert err.count("\n") == 1 and err.startswith("dodnews: error: ") and "Traceback" not in err
     assert "unknown site" in err and "known sites: af, navy, war" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]  # nothing made
-    assert site.ACTIVE_PROFILE == "war" and site.CURRENT_HOST == "www.war.gov"  # not switched
+    assert site_state() == before  # no site rule was switched
 
 
 def test_monitor_site_contradicting_dodnews_site_is_one_line(

@@ -19,6 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from dodnews.archive.schema import captures
 from dodnews.replica.testing import ReplicaProcess
+from dodnews.warc.verify import verify_archive
 from dodnews.warc.writer import content_digest
 from tests.crawl_support import CrawlWorkspace
 
@@ -60,7 +61,7 @@ def crawled(tmp_path_factory):
     with work.open() as archive, archive.engine.connect() as conn:
         rows = conn.execute(select(captures).order_by(captures.c.id)).all()
         runs = sorted(archive.runs(), key=lambda r: r.id)
-        problems = archive.verify(work.warc)
+        problems = verify_archive(archive, work.warc)
     return {"work": work, "rows": rows, "runs": runs, "first": first, "served": served,
             "problems": problems}  # fmt: skip
 

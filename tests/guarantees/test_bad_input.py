@@ -100,7 +100,7 @@ def test_every_subcommand_is_covered() -> None:
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
     covered = {argv[0] for argv in ARCHIVE_COMMANDS} | {"demo", "extract", "monitor", "replica"}
-    covered |= {"replay"}
+    covered |= {"replay", "crawl"}
     assert set(sub.choices) == covered
 
 
@@ -249,11 +249,12 @@ def test_wrong_values(
         (["replica", "serve", "--fault", "kind=meteor"], "meteor"),
         (["replica", "serve", "--data", "BINARY"], "articles.json"),
         (["replica", "manifest", "--epoch", "x"], ""),
-        (["replay", "--warc", "MISSING"], "does not exist"),
-        (["replay", "--warc", "BINARY"], "is not a folder"),
+        (["replay", "--warc-dir", "MISSING"], "does not exist"),
+        (["replay", "--warc-dir", "BINARY"], "is not a folder"),
         (["replay", "--port", "70000"], "not a port"),
         (["replay", "--refresh", "0"], "refresh"),
         (["replay", "--port", "http"], ""),
+        (["crawl", "weather"], "no spider named 'weather'"),
     ],
 )
 def test_wrong_files_and_values_outside_the_archive(

@@ -32,6 +32,7 @@ from dodnews.model import OUTCOME_OK, Article, Capture
 from dodnews.monitor.crawling import crawl_command, crawl_env
 from dodnews.replica.testing import ReplicaProcess
 from dodnews.warc.repair import complete_length
+from dodnews.warc.verify import verify_archive
 from tests.crawl_support import CrawlWorkspace
 from tests.unit.archive.test_archive_schema import make_rev1_archive
 
@@ -112,7 +113,7 @@ def test_kill_9_during_a_crawl_then_the_next_run_completes(tmp_path: Path, slow_
         partial = archive.stats()["captures"]
         assert 5 <= partial < 33, "the kill did not land in the middle of the crawl"
         # Every committed capture points at a WARC record that is on disk and hashes right.
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         (killed,) = archive.runs()
         assert killed.status == "running"  # nobody could close it...
         assert killed.pid == proc.pid and killed.host == socket.gethostname()
@@ -120,7 +121,7 @@ def test_kill_9_during_a_crawl_then_the_next_run_completes(tmp_path: Path, slow_
     assert inspect_archive(work.archive).orphaned_runs == [killed.id]
     assert work.crawl("news") == 0, work.logs[-1][-3000:]
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         assert archive.stats()["articles"] == 33
         assert all(len(archive.versions(a.article_id)) == 1 for a in archive.known_articles())
         # ... and the next run marked it interrupted.
@@ -159,7 +160,7 @@ def test_jobdir_crawl_stopped_with_sigint_resumes(tmp_path: Path, slow_replica) 
     proc = start_crawl(work, JOBDIR=str(jobdir))
     assert proc.wait(120) == 0, Path(work.logs[-1]).read_text()[-3000:]
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         stats = archive.stats()
         assert stats["articles"] == 33
         # The resumed run fetched only what the first left: no article captured twice.
@@ -196,7 +197,7 @@ def test_jobdir_crawl_killed_with_kill_9_starts_over_and_a_finished_job_too(
     log = Path(work.logs[-1]).read_text()
     assert "was killed before it could save its queue: starting the job over" in log
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         assert archive.stats()["articles"] == total
         rows = _last_run_outcomes(archive)
     # what the killed crawl had archived costs a 304; the rest is captured now
@@ -317,9 +318,9 @@ def test_kill_9_during_report_writing(tmp_path: Path, big_archive: Path) -> None
     # and a kill during it would not test a half-written folder).
     writing = time.monotonic() - writing_from
     expected = visible(reference)
-    # A report per change, and (200 changes, 100 a page) index.html + index-1.html and
-    # atom.xml + atom-archive-1.xml.
-    assert len(expected) == 3 * ARTICLES + 4
+    # A report per change and a page per article, and (200 changes, 100 a page) index.html +
+    # index-1.html with their JSON indexes, and atom.xml + atom-archive-1.xml.
+    assert len(expected) == 3 * ARTICLES + ARTICLES + 6
     diffs = tmp_path / "diffs"
     kills = 0
     for fraction in (0.3, 0.5, 0.6, 0.4):
@@ -461,12 +462,12 @@ def crawled(tmp_path: Path, crawled_once: Path) -> CrawlWorkspace:
     shutil.copytree(crawled_once, tmp_path, dirs_exist_ok=True)
     work = CrawlWorkspace(tmp_path, "http://127.0.0.1:9")
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
     return work
 
 
 def verify_cli(work: CrawlWorkspace) -> subprocess.CompletedProcess[str]:
-    argv = ["archive", "verify", "--archive", work.archive, "--warc", str(work.warc)]
+    argv = ["archive", "verify", "--archive", work.archive, "--warc-dir", str(work.warc)]
     return subprocess.run(
         [sys.executable, "-m", "dodnews", *argv], capture_output=True, text=True, check=False
     )

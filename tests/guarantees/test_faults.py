@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from dodnews.archive.schema import captures, versions
 from dodnews.replica.testing import ReplicaProcess
+from dodnews.warc.verify import verify_archive
 from tests.crawl_support import CrawlWorkspace
 
 pytestmark = pytest.mark.slow  # real crawls, servers or subprocesses
@@ -33,7 +34,7 @@ def snapshot(work: CrawlWorkspace) -> dict[int, tuple[Any, ...]]:
     """Every version row, by id: what must never change once archived."""
     with work.open() as archive, archive.engine.connect() as conn:
         rows = conn.execute(select(versions)).all()
-    return {r.id: (r.article_id, r.seq, r.content_hash, r.article, r.first_seen) for r in rows}
+    return {r.id: (r.article_id, r.version, r.content_hash, r.article, r.first_seen) for r in rows}
 
 
 def last_run_captures(work: CrawlWorkspace) -> list[Any]:
@@ -67,7 +68,7 @@ def crawl_under(site, faults: dict[str, dict[str, Any]], settings: dict[str, Any
     replica.clear_faults()
     after = snapshot(work)
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         assert archive.changes(run_id=archive.runs(limit=1)[0].id) == []
     # Nothing lost or altered, nothing invented: the content never changed.
     assert after == before
@@ -196,7 +197,7 @@ def test_article_flipping_between_versions_is_one_revert_per_flip(site) -> None:
     finally:
         replica.set_epoch(0)
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         assert [len(run) for run in per_run] == [1, 1, 1, 1]  # each flip reported once
         assert [run[0].revert for run in per_run] == [False, True, True, True]
         # Flipping back and forth never stores the same content twice.
@@ -272,7 +273,7 @@ def test_a_redirect_off_the_site_is_an_error_capture_and_never_followed(site) ->
     assert row.error == f"redirected off-site to {foreign.origin.removeprefix('http://')}"
     assert snapshot(work) == before
     with work.open() as archive:
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
         assert archive.changes(run_id=archive.runs(limit=1)[0].id) == []
 
 
@@ -306,7 +307,7 @@ def test_a_304_we_did_not_ask_for_is_an_error_capture(site) -> None:
     assert rows[stale].version_id is None and "validators" in rows[stale].error
     with work.open() as archive:
         assert archive.article(stale).last_downloaded.startswith(long_ago.date().isoformat())
-        assert archive.verify(work.warc) == []
+        assert verify_archive(archive, work.warc) == []
     # the next recheck still asks for the whole page
     assert work.crawl_with("recheck", ids=str(stale), listings="0") == 0
     (row,) = last_run_captures(work)

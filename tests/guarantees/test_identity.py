@@ -264,7 +264,7 @@ def test_verify_names_versions_filed_under_a_wrong_id_and_repair_moves_them(
         )
         assert len(after[WRONG]) == 1 and len(after[ARTICLE_ID]) == 4
         assert stored_ids(archive) == [(ARTICLE_ID, ARTICLE_ID)] * 2 + [(WRONG, WRONG)]
-        assert [v.seq for v in archive.versions(WRONG)] == [1]
+        assert [v.version for v in archive.versions(WRONG)] == [1]
         assert archive.latest_version(WRONG).article == wrong_article()
         # The change between ARTICLE_ID's two versions moved with them.
         (change,) = archive.changes(article_id=ARTICLE_ID)
@@ -346,7 +346,7 @@ def test_a_page_answering_for_another_id_is_captured_under_its_own() -> None:
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from dodnews.crawl.spiders.capturing import capture_from_response
+    from dodnews.crawl.capturing import capture_from_response
 
     replica = Replica(build_timeline())
     path = f"/News/News-Stories/Article/Article/{LISTED}/x/"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 
+from dodnews.cli.commands import Runner
 from dodnews.cli.commands._numbers import number
-from dodnews.cli.support import add_archive_option, archive_for, parse_since
-from dodnews.errors import UserError
+from dodnews.cli.commands._options import add_archive_option, add_warc_dir_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,45 +24,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ids", metavar="1,2", help="only these article ids")
     parser.add_argument("--since", metavar="DATE", help="only captures since DATE (or 7d, 36h)")
     parser.add_argument("--run", type=number, metavar="N", help="only captures of crawl run N")
-    parser.add_argument(
-        "--warc-dir",
-        default=os.environ.get("DODNEWS_WARC_DIR") or "data/warc",
-        help="where the crawls wrote their WARC files (default: $DODNEWS_WARC_DIR or data/warc)",
-    )
+    add_warc_dir_option(parser, old_spelling=False)  # --warc is the file written
     add_archive_option(parser)
-    parser.set_defaults(func=run)
-
-
-def parse_ids(text: str | None) -> list[int]:
-    """Article ids from "1,2,3"."""
-    if not text:
-        return []
-    try:
-        ids = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise UserError(f"--ids: expected article ids like 4300101,4300102, got {text!r}") from None
-    if not ids or any(i < 1 for i in ids):
-        raise UserError(f"--ids: expected article ids like 4300101,4300102, got {text!r}")
-    return ids
-
-
-def run(args: argparse.Namespace) -> int:
-    """Write the package and say what went in."""
-    from dodnews.warc.export import export_wacz, export_warc
-
-    ids = parse_ids(args.ids)
-    since = parse_since(args.since) if args.since else None
-    if args.warc and not args.warc.endswith(".warc.gz"):
-        raise UserError(f"--warc: the file name must end in .warc.gz, got {args.warc!r}")
-    if args.wacz and not args.wacz.endswith(".wacz"):
-        raise UserError(f"--wacz: the file name must end in .wacz, got {args.wacz!r}")
-    with archive_for(args) as archive:
-        if args.warc:
-            result = export_warc(archive, args.warc_dir, args.warc, ids, since, args.run)
-        else:
-            result = export_wacz(archive, args.warc_dir, args.wacz, ids, since, args.run)
-    missing = f" ({len(result.missing)} records missing)" if result.missing else ""
-    print(
-        f"{args.warc or args.wacz}: {result.captures} captures, {result.records} records{missing}"
-    )
-    return 0
+    parser.set_defaults(func=Runner("export"))

@@ -3,21 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
-import re
-import sys
 
-from dodnews import site
-from dodnews.cli.commands._pages import read_page
-from dodnews.errors import UserError
-
-_OG_URL_RE = re.compile(
-    r"<meta\b[^>]*?property\s*=\s*[\"']og:url[\"'][^>]*?content\s*=\s*[\"']([^\"']+)", re.I
-)
-_OG_URL_REVERSED_RE = re.compile(
-    r"<meta\b[^>]*?content\s*=\s*[\"']([^\"']+)[\"'][^>]*?property\s*=\s*[\"']og:url[\"']", re.I
-)
+from dodnews.cli.commands import Runner
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,54 +23,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="print the listing entries (listing page, RSS feed or GetList JSON) instead",
     )
-    parser.set_defaults(func=run)
-
-
-def _og_url(data: bytes) -> str | None:
-    head = data[:65536].decode("utf-8", "replace")
-    match = _OG_URL_RE.search(head) or _OG_URL_REVERSED_RE.search(head)
-    return match.group(1).strip() if match else None
-
-
-def _print(value: object) -> None:
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
-
-
-def _listing(data: bytes, url: str) -> list[dict]:
-    from dodnews.extract import extract_getlist, extract_listing, extract_rss
-
-    start = data.lstrip()[:200].lower()
-    if start.startswith(b"{"):
-        entries, _done = extract_getlist(data, url)
-    elif start.startswith(b"<?xml") or start.startswith(b"<rss"):
-        entries = extract_rss(data, url)
-    else:
-        entries = extract_listing(data, url)
-    return [dataclasses.asdict(e) for e in entries]
-
-
-def run(args: argparse.Namespace) -> int:
-    """Print the article (or entries) of one saved page; extraction problems exit with 2."""
-    from dodnews.extract import ExtractionError, extract_article, is_bot_wall
-    from dodnews.site.profiles import activate, load_configured
-
-    profile = load_configured()  # DODNEWS_SITE=af: the page is read with af.mil's URL rules
-    if profile is not None:
-        activate(profile)
-    data = read_page(args.page)
-    if is_bot_wall(data):
-        raise UserError(
-            f"{args.page}: the page is the Akamai bot wall (Access Denied), not content"
-        )
-    try:
-        if args.listing:
-            _print(_listing(data, args.url or site.CURRENT_ORIGIN + "/"))
-            return 0
-        url = args.url or _og_url(data)
-        if not url:
-            raise UserError(f"{args.page}: no --url given and the page has no og:url")
-        _print(extract_article(data, url).to_dict())
-    except ExtractionError as exc:
-        raise UserError(f"{args.page}: {exc}") from None
-    return 0
+    parser.set_defaults(func=Runner("extract"))

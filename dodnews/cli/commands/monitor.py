@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import os
-from pathlib import Path
 
-from dodnews.monitor.alerts import AlertConfig
+from dodnews.cli.commands import Runner
+from dodnews.cli.commands._options import add_archive_option, add_diffs_dir_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,8 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--once", action="store_true", help="run one cycle and exit (for cron or a systemd timer)"
     )
-    parser.add_argument("--archive", help="archive URL (default: $DODNEWS_ARCHIVE or data/)")
-    parser.add_argument("--diffs-dir", default=os.environ.get("DODNEWS_DIFFS_DIR", "diffs"))
+    add_archive_option(parser)
+    add_diffs_dir_option(parser)
     parser.add_argument("--base-url", help="crawl this copy of the site (e.g. the replica)")
     parser.add_argument(
         "--site",
@@ -52,69 +50,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--mail-to", help="comma-separated recipients of email alerts")
     parser.add_argument("--report-url", help="public URL of diffs/index.html, linked in alerts")
     parser.add_argument("--data-dir", default="data", help="where the lock and logs live")
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    from dodnews.crawl.spiders.options import parse_base_url
-    from dodnews.errors import UserError
-    from dodnews.monitor.cycles import (
-        Monitor,
-        MonitorConfig,
-        build_trigger,
-        cycle_seconds,
-        recheck_budget,
-    )
-    from dodnews.site.profiles import choose_site
-
-    # The crawls inherit DODNEWS_SITE: a bad one, or one --site contradicts, fails here.
-    profile = choose_site(args.site, option="--site ")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    # Checked with --once too: a wrong --every or --cron is a mistake even when nothing waits.
-    trigger = build_trigger(args.every, args.cron)
-    if args.once:
-        trigger = None
-    if args.budget is not None and args.budget < 0:
-        raise UserError("--budget must be 0 or more")
-    base_url = parse_base_url(args.base_url)
-    if args.budget is not None:
-        budget = args.budget
-    elif args.once and not (args.every or args.cron):
-        budget = None  # no interval to share out
-    else:
-        budget = recheck_budget(
-            cycle_seconds(args.every or (None if args.cron else "1h"), args.cron), base_url
-        )
-    if budget is not None:
-        logging.getLogger("dodnews.monitor.cycles").info(
-            "Recheck budget: %d requests per run", budget
-        )
-    spiders = [s.strip() for s in args.spiders.split(",") if s.strip()]
-    bad = [s for s in spiders if s not in ("recheck", "news")]
-    if bad or not spiders:
-        raise UserError(f"--spiders: expected recheck and/or news, got {args.spiders!r}")
-    alerts = AlertConfig.from_env(dict(os.environ))
-    if args.webhook:
-        alerts.webhook_url = args.webhook
-    if args.smtp:
-        host, _, port = args.smtp.partition(":")
-        alerts.smtp_host = host
-        alerts.smtp_port = int(port) if port.isdigit() else 25
-    if args.mail_to:
-        alerts.mail_to = [a.strip() for a in args.mail_to.split(",") if a.strip()]
-    if args.report_url:
-        alerts.report_url = args.report_url
-    data = Path(args.data_dir)
-    config = MonitorConfig(
-        archive=args.archive,
-        diffs_dir=args.diffs_dir,
-        base_url=base_url,
-        site=profile.name if profile is not None and args.site else None,
-        spiders=spiders,
-        news_args={"max_pages": args.max_pages},
-        recheck_budget=budget,
-        lock_path=data / "monitor.lock",
-        log_dir=data / "logs",
-        alerts=alerts,
-    )
-    return Monitor(config).serve(trigger, once=args.once)
+    parser.set_defaults(func=Runner("monitor"))

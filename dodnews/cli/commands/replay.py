@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import subprocess
-from pathlib import Path
-from typing import Any
+
+from dodnews.cli.commands import Runner
+from dodnews.cli.commands._options import add_warc_dir_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,12 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "crawls add files. pywb lives in its own virtual environment, made on first use. "
         "Link the reports to it with `dodnews report --replay-url URL` (the URL printed).",
     )
-    parser.add_argument(
-        "--warc",
-        metavar="DIR",
-        help="WARC folder (default: $DODNEWS_WARC_DIR, else the warc/ folder beside a SQLite "
-        "--archive, else ./data/warc)",
-    )
+    add_warc_dir_option(parser)
     parser.add_argument(
         "--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0: a free one)"
     )
@@ -46,113 +39,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="only make pywb's environment (if it is missing) and exit",
     )
-    parser.set_defaults(func=run)
-
-
-def _warc_dir(args: argparse.Namespace) -> Path:
-    from dodnews.archive.urls import resolve_archive_url, sqlite_path
-
-    if args.warc:
-        return Path(args.warc)
-    if os.environ.get("DODNEWS_WARC_DIR"):
-        return Path(os.environ["DODNEWS_WARC_DIR"])
-    if args.archive:
-        beside = sqlite_path(resolve_archive_url(args.archive))
-        if beside is not None and (beside.parent / "warc").is_dir():
-            return beside.parent / "warc"
-    return Path("data") / "warc"
-
-
-def _check_archive(args: argparse.Namespace, warc_dir: Path) -> str | None:
-    """One line: how many of the archive's captures have their WARC file in the folder."""
-    from sqlalchemy import select
-
-    from dodnews.archive.schema import captures
-    from dodnews.archive.urls import resolve_archive_url, sqlite_path
-    from dodnews.cli.support import archive_for
-
-    if not args.archive and not os.environ.get("DODNEWS_ARCHIVE"):
-        default = sqlite_path(resolve_archive_url(None))
-        if default is None or not default.exists():
-            return None  # no archive named and none where the default points: nothing to check
-    with archive_for(args) as archive, archive.engine.connect() as conn:
-        query = select(captures.c.warc_file).where(captures.c.warc_file.is_not(None))
-        files = [row.warc_file for row in conn.execute(query)]
-    missing = [name for name in files if not (warc_dir / name).is_file()]
-    if missing:
-        return (
-            f"warning: {len(missing)} of {len(files)} captures of the archive name WARC files "
-            f"not in {warc_dir} (first: {sorted(missing)[0]}); they cannot be replayed"
-        )
-    return f"All {len(files)} captures of the archive with a WARC record have their file here"
-
-
-def _index_line(stats: Any) -> str:
-    line = (
-        f"Indexed {stats.files} WARC files: {stats.lines} records, "
-        f"{stats.resolved} 304 rechecks replayed as the page they confirmed"
-    )
-    if stats.unresolved:
-        line += f", {stats.unresolved} whose original is in no file of the folder"
-    if stats.skipped:
-        name, why = sorted(stats.skipped.items())[0]
-        line += f"; {len(stats.skipped)} files not readable yet (first: {name}: {why})"
-    return line
-
-
-def run(args: argparse.Namespace) -> int:
-    from dodnews.errors import UserError
-    from dodnews.warc.index import ReplayIndex
-    from dodnews.warc.replay import (
-        COLLECTION,
-        PYWB_VERSION,
-        ensure_pywb,
-        free_port,
-        start_server,
-        stop_server,
-        work_dir,
-        write_config,
-    )
-
-    if not 0 <= args.port <= 65535:
-        raise UserError(f"--port {args.port} is not a port number")
-    if args.refresh <= 0:
-        raise UserError("--refresh must be a positive number of seconds")
-    warc_dir = _warc_dir(args)
-    if not args.setup and not warc_dir.is_dir():
-        what = "is not a folder" if warc_dir.exists() else "does not exist"
-        raise UserError(f"WARC folder {warc_dir} {what} (give it with --warc DIR)")
-    port = 0 if args.setup else free_port(args.port)
-    pywb = ensure_pywb(say=lambda line: print(line, flush=True))
-    if args.setup:
-        print(f"pywb {PYWB_VERSION} ready in {pywb.venv}")
-        return 0
-    checked = _check_archive(args, warc_dir)
-    if checked:
-        print(checked, flush=True)
-    work = work_dir(warc_dir)
-    index = ReplayIndex(warc_dir, work / "index", pywb.indexer(warc_dir.resolve()))
-    stats = index.refresh()
-    if stats is not None:
-        print(_index_line(stats), flush=True)
-    write_config(work, warc_dir, index.index_dir)
-    # SIGTERM (a service manager, a test) stops pywb too, as Ctrl-C does
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    proc = start_server(pywb, work, port, work / "pywb.log")
-    url = f"http://127.0.0.1:{port}/{COLLECTION}/"
-    try:
-        print(f"Replaying {warc_dir} on {url} (Ctrl-C stops)", flush=True)
-        print(f"Link the reports to it: dodnews report --replay-url {url}", flush=True)
-        while True:
-            try:
-                code = proc.wait(timeout=args.refresh)
-            except subprocess.TimeoutExpired:
-                stats = index.refresh()
-                if stats is not None:
-                    print(_index_line(stats), flush=True)
-                continue
-            raise UserError(f"pywb stopped (exit {code}); see {work / 'pywb.log'}")
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stop_server(proc)
+    parser.set_defaults(func=Runner("replay"))

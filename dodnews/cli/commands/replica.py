@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import signal
-import sys
 from typing import Any
 
-from dodnews.errors import UserError
+from dodnews.cli.commands import Runner
 
 
 def register(subparsers: Any) -> None:
@@ -48,16 +45,16 @@ def register(subparsers: Any) -> None:
         help="arm a fault, written like the admin query: kind=5xx&path=/News/&count=3",
     )
     _content_args(serve)
-    serve.set_defaults(func=_serve)
+    serve.set_defaults(func=Runner("replica", "run_serve"))
 
     manifest = sub.add_parser("manifest", help="print the edits of one epoch as JSON")
     manifest.add_argument("--epoch", type=int, required=True)
     _content_args(manifest)
-    manifest.set_defaults(func=_manifest)
+    manifest.set_defaults(func=Runner("replica", "run_manifest"))
 
     epochs = sub.add_parser("epochs", help="list the epochs with their edit counts")
     _content_args(epochs)
-    epochs.set_defaults(func=_epochs)
+    epochs.set_defaults(func=Runner("replica", "run_epochs"))
 
 
 def _content_args(parser: argparse.ArgumentParser) -> None:
@@ -98,73 +95,3 @@ def _content_args(parser: argparse.ArgumentParser) -> None:
         "in SHAPE, or without SHAPE in the next shape after its own: a site redesign "
         "(docs/replica-data.md); repeatable",
     )
-
-
-def _activate_site(args: argparse.Namespace) -> None:
-    """Serve (or describe) the content under the chosen profile's hosts, paths and ids."""
-    from dodnews.site import profiles
-
-    if args.site is not None:
-        profiles.activate_named(args.site)
-        return
-    configured = profiles.load_configured()
-    if configured is not None:
-        profiles.activate(configured)
-
-
-def _timeline(args: argparse.Namespace) -> Any:
-    from pathlib import Path
-
-    from dodnews.replica.content import build_timeline
-
-    _activate_site(args)  # first: canonical URLs and section checks follow the profile
-    if args.data is not None and not (Path(args.data) / "articles.json").is_file():
-        raise UserError(f"--data {args.data}: not a folder with articles.json")
-    return build_timeline(args.data, args.articles, args.seed, _markup(args))
-
-
-def _markup(args: argparse.Namespace) -> Any:
-    from dodnews.replica.markup import MarkupPlan, parse_shift, variants_from_env
-
-    variants = variants_from_env() if args.variants is None else args.variants == "on"
-    try:
-        shifts = tuple(parse_shift(spec) for spec in args.markup_shift)
-    except ValueError as exc:
-        raise UserError(f"--markup-shift {exc}") from exc
-    return MarkupPlan(variants=variants, shifts=shifts)
-
-
-def _serve(args: argparse.Namespace) -> int:
-    from dodnews.replica.faults import parse_fault_spec
-    from dodnews.replica.server import Replica, serve
-
-    if not 0 <= args.port <= 65535:
-        raise UserError(f"port {args.port} out of range")
-    if args.latency < 0:
-        raise UserError("--latency must be 0 or more")
-    if not 0 <= args.page_kb <= 4096:
-        raise UserError("--page-kb must be between 0 and 4096")
-    from dodnews.replica import render
-
-    render.PAGE_KB = args.page_kb
-    try:
-        faults = [parse_fault_spec(spec) for spec in args.fault]
-    except ValueError as exc:
-        raise UserError(f"--fault: {exc}") from exc
-    replica = Replica(_timeline(args), args.epoch, args.latency, faults)
-    # A SIGTERM during start-up (before the reactor owns signals) still exits cleanly.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    serve(replica, args.host, args.port)
-    return 0
-
-
-def _manifest(args: argparse.Namespace) -> int:
-    print(json.dumps(_timeline(args).manifest(args.epoch), indent=1, ensure_ascii=False))
-    return 0
-
-
-def _epochs(args: argparse.Namespace) -> int:
-    timeline = _timeline(args)
-    for state in timeline.states:
-        print(f"{state.epoch}\t{len(state.edits)} edits\t{len(state.articles)} articles")
-    return 0

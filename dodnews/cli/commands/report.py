@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 
-from dodnews.cli.words import count
+from dodnews.cli.commands import Runner
+from dodnews.cli.commands._options import add_archive_option, add_diffs_dir_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,12 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "archive documents). Deterministic: same archive, same bytes, the same bytes a crawl's "
         "own update of diffs/ leaves. See docs/reports.md.",
     )
-    parser.add_argument("--archive", help="archive URL (default: $DODNEWS_ARCHIVE or data/)")
-    parser.add_argument(
-        "--diffs-dir",
-        default=os.environ.get("DODNEWS_DIFFS_DIR", "diffs"),
-        help="where reports go (default: $DODNEWS_DIFFS_DIR or diffs/)",
-    )
+    add_archive_option(parser)
+    add_diffs_dir_option(parser)
     parser.add_argument("--feed-url", help="public URL of atom.xml, for the feed's self link")
     parser.add_argument(
         "--replay-url", help="pywb collection URL to link captures to (default $DODNEWS_REPLAY_URL)"
@@ -38,37 +34,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="entries in atom.xml and per feed archive document "
         "(default $DODNEWS_FEED_ENTRIES or 100)",
     )
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from dodnews.cli.support import archive_for
-    from dodnews.reports.reporting import (
-        checked_replay_url,
-        regenerate_archive_reports,
-        report_layout,
-    )
-
-    layout = report_layout(args.page_size, args.feed_entries)
-    replay_url = checked_replay_url(args.replay_url or os.environ.get("DODNEWS_REPLAY_URL"))
-    with archive_for(args) as archive:
-        result = regenerate_archive_reports(
-            archive,
-            args.diffs_dir,
-            args.feed_url,
-            replay_url=replay_url or "",
-            layout=layout,
-            record_paths=False,
-        )
-    removed = len(result.removed)
-    leftovers = f", {removed} temp files of an interrupted run removed" if removed else ""
-    deleted = f", {len(result.deleted)} pages of another layout deleted" if result.deleted else ""
-    print(
-        f"{count(result.changes, 'change')}, {count(result.events, 'event')}: "
-        f"{count(result.files_written, 'file')} written, {result.files_unchanged} unchanged"
-        f"{leftovers}{deleted}"
-    )
-    print(Path(args.diffs_dir, "index.html").resolve())
-    return 0
+    parser.set_defaults(func=Runner("report"))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
+from dodnews.cli.commands import Runner
 from dodnews.cli.commands._numbers import number
-from dodnews.cli.support import add_archive_option, archive_for, require_article
-from dodnews.errors import UserError
+from dodnews.cli.commands._options import add_archive_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,23 +19,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("article_id", type=number, metavar="ID", help="numeric article id")
     parser.add_argument("--version", type=number, metavar="N", help="version (default: current)")
     add_archive_option(parser)
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Print the Article JSON."""
-    with archive_for(args) as archive:
-        require_article(archive, args.article_id)
-        if args.version is None:
-            record = archive.latest_version(args.article_id)
-            if record is None:
-                raise UserError(f"article {args.article_id} has no archived version yet")
-        else:
-            record = archive.version(args.article_id, args.version)
-            if record is None:
-                count = len(archive.versions(args.article_id))
-                raise UserError(
-                    f"article {args.article_id} has no version {args.version} (it has {count})"
-                )
-    print(json.dumps(record.article.to_dict(), indent=2, ensure_ascii=False))
-    return 0
+    parser.set_defaults(func=Runner("show"))

@@ -21,15 +21,18 @@ if TYPE_CHECKING:
 def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) -> None:
     """Every check that can fail on user input, before a crawler (or its log) exists.
 
-    The site profile (DODNEWS_SITE and `-a site=`) is checked and activated first, so that
-    `-a sections=` is checked against the chosen site's sections. Then the DODNEWS_COVERAGE_*
-    settings, JOBDIR (not another crawl's), the report page sizes, the spider's own `-a` checks,
-    then the shared crawl's settings (politeness limit, crawl id) and Redis (reachable).
+    The typed DODNEWS_* settings come first (a bad number is one line, not a traceback from the
+    component that reads it). DODNEWS_SITE is checked next, whatever the spider (a spider checks
+    `-a site=` with its other arguments, and `-a sections=` against the chosen site's sections).
+    Then the DODNEWS_COVERAGE_* settings, JOBDIR (not another crawl's), the report page sizes, the
+    spider's own `-a` checks, then the shared crawl's Redis (reachable, crawl id well-formed).
     """
     from dodnews.crawl.jobdir import check_job_dir
     from dodnews.crawl.pipelines import coverage_rule
+    from dodnews.setting_checks import check_settings
     from dodnews.site.profiles import load_configured
 
+    check_settings(settings.get)  # -s DODNEWS_MAX_FAILURE_RATIO=x, DODNEWS_WRITE_REPORTS=maybe
     load_configured(settings)  # a bad DODNEWS_SITE, whatever the spider
     coverage_rule(settings)  # a bad DODNEWS_COVERAGE_* value
     check_job_dir(settings)  # a JOBDIR another crawl is running in
@@ -44,9 +47,7 @@ def preflight(spidercls: Any, spargs: dict[str, Any], settings: BaseSettings) ->
     if redis_url:
         from dodnews.crawl.distributed.coordinator import connect
         from dodnews.crawl.distributed.keys import CrawlKeys
-        from dodnews.crawl.distributed.politeness import rate_limit
 
-        rate_limit(settings)  # a bad DODNEWS_RATE_LIMIT or DODNEWS_RATE_BURST
         CrawlKeys.for_crawl(spidercls.name, settings.get("DODNEWS_CRAWL_ID") or "default")
         connect(redis_url).close()
 

@@ -24,6 +24,8 @@ class SharedPlan:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPlan:
+        # Here, not at the top: the recheck spider imports this module in every crawl, and the
+        # coordinator's redis import would cost each one's start-up about 0.05 s.
         from dodnews.crawl.distributed.coordinator import Coordinator
 
         coordinator = Coordinator.from_crawler(crawler)

@@ -23,40 +23,15 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from dodnews.crawl.distributed.bucket import TokenBucket
 from dodnews.crawl.distributed.coordinator import Coordinator
-from dodnews.errors import UserError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from scrapy import Request
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
-
-
-def rate_limit(settings: BaseSettings) -> tuple[float, int]:
-    """(requests a second, burst) from DODNEWS_RATE_LIMIT and DODNEWS_RATE_BURST; a rate of 0
-    means no shared limit. UserError for a value that is not one."""
-    raw_rate = settings.get("DODNEWS_RATE_LIMIT", 0)
-    raw_burst = settings.get("DODNEWS_RATE_BURST", 1)
-    try:
-        rate = float(str(raw_rate).strip())
-    except ValueError:
-        rate = -1.0
-    if not rate >= 0 or rate == float("inf"):
-        raise UserError(
-            f"DODNEWS_RATE_LIMIT: expected requests a second (0 for no shared limit), "
-            f"got {raw_rate!r}"
-        )
-    try:
-        burst = int(str(raw_burst).strip())
-    except ValueError:
-        burst = 0
-    if burst < 1:
-        raise UserError(f"DODNEWS_RATE_BURST: expected a whole number from 1, got {raw_burst!r}")
-    return rate, burst
 
 
 def host_of(request: Request) -> str:
@@ -84,7 +59,9 @@ class SharedRateLimit:
     def from_crawler(cls, crawler: Crawler) -> SharedRateLimit:
         settings = crawler.settings
         url = settings.get("DODNEWS_REDIS_URL")
-        rate, burst = rate_limit(settings)
+        # both checked before the crawl starts (dodnews.setting_checks)
+        rate = settings.getfloat("DODNEWS_RATE_LIMIT", 0.0)
+        burst = settings.getint("DODNEWS_RATE_BURST", 1)
         if not url or rate <= 0:
             raise NotConfigured
         logger.info(

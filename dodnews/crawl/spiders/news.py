@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
-from dodnews import site
 from dodnews.crawl.browser import renderer_for
+from dodnews.crawl.spider_settings import open_up_for_loopback
 from dodnews.crawl.spiders.base import CaptureSpider
 from dodnews.crawl.spiders.options import CrawlOptions
 from dodnews.extract import extract_listing, extract_rss, is_bot_wall
@@ -37,9 +37,10 @@ class NewsSpider(CaptureSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         opts = CrawlOptions.parse(kwargs, crawler.settings)
-        cls.open_up_for_loopback(crawler, opts.base_url)
+        open_up_for_loopback(crawler.settings, opts.base_url)
         spider = super().from_crawler(crawler, *args)
         spider.opts = opts
+        spider.site = opts.site
         spider.base_url = opts.base_url
         spider.related_depth = opts.related_depth
         spider.revalidates_known = opts.revalidates_known
@@ -52,7 +53,7 @@ class NewsSpider(CaptureSpider):
         """The site profile, plus the sections when they are not all of them (a crawl of the
         contracts alone has no bylines: it is not compared with crawls of every section)."""
         scope = super().coverage_scope()
-        if set(self.opts.sections) != set(site.SECTIONS):
+        if set(self.opts.sections) != set(self.site.section_keys):
             scope += ":" + ",".join(sorted(self.opts.sections))
         return scope
 
@@ -60,10 +61,11 @@ class NewsSpider(CaptureSpider):
         for section in self.opts.sections:
             yield self.listing_request(section, 1)
         if self.opts.rss:
-            for content_type in site.RSS_CONTENT_TYPES:  # the active profile's
+            for content_type in self.site.rss_content_types:
                 yield scrapy.Request(
-                    self.site_url(rss_url(content_type, self.opts.rss_max)),
+                    self.site_url(rss_url(content_type, self.site, self.opts.rss_max)),
                     callback=self.parse_rss,
+                    errback=self.listing_failed,
                     meta={"dodnews_kind": "rss", "handle_httpstatus_list": LISTING_STATUSES},
                 )
 
@@ -71,8 +73,9 @@ class NewsSpider(CaptureSpider):
         """A listing page, scheduled ahead of article pages: paging is a chain (each page names
         the next), so on a slow site it would otherwise wait behind every article found so far."""
         return scrapy.Request(
-            self.site_url(listing_url(section, page)),
+            self.site_url(listing_url(section, self.site, page)),
             callback=self.parse_listing,
+            errback=self.listing_failed,
             priority=LISTING_PRIORITY,
             meta={
                 "dodnews_kind": "listing",
@@ -101,7 +104,8 @@ class NewsSpider(CaptureSpider):
         if not self._listing_ok(response, "listing"):
             return
         section, page = response.meta["section"], response.meta["page"]
-        entries = extract_listing(response.body, to_real_url(response.url, self.base_url))
+        page_url = to_real_url(response.url, self.base_url, self.site)
+        entries = extract_listing(response.body, page_url, self.site)
         self.crawler.stats.inc_value("dodnews/listing/entries", len(entries))
         retry = self.renderer.retry_listing(response, len(entries)) if self.renderer else None
         if retry is not None:
@@ -135,7 +139,8 @@ class NewsSpider(CaptureSpider):
     def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._listing_ok(response, "rss"):
             return
-        entries = extract_rss(response.body, to_real_url(response.url, self.base_url))
+        page_url = to_real_url(response.url, self.base_url, self.site)
+        entries = extract_rss(response.body, page_url, self.site)
         self.crawler.stats.inc_value("dodnews/rss/entries", len(entries))
         for entry in entries:
             published = _entry_date(entry)

@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 from dodnews.errors import UserError
 from dodnews.site import (
     MAX_ID,
-    SECTIONS,
+    WAR,
+    Site,
     is_loopback_url,  # noqa: F401 (re-exported)
 )
-from dodnews.site.profiles import activate_site
+from dodnews.site.profiles import choose_site
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -62,25 +63,23 @@ def parse_screenshots(value: Any) -> str:
         ) from None
 
 
-def parse_sections(value: Any) -> list[str]:
+def parse_sections(value: Any, site: Site = WAR) -> list[str]:
+    """`-a sections=`: keys of `site`'s sections (all of them, in the site's order, for none)."""
+    known = site.section_keys
     if value in (None, "", "all"):
-        return list(SECTIONS)
+        return list(known)
     keys = [part.strip().lower() for part in str(value).split(",") if part.strip()]
-    unknown = [k for k in keys if k not in SECTIONS]
+    unknown = [k for k in keys if k not in known]
     if unknown:
         raise UserError(
-            f"-a sections: unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}"
+            f"-a sections: unknown section {unknown[0]!r}; choose from {', '.join(known)}"
         )
     return keys
 
 
-def parse_site(value: Any, settings: Any = None) -> str | None:
-    """`-a site=NAME` (or DODNEWS_SITE): activate that site profile; its name, None for neither.
-
-    Call it before `parse_sections`: the sections are the chosen site's.
-    """
-    profile = activate_site(value, settings)
-    return profile.name if profile is not None else None
+def parse_site(value: Any, settings: Any = None) -> Site:
+    """`-a site=NAME` (or DODNEWS_SITE): that site profile; war.gov's when neither is given."""
+    return choose_site(value, settings) or WAR
 
 
 def parse_base_url(value: Any) -> str | None:
@@ -101,7 +100,7 @@ def parse_base_url(value: Any) -> str | None:
 class CrawlOptions:
     """The checked arguments of the news spider."""
 
-    sections: list[str] = field(default_factory=lambda: list(SECTIONS))
+    sections: list[str] = field(default_factory=lambda: list(WAR.section_keys))
     max_pages: int = 0  # 0 = follow `?Page=N` until an empty page
     since: date | None = None
     until: date | None = None
@@ -111,7 +110,7 @@ class CrawlOptions:
     render: str = "auto"
     screenshots: str = "off"  # off | new (content the archive lacks) | all
     rss_max: int = 100
-    site: str | None = None  # the site profile (-a site= or DODNEWS_SITE); None = the default
+    site: Site = WAR  # the site profile (-a site= or DODNEWS_SITE)
     refetch: bool = False  # download and parse known articles again (no conditional requests)
 
     @property
@@ -145,7 +144,7 @@ class CrawlOptions:
         site = parse_site(args.get("site"), settings)  # before the sections: they are the site's
         opts = cls(
             site=site,
-            sections=parse_sections(args.get("sections")),
+            sections=parse_sections(args.get("sections"), site),
             max_pages=parse_int("max_pages", args.get("max_pages", 0)),
             since=parse_date("since", args.get("since")),
             until=parse_date("until", args.get("until")),

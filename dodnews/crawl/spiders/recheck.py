@@ -22,7 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
-from dodnews.crawl.distributed.plan import spend
+from dodnews import words
+from dodnews.crawl.archive_handle import shared_archive
+from dodnews.crawl.distributed.plan import SharedPlan, spend
+from dodnews.crawl.revalidation import validators_of
+from dodnews.crawl.spider_settings import open_up_for_loopback
 from dodnews.crawl.spiders.base import CaptureSpider
 from dodnews.crawl.spiders.options import (
     parse_base_url,
@@ -31,7 +35,6 @@ from dodnews.crawl.spiders.options import (
     parse_sections,
     parse_site,
 )
-from dodnews.crawl.spiders.revalidation import validators_of
 from dodnews.errors import UserError
 from dodnews.extract import extract_listing
 from dodnews.monitor.due import parse_policy, parse_time
@@ -74,7 +77,7 @@ def parse_recheck_args(args: dict[str, Any], settings: Any = None) -> dict[str, 
         "all": parse_bool("all", args.get("all", "0")),
         "limit": parse_int("limit", args.get("limit", 0)),
         "base_url": parse_base_url(args.get("base_url")),
-        "sections": parse_sections(args.get("sections")),
+        "sections": parse_sections(args.get("sections"), site),
         "listings": parse_bool("listings", args.get("listings", "1")),
         "refetch": parse_bool("refetch", args.get("refetch", "0")),
         "site": site,
@@ -113,9 +116,10 @@ class RecheckSpider(CaptureSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RecheckSpider:
         opts = parse_recheck_args(kwargs, crawler.settings)
-        cls.open_up_for_loopback(crawler, opts["base_url"])
+        open_up_for_loopback(crawler.settings, opts["base_url"])
         spider = super().from_crawler(crawler, *args)
         spider.opts = opts
+        spider.site = opts["site"]
         spider.base_url = opts["base_url"]
         policy = parse_policy(crawler.settings.get("DODNEWS_RECHECK_POLICY"))
         spider.policy = replace(
@@ -133,42 +137,37 @@ class RecheckSpider(CaptureSpider):
     _known_ids: frozenset[int] | set[int] = frozenset()
     _titles: dict[int, str]
     _records: dict[int, Any] | None = None
-    _shared_plan: Any = None
+    _shared_plan: SharedPlan | None = None
 
     def due_articles(self) -> list[Any]:
         """The archived articles to re-capture now, in the order to fetch them."""
-        from dodnews.archive import Archive
-
         budgeted = not (self.opts["ids"] or self.opts["all"])
         # In a shared crawl, what an earlier planner of the same crawl queued already
         # (it died while queuing: this worker took the seeding over).
         self._shared_plan = self._open_shared_plan() if budgeted else None
         taken = self._shared_plan.taken() if self._shared_plan is not None else set()
-        archive = Archive.open(self.crawler.settings.get("DODNEWS_ARCHIVE") or None)
-        try:
-            known = archive.known_articles()
-            self._remember(known)
-            self._titles = {}
-            now = datetime.now(UTC)
-            budget = self._article_budget()
-            stats = self.crawler.stats
-            if self.opts["ids"]:
-                wanted = set(self.opts["ids"])
-                chosen = [a for a in known if a.article_id in wanted]
-                missing = wanted - {a.article_id for a in chosen}
-                if missing:
-                    self.logger.warning("Not in the archive, skipped: %s", sorted(missing))
-            elif self.opts["all"]:
-                chosen = list(known)
-            elif self.opts["policy"] == "age":
-                chosen = self._age_due(known, now)
-                stats.set_value("dodnews/monitor/policy/due", len(chosen))
-            else:
-                room = None if budget is None else budget + len(taken)
-                chosen = self._planned(archive, now, room)
-                self._titles = archive.current_titles() if self.opts["listings"] else {}
-        finally:
-            archive.close()
+        archive = shared_archive(self.crawler).open()
+        known = archive.known_articles()
+        self._remember(known)
+        self._titles = {}
+        now = datetime.now(UTC)
+        budget = self._article_budget()
+        stats = self.crawler.stats
+        if self.opts["ids"]:
+            wanted = set(self.opts["ids"])
+            chosen = [a for a in known if a.article_id in wanted]
+            missing = wanted - {a.article_id for a in chosen}
+            if missing:
+                self.logger.warning("Not in the archive, skipped: %s", sorted(missing))
+        elif self.opts["all"]:
+            chosen = list(known)
+        elif self.opts["policy"] == "age":
+            chosen = self._age_due(known, now)
+            stats.set_value("dodnews/monitor/policy/due", len(chosen))
+        else:
+            room = None if budget is None else budget + len(taken)
+            chosen = self._planned(archive, now, room)
+            self._titles = archive.current_titles() if self.opts["listings"] else {}
         if not budgeted or self.opts["policy"] == "age":
             chosen.sort(
                 key=lambda a: parse_time(a.last_captured) or datetime.min.replace(tzinfo=UTC)
@@ -189,12 +188,10 @@ class RecheckSpider(CaptureSpider):
             stats.set_value("dodnews/monitor/policy/backlog", max(0, due - len(chosen)))
         return chosen
 
-    def _open_shared_plan(self) -> Any:
+    def _open_shared_plan(self) -> SharedPlan | None:
         """The shared crawl's record of queued articles (None when the crawl is not shared)."""
         if not self.crawler.settings.get("DODNEWS_REDIS_URL"):
             return None
-        from dodnews.crawl.distributed.plan import SharedPlan
-
         return SharedPlan.from_crawler(self.crawler)
 
     def _remember(self, known: list[Any]) -> None:
@@ -205,17 +202,10 @@ class RecheckSpider(CaptureSpider):
     def _read_archive_for_listings(self) -> None:
         """The archive as the listing pages need it, in a worker of a shared crawl that did not
         plan the run (another worker's start requests sent it a listing page)."""
-        from dodnews.archive import Archive
-
-        archive = Archive.open(self.crawler.settings.get("DODNEWS_ARCHIVE") or None)
-        try:
-            self._remember(archive.known_articles())
-            budgeted = self.opts["policy"] == "budgeted" and not (
-                self.opts["ids"] or self.opts["all"]
-            )
-            self._titles = archive.current_titles() if budgeted else {}
-        finally:
-            archive.close()
+        archive = shared_archive(self.crawler).open()
+        self._remember(archive.known_articles())
+        budgeted = self.opts["policy"] == "budgeted" and not (self.opts["ids"] or self.opts["all"])
+        self._titles = archive.current_titles() if budgeted else {}
 
     def _article_budget(self) -> int | None:
         """The budget left for articles once the listing pages are paid for."""
@@ -255,8 +245,8 @@ class RecheckSpider(CaptureSpider):
         for reason, count in sorted(reasons.items()):
             stats.set_value(f"dodnews/monitor/policy/for/{reason}", count)
         self.logger.info(
-            "Schedule: %d articles due, %d fit the budget (%s), backlog %d",
-            plan.worth,
+            "Schedule: %s due, %d fit the budget (%s), backlog %d",
+            words.count(plan.worth, "article"),
             len(plan.chosen),
             "no limit" if budget is None else budget,
             plan.backlog,
@@ -266,11 +256,11 @@ class RecheckSpider(CaptureSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         chosen = self.due_articles()
         if not self.opts["refetch"]:
-            self.revalidate = validators_of(chosen)
+            self.revalidation.use(validators_of(chosen))
         self.logger.info("Re-capturing %d archived articles", len(chosen))
         for record in chosen:
             url = record.url or canonical_url(
-                record.article_id, record.section or "news-stories", ""
+                record.article_id, record.section or "news-stories", "", self.site
             )
             request = self.article_request(
                 url,
@@ -287,8 +277,9 @@ class RecheckSpider(CaptureSpider):
         if self.opts["listings"]:
             for section in self.opts["sections"]:
                 yield scrapy.Request(
-                    self.site_url(listing_url(section, 1)),
+                    self.site_url(listing_url(section, self.site)),
                     callback=self.parse_listing,
+                    errback=self.listing_failed,
                     meta={
                         "dodnews_kind": "listing",
                         "section": section,
@@ -303,7 +294,8 @@ class RecheckSpider(CaptureSpider):
         self.crawler.stats.inc_value("dodnews/listing/ok")
         if self._records is None:
             self._read_archive_for_listings()
-        for entry in extract_listing(response.body, to_real_url(response.url, self.base_url)):
+        page_url = to_real_url(response.url, self.base_url, self.site)
+        for entry in extract_listing(response.body, page_url, self.site):
             if entry.article_id in self._known_ids:
                 # Known articles come when due, unless the listing shows a changed title or
                 # date: then now, the listing having paid for the news.

@@ -109,7 +109,7 @@ def core_scenario(archive: Archive) -> None:
     r1 = archive.record_capture(capture(OUTCOME_OK, "2025-10-06T19:00:00Z", article_v1()), run_id)
     assert (r1.new_version, r1.change_id, r1.report) == (True, None, None)
     v1 = archive.latest_version(ARTICLE_ID)
-    assert v1 is not None and v1.seq == 1 and v1.id == r1.version_id
+    assert v1 is not None and v1.version == 1 and v1.id == r1.version_id
     assert v1.article == article_v1()
     assert v1.first_seen == v1.last_seen == "2025-10-06T19:00:00Z"
 
@@ -132,7 +132,7 @@ def core_scenario(archive: Archive) -> None:
     assert r4.report.provenance.old_captured_at == "2025-10-08T19:00:00Z"
     assert r4.report.provenance.new_captured_at == "2025-10-09T19:00:00Z"
     v2 = archive.latest_version(ARTICLE_ID)
-    assert (v2.seq, v2.article.title) == (2, article_v2().title)
+    assert (v2.version, v2.article.title) == (2, article_v2().title)
 
     blocked = capture(OUTCOME_BLOCKED, "2025-10-10T19:00:00Z", status=403, error="bot wall")
     r5 = archive.record_capture(blocked, run_id)
@@ -140,7 +140,7 @@ def core_scenario(archive: Archive) -> None:
     r6 = archive.record_capture(failed, run_id)
     for result in (r5, r6):
         assert (result.version_id, result.new_version, result.change_id) == (None, False, None)
-    assert archive.latest_version(ARTICLE_ID).seq == 2
+    assert archive.latest_version(ARTICLE_ID).version == 2
     known = archive.known_articles()[0]
     assert known.last_outcome == OUTCOME_ERROR
     assert known.last_captured == "2025-10-09T19:00:00Z"  # failures are not answers
@@ -151,7 +151,7 @@ def core_scenario(archive: Archive) -> None:
     assert (r7.new_version, r7.version_id, r7.revert) == (False, v1.id, True)
     assert r7.change_id is not None
     current = archive.latest_version(ARTICLE_ID)
-    assert (current.seq, current.first_seen, current.last_seen) == (
+    assert (current.version, current.first_seen, current.last_seen) == (
         1,
         "2025-10-06T19:00:00Z",
         "2025-10-12T19:00:00Z",
@@ -162,12 +162,12 @@ def core_scenario(archive: Archive) -> None:
     archive.finish_run(run_id, "ok", {"captures": 8}, 2, [])
 
     # Rows
-    assert [v.seq for v in archive.versions(ARTICLE_ID)] == [1, 2]
+    assert [v.version for v in archive.versions(ARTICLE_ID)] == [1, 2]
     history = archive.captures(ARTICLE_ID)
     assert [c.outcome for c in history] == [
         "ok", "ok", "not-modified", "ok", "blocked", "error", "ok", "gone",
     ]  # fmt: skip
-    assert [c.version_seq for c in history] == [1, 1, 1, 2, None, None, 1, None]
+    assert [c.version for c in history] == [1, 1, 1, 2, None, None, 1, None]
     first = history[0]
     assert first.final_url == URL and first.redirects == [OLD_URL]
     assert first.headers == {
@@ -179,7 +179,10 @@ def core_scenario(archive: Archive) -> None:
     assert all(c.run_id == run_id for c in history)
 
     found = archive.changes()
-    assert [(c.from_seq, c.to_seq, c.revert) for c in found] == [(2, 1, True), (1, 2, False)]
+    assert [(c.from_version, c.to_version, c.revert) for c in found] == [
+        (2, 1, True),
+        (1, 2, False),
+    ]
     newest, oldest = found
     assert (newest.id, oldest.id) == (r7.change_id, r4.change_id)
     assert oldest.kinds == r4.report.kinds and oldest.report == r4.report
@@ -261,7 +264,7 @@ def test_failure_inside_record_capture_leaves_nothing(tmp_path: Path) -> None:
         assert before == after == {"versions": 1, "captures": 1, "changes": 0}
         known = archive.known_articles()[0]
         assert known.last_captured == "2025-10-06T19:00:00Z"
-        assert archive.latest_version(ARTICLE_ID).seq == 1
+        assert archive.latest_version(ARTICLE_ID).version == 1
     finally:
         archive.close()
 
@@ -341,8 +344,8 @@ def test_late_arriving_older_capture_does_not_move_the_current_version(archive: 
     third.corrections = ["Editor's note: this story was updated with the final cost."]
     late = archive.record_capture(capture(OUTCOME_OK, "2025-10-06T11:30:00Z", third))
     assert late.new_version and late.change_id is None
-    assert archive.latest_version(ARTICLE_ID).seq == 2
-    assert [(c.from_seq, c.to_seq) for c in archive.changes()] == [(1, 2)]
+    assert archive.latest_version(ARTICLE_ID).version == 2
+    assert [(c.from_version, c.to_version) for c in archive.changes()] == [(1, 2)]
     known = archive.known_articles()[0]
     assert (known.last_captured, known.last_attempt) == ("2025-10-06T12:00:00Z",) * 2
     assert archive.verify() == []
@@ -353,7 +356,7 @@ def test_versions_and_version_lookup(archive: Archive) -> None:
     archive.record_capture(capture(OUTCOME_OK, "2025-10-07T19:00:00Z", article_v2()))
     assert archive.version(ARTICLE_ID, 1).article == article_v1()
     assert archive.version(ARTICLE_ID, 2).article == article_v2()
-    assert archive.get_version(ARTICLE_ID, "2").seq == 2
+    assert archive.get_version(ARTICLE_ID, "2").version == 2
     assert archive.version(ARTICLE_ID, 3) is None
     assert archive.version(ARTICLE_ID + 1, 1) is None
     assert archive.versions(ARTICLE_ID + 1) == []
@@ -436,13 +439,13 @@ def concurrent_writers(url: str, threads: int = 4, each: int = 8) -> None:
     assert errors == []
     archive = Archive.open(url)
     try:
-        assert [v.seq for v in archive.versions(ARTICLE_ID)] == [1, 2, 3]
+        assert [v.version for v in archive.versions(ARTICLE_ID)] == [1, 2, 3]
         assert len(archive.captures(ARTICLE_ID)) == threads * each
         assert archive.verify() == []
         # Each change starts where the previous one ended: no lost update of the current version.
         chain = sorted(archive.changes(), key=lambda c: c.id)
         for before, after in itertools.pairwise(chain):
-            assert before.to_seq == after.from_seq
+            assert before.to_version == after.from_version
     finally:
         archive.close()
 

@@ -42,7 +42,7 @@ def test_status(archive_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     lines = out.splitlines()
     assert lines[0] == f"archive:  {archive_url}"
-    assert "backend:  sqlite" in lines and "schema:   0005 (current)" in lines
+    assert "backend:  sqlite" in lines and "schema:   0007 (current)" in lines
     assert any(line.split() == ["versions:", "2"] for line in lines)
     assert any(line.split() == ["captures:", "9"] for line in lines)
 

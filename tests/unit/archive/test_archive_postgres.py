@@ -69,7 +69,7 @@ def test_upgrade_on_postgresql(pg_archive_url: str) -> None:
     engine.dispose()
     with pytest.raises(UserError, match="run `dodnews archive upgrade`"):
         Archive.open(pg_archive_url)
-    assert Archive.upgrade(pg_archive_url) == ("0001", "0005")
+    assert Archive.upgrade(pg_archive_url) == ("0001", "0007")
     archive = Archive.open(pg_archive_url)
     try:
         assert [a.article_id for a in archive.known_articles()] == [ARTICLE_ID]

@@ -16,10 +16,11 @@ from sqlalchemy import insert
 
 from dodnews import procs as liveness
 from dodnews.archive import Archive, inspect_archive
+from dodnews.archive.orphans import INTERRUPTED_ERROR
 from dodnews.archive.schema import format_utc, runs
 from dodnews.cli.main import main
 from dodnews.model import OUTCOMES
-from dodnews.procs import INTERRUPTED_ERROR, process_alive, process_start_time
+from dodnews.procs import process_alive, process_start_time
 from tests.pg_support import throwaway_database
 
 HOST = socket.gethostname()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, insert, inspect, text
+from sqlalchemy import column, create_engine, insert, inspect, table, text
 
 from dodnews.archive import Archive, migrate, resolve_archive_url
 from dodnews.archive.db import make_engine
@@ -31,6 +31,12 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# The versions table as revision 0001 made it: the version number was still called `seq`.
+REV1_VERSIONS = table(
+    "versions", *(column("seq" if c.name == "version" else c.name, c.type) for c in versions.c)
+)
+
+
 def make_rev1_archive(path: Path) -> None:
     """An archive as the first release made it, with one article, version and capture in it."""
     engine = make_engine(resolve_archive_url(sqlite_url(path)))
@@ -47,7 +53,7 @@ def make_rev1_archive(path: Path) -> None:
             )
         )
         conn.execute(
-            insert(versions).values(
+            insert(REV1_VERSIONS).values(
                 id=1,
                 article_id=ARTICLE_ID,
                 seq=1,
@@ -86,7 +92,7 @@ def test_migrations_build_exactly_the_schema_module(tmp_path: Path) -> None:
                 conn, opts={"version_table": migrate.VERSION_TABLE, "compare_type": True}
             )
             assert compare_metadata(context, metadata) == []
-            assert migrate.current_revision(conn) == migrate.head_revision() == "0005"
+            assert migrate.current_revision(conn) == migrate.head_revision() == "0007"
     finally:
         archive.close()
 
@@ -98,7 +104,7 @@ def test_migrations_ship_as_package_data() -> None:
     assert (root / "script.py.mako").is_file()
     for path in root.rglob("*.py"):
         assert (path.parent / "__init__.py").is_file(), path
-    assert migrate.known_revisions() == ["0001", "0002", "0003", "0004", "0005"]
+    assert migrate.known_revisions() == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 
 
 def test_the_head_an_archive_is_checked_against_is_alembics(tmp_path: Path) -> None:
@@ -127,10 +133,10 @@ def test_old_schema_is_refused_then_upgraded_in_place(
 
     assert main(["archive", "status", "--archive", sqlite_url(path)]) == 0
     out = capsys.readouterr().out
-    assert "schema:   0001 (this dodnews needs 0005" in out and "versions:" in out
+    assert "schema:   0001 (this dodnews needs 0007" in out and "versions:" in out
 
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0001 to 0005"
+    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0001 to 0007"
     archive = Archive.open(sqlite_url(path))
     try:
         indexes = {i["name"] for i in inspect(archive.engine).get_indexes("captures")}
@@ -142,11 +148,11 @@ def test_old_schema_is_refused_then_upgraded_in_place(
         assert archive.verify() == []
         # ... and the upgraded archive goes on working.
         result = archive.record_capture(capture(OUTCOME_OK, "2025-10-07T19:00:00Z", article_v2()))
-        assert result.change_id is not None and archive.latest_version(ARTICLE_ID).seq == 2
+        assert result.change_id is not None and archive.latest_version(ARTICLE_ID).version == 2
     finally:
         archive.close()
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema already at 0005"
+    assert capsys.readouterr().out.strip() == "archive schema already at 0007"
 
 
 def make_rev2_archive(path: Path) -> None:
@@ -176,12 +182,12 @@ def test_rev2_archive_upgrades_to_rev3_keeping_its_runs(
     make_rev2_archive(path)
     before = digest(path)
     # A crawl does not upgrade by itself: opening the archive asks for the upgrade.
-    with pytest.raises(UserError, match=r"schema 0002, this dodnews needs 0005: run `dodnews"):
+    with pytest.raises(UserError, match=r"schema 0002, this dodnews needs 0007: run `dodnews"):
         Archive.open(sqlite_url(path))
     assert digest(path) == before
 
     assert main(["archive", "upgrade", "--archive", sqlite_url(path)]) == 0
-    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0002 to 0005"
+    assert capsys.readouterr().out.strip() == "archive schema upgraded from 0002 to 0007"
     with Archive.open(sqlite_url(path), create=False) as archive:
         columns = {c["name"]: c for c in inspect(archive.engine).get_columns("runs")}
         assert columns["host"]["nullable"] and columns["pid"]["nullable"]
@@ -247,7 +253,7 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
     # Opening to write makes an archive of a new path or an empty file.
     for target in (missing, empty):
         archive = Archive.open(sqlite_url(target))
-        assert archive.revision() == "0005"
+        assert archive.revision() == "0007"
         archive.close()
 
 
@@ -264,7 +270,7 @@ def test_verify_finds_tampering(tmp_path: Path, capsys: pytest.CaptureFixture[st
     tampered.paragraphs[1] = "The drills cost about $9 million and drew crews from three commands."
     with archive.engine.begin() as conn:
         conn.execute(
-            versions.update().where(versions.c.seq == 1).values(article=tampered.to_dict())
+            versions.update().where(versions.c.version == 1).values(article=tampered.to_dict())
         )
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     with sqlite3.connect(path) as raw:  # a hand edit that breaks a reference
@@ -277,7 +283,7 @@ def test_verify_finds_tampering(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert problems[1] == f"change 1: to_version_id 999 is not a version of article {ARTICLE_ID}"
     assert main(["archive", "verify", "--archive", sqlite_url(path)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[:2] == problems and out[2] == "2 problem(s) found"
+    assert out[:2] == problems and out[2] == "2 problems found"
 
 
 def test_archive_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -304,7 +310,7 @@ def test_in_memory_archive() -> None:
     archive = Archive.open("sqlite://")
     try:
         archive.record_capture(capture(OUTCOME_OK, "2025-10-06T19:00:00Z", article_v1()))
-        assert archive.latest_version(ARTICLE_ID).seq == 1
+        assert archive.latest_version(ARTICLE_ID).version == 1
         with archive.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM captures")).scalar() == 1
     finally:

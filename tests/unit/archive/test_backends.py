@@ -212,7 +212,7 @@ def test_upgrade_to_0005_widens_postgresql_ids_keeping_the_rows(postgres_url: st
                     article_id=4100234, first_seen="2025-10-06T19:00:00Z", gone=False
                 )
             )
-        assert Archive.upgrade(url) == ("0004", "0005")
+        assert Archive.upgrade(url) == ("0004", "0007")
         with engine.connect() as conn:
             types = dict(
                 conn.execute(

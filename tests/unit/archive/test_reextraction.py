@@ -23,18 +23,18 @@ from dodnews.cli.main import main
 from dodnews.crawl.reextracting import EvidenceMissing, Reextractor
 from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.model import Change, ChangeReport, Provenance
-from dodnews.diffing.render import render_text
 from dodnews.extract import EXTRACTOR_VERSION, extract_article
 from dodnews.extract.normalize import normalize_article
 from dodnews.model import OUTCOME_NOT_MODIFIED, OUTCOME_OK, Article, Capture
 from dodnews.reports import (
     ReportEntry,
+    format_atom,
+    format_html,
+    format_index,
+    format_markdown,
     group_entries,
-    render_atom,
-    render_html,
-    render_index,
-    render_markdown,
 )
+from dodnews.reports.diff_formats import plain_text
 from dodnews.warc.reader import RecordUnreadable, WarcReader
 from dodnews.warc.writer import RotatingWarcWriter
 from tests.paths import FIXTURES
@@ -98,7 +98,7 @@ def test_a_different_reextraction_is_a_marked_version_and_never_a_change(archive
     (result,) = archive.record_reextractions(
         [Reextraction(ARTICLE_ID, of, read_by(NEW, article_v1()), evidence())]
     )
-    assert (result.outcome, result.seq) == ("version", 2)
+    assert (result.outcome, result.version) == ("version", 2)
     history = archive.versions(ARTICLE_ID)
     assert [v.extractor_version for v in history] == [OLD, NEW]
     assert history[1].id == result.version_id == archive.latest_version(ARTICLE_ID).id
@@ -116,7 +116,7 @@ def test_a_different_reextraction_is_a_marked_version_and_never_a_change(archive
     # the next capture, an edit, is compared with the re-extraction: only the edit shows
     archive.record_capture(ok(read_by(NEW, article_v2()), 5))
     (change,) = archive.changes()
-    assert (change.from_seq, change.to_seq) == (2, 3)
+    assert (change.from_version, change.to_version) == (2, 3)
     assert "byline_changed" not in change.kinds and "title_changed" in change.kinds
     assert not change.report.extractor_changed
     assert change.report.provenance.extractor_version == NEW
@@ -129,7 +129,7 @@ def test_a_reextracted_version_is_read_again_from_the_capture_it_came_from(archi
     archive.record_reextractions([Reextraction(ARTICLE_ID, of, read_by(NEW, article_v1()), source)])
     # no capture points at the re-extracted version; a later upgrade still finds its page
     (outdated,) = archive.outdated_versions("3")
-    assert outdated.seq == 2
+    assert outdated.version == 2
     assert [e.capture_id for e in outdated.evidence] == [capture.id]
     assert outdated.evidence[0].warc_record_id == "<urn:1>"
     (bare,) = archive.outdated_versions("3", with_evidence=False)
@@ -347,12 +347,12 @@ def test_reports_across_extractors_carry_a_notice() -> None:
     entry = flagged_entry(4100001, 1)
     assert entry.report.extractor_changed and entry.to_dict()["extractor_changed"] is True
     notice = "read by different extractor versions (1 -&gt; 2)"
-    assert notice in render_markdown(entry) and notice in render_html(entry)
-    assert "extractor changed" in render_text(entry.report)
+    assert notice in format_markdown(entry) and notice in format_html(entry)
+    assert "extractor changed" in plain_text(entry.report)
     plain = flagged_entry(4100001, 1, flagged=False)
     assert not plain.report.extractor_changed
-    assert "different extractor versions" not in render_markdown(plain) + render_html(plain)
-    assert "extractor changed" not in render_text(plain.report)
+    assert "different extractor versions" not in format_markdown(plain) + format_html(plain)
+    assert "extractor changed" not in plain_text(plain.report)
 
 
 def test_feed_leaves_out_and_rollouts_never_group_reports_across_extractors() -> None:
@@ -361,10 +361,10 @@ def test_feed_leaves_out_and_rollouts_never_group_reports_across_extractors() ->
     events = group_entries([*flagged, edit])
     # four identical byline differences would be a rollout; across an extractor change, never
     assert not any(e.grouped for e in events) and len(events) == 5
-    atom = render_atom(events)
+    atom = format_atom(events)
     assert "article/4100009/1-2" in atom
     assert not any(f"article/{4100001 + n}/" in atom for n in range(4))
-    index = render_index(events)
+    index = format_index(events)
     assert index.count('class="badge extractor"') == 4
 
 
@@ -440,7 +440,7 @@ def test_reextract_with_nothing_outdated_says_so(archive, tmp_path: Path) -> Non
     url = archive.url.render_as_string(hide_password=False)
     out = io.StringIO()
     with redirect_stdout(out):
-        status = main(["archive", "reextract", "--archive", url, "--warc", str(tmp_path)])
+        status = main(["archive", "reextract", "--archive", url, "--warc-dir", str(tmp_path)])
     assert status == 0
     assert out.getvalue() == (
         f"nothing to re-extract: every current version is read by extractor {EXTRACTOR_VERSION}\n"

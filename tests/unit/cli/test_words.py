@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dodnews.cli.words import count
+from dodnews.words import count
 
 
 @pytest.mark.parametrize(
@@ -15,6 +15,10 @@ from dodnews.cli.words import count
         (2, "capture", "2 captures"),
         (1, "entry", "1 entry"),
         (3, "entry", "3 entries"),
+        (2, "fetch", "2 fetches"),
+        (2, "related story", "2 related stories"),
+        (2, "day", "2 days"),
+        (1, "fetch", "1 fetch"),
     ],
 )
 def test_count(number: int, noun: str, text: str) -> None:

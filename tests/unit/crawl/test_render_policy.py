@@ -158,10 +158,10 @@ def test_js_article_captions_only_in_the_script_data(replica: Replica) -> None:
         if any("image" in b for b in a["body"]) and a["section"] != "contracts"
     )
     path = replica.state.articles[article_id]
-    from dodnews import site
     from dodnews.replica.content import slug_of
+    from dodnews.site import WAR, article_path
 
-    url = site.article_path(article_id, path["section"], slug_of(path))
+    url = article_path(article_id, path["section"], slug_of(path), WAR)
     static = replica.route(url, {}, {}).body
     js = replica.route(url, {"js": "1"}, {}).body
     real = "https://www.war.gov" + url

@@ -10,11 +10,15 @@ from scrapy.http import HtmlResponse
 from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
 
-from dodnews.crawl.spiders.capturing import capture_from_failure, capture_from_response
-from dodnews.extract.normalize import clean_text, normalize_article, validation_problem
+from dodnews.crawl.capturing import capture_from_failure, capture_from_response
+from dodnews.extract.normalize import (
+    collapse_whitespace_keep_none,
+    normalize_article,
+    validation_problem,
+)
 from dodnews.model import Article, Image, RelatedLink
 from dodnews.replica.content import build_timeline
-from dodnews.replica.render import bot_wall
+from dodnews.replica.pages import bot_wall
 from dodnews.replica.server import Replica
 
 BASE = "http://127.0.0.1:8765"
@@ -194,10 +198,10 @@ def test_normalize_cleans_text_and_keeps_quotes_as_published():
     assert art.corrections == ["Correction: a date."]
 
 
-def test_clean_text():
-    assert clean_text(None) is None
-    assert clean_text("a\u00a0\t b\n") == "a b"
-    assert clean_text("e\u0301") == "\u00e9"
+def test_collapse_whitespace_keep_none():
+    assert collapse_whitespace_keep_none(None) is None
+    assert collapse_whitespace_keep_none("a\u00a0\t b\n") == "a b"
+    assert collapse_whitespace_keep_none("e\u0301") == "\u00e9"
 
 
 @pytest.mark.parametrize(

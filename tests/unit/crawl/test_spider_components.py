@@ -302,7 +302,7 @@ def _news_crawler(cmdline: dict, **args: str):
 
 
 def test_user_agent_follows_the_contact_url_setting():
-    from dodnews.crawl.spiders.base import user_agent
+    from dodnews.crawl.spider_settings import user_agent
 
     assert user_agent("https://example.org/contact") == (
         "dodnews/0.1.0 (archival crawler; +https://example.org/contact)"
@@ -344,8 +344,8 @@ def test_an_article_found_nearer_later_has_its_related_stories_followed_again():
     first = list(spider.article_requests(url.format(7), 1, source="related"))
     assert len(first) == 1 and first[0].url.startswith(BASE)
     # captured at depth 1: its related stories are beyond related_depth, so only remembered
-    spider._related[7] = [(url.format(8), 8)]
-    assert list(spider._follow_related(spider._related[7], 1)) == []
+    spider.ledger.keep_related(7, [(url.format(8), 8)])
+    assert list(spider._follow_related(spider.ledger.related[7], 1)) == []
     # then its listing entry turns up (depth 0): no second fetch, but its related story is due
     again = list(spider.article_requests(url.format(7), 0, source="listing"))
     assert [r.meta["article_id"] for r in again] == [8]

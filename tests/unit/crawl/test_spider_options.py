@@ -8,12 +8,12 @@ import pytest
 
 from dodnews.crawl.spiders.options import CrawlOptions, is_loopback_url, parse_bool
 from dodnews.errors import UserError
-from dodnews.site import SECTIONS
+from dodnews.site import WAR
 
 
 def test_defaults_crawl_every_section_to_related_depth_one():
     opts = CrawlOptions.parse({})
-    assert opts.sections == list(SECTIONS)
+    assert opts.sections == list(WAR.section_keys)
     assert (opts.max_pages, opts.since, opts.until) == (0, None, None)
     assert (opts.rss, opts.related_depth, opts.base_url) == (False, 1, None)
     assert (opts.render, opts.screenshots, opts.rss_max) == ("auto", "off", 100)
@@ -44,7 +44,7 @@ def test_every_argument_is_parsed():
 
 @pytest.mark.parametrize("value", ["", "all"])
 def test_empty_or_all_sections_mean_every_section(value):
-    assert CrawlOptions.parse({"sections": value}).sections == list(SECTIONS)
+    assert CrawlOptions.parse({"sections": value}).sections == list(WAR.section_keys)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_bad_values_are_one_line_user_errors(args, words):
 
 
 def test_scrapy_job_argument_is_accepted():
-    assert CrawlOptions.parse({"_job": "x"}).sections == list(SECTIONS)
+    assert CrawlOptions.parse({"_job": "x"}).sections == list(WAR.section_keys)
 
 
 @pytest.mark.parametrize(("text", "value"), [("1", True), ("On", True), ("0", False), ("", False)])

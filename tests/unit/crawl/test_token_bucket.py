@@ -20,8 +20,9 @@ from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 
 from dodnews.crawl.distributed.bucket import TokenBucket
-from dodnews.crawl.distributed.politeness import SharedRateLimit, host_of, rate_limit
+from dodnews.crawl.distributed.politeness import SharedRateLimit, host_of
 from dodnews.errors import UserError
+from dodnews.setting_checks import check_settings
 
 
 @pytest.fixture
@@ -164,12 +165,11 @@ async def test_a_request_woken_too_late_takes_a_new_turn() -> None:
 
 
 def test_the_limit_settings_are_checked() -> None:
-    given = Settings({"DODNEWS_RATE_LIMIT": "2.5", "DODNEWS_RATE_BURST": "3"})
-    assert rate_limit(given) == (2.5, 3)
-    assert rate_limit(Settings({"DODNEWS_RATE_LIMIT": 0})) == (0.0, 1)
+    check_settings(Settings({"DODNEWS_RATE_LIMIT": "2.5", "DODNEWS_RATE_BURST": "3"}).get)
+    check_settings(Settings({"DODNEWS_RATE_LIMIT": 0}).get)  # no shared limit
     for value in ("fast", "-1", "nan", "inf"):
-        with pytest.raises(UserError, match="DODNEWS_RATE_LIMIT: expected requests a second"):
-            rate_limit(Settings({"DODNEWS_RATE_LIMIT": value}))
+        with pytest.raises(UserError, match="DODNEWS_RATE_LIMIT: expected a number from 0"):
+            check_settings(Settings({"DODNEWS_RATE_LIMIT": value}).get)
     for value in ("0", "two", "1.5"):
-        with pytest.raises(UserError, match="DODNEWS_RATE_BURST: expected a whole number"):
-            rate_limit(Settings({"DODNEWS_RATE_LIMIT": 1, "DODNEWS_RATE_BURST": value}))
+        with pytest.raises(UserError, match="DODNEWS_RATE_BURST: expected a whole number of 1"):
+            check_settings(Settings({"DODNEWS_RATE_BURST": value}).get)

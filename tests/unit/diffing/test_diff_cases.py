@@ -130,7 +130,7 @@ def test_insert_paragraph_at_top():
     assert kinds(report) == ["paragraph_added"]
     assert report.changes[0].after == added
     assert report.changes[0].location == {"new_index": 0}
-    assert report.reasons == ["paragraph added"]
+    assert report.reasons == ["paragraph 1 added"]
     assert_mirror(base(), new)
 
 
@@ -291,7 +291,7 @@ def test_change_caption():
     report = detect_changes(base(), new)
     assert kinds(report) == ["caption_changed"]
     assert report.changes[0].location == {"image": "260324-A-QW123-1001"}
-    assert report.reasons == ["caption changed"]
+    assert report.reasons == ["caption of image 260324-A-QW123-1001 changed"]
 
 
 def test_figure_in_caption():

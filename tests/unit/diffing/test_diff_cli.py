@@ -52,7 +52,7 @@ def test_no_change_exits_0(pages, capsys):
     # Host rename and a new view-state token are not changes.
     new = pages("new.html", page(PARAS, host="www.defense.gov").replace("&gt;", "&#62;"))
     assert main(["diff", old, new]) == 0
-    assert "0 change(s)" in capsys.readouterr().out
+    assert "0 changes" in capsys.readouterr().out
 
 
 def test_figure_change_exits_1_json(pages, capsys):

@@ -7,10 +7,10 @@ from datetime import date
 
 from dodnews.diffing.model import Change
 from dodnews.diffing.normalize import (
+    comparison_form,
     content_hash,
     image_keys,
     match_text,
-    norm_text,
     parse_published,
     same_published,
     url_key,
@@ -35,12 +35,12 @@ def article(**kw) -> Article:
 
 
 def test_norm_text_removes_noise_only():
-    assert norm_text("  a\u00a0b\n\tc  ") == "a b c"
-    assert norm_text("Cafe\u0301") == norm_text("Caf\u00e9")
-    assert norm_text("zero\u200bwidth soft\u00adhyphen") == "zerowidth softhyphen"
-    assert norm_text("Q&amp;A") == "Q&A"
-    assert norm_text("“quoted”") == "“quoted”"  # quotes stay as published
-    assert norm_text(None) == ""
+    assert comparison_form("  a\u00a0b\n\tc  ") == "a b c"
+    assert comparison_form("Cafe\u0301") == comparison_form("Caf\u00e9")
+    assert comparison_form("zero\u200bwidth soft\u00adhyphen") == "zerowidth softhyphen"
+    assert comparison_form("Q&amp;A") == "Q&A"
+    assert comparison_form("“quoted”") == "“quoted”"  # quotes stay as published
+    assert comparison_form(None) == ""
 
 
 def test_match_text_unifies_quotes_dashes_case():

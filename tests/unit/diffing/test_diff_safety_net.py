@@ -27,11 +27,11 @@ from dodnews.diffing.normalize import (
     hash_view,
     region_form,
 )
-from dodnews.diffing.render import render
 from dodnews.diffing.significance import WEIGHTS
 from dodnews.extract import extract_article
 from dodnews.extract.region import region_text
 from dodnews.model import OUTCOME_OK, Article, Capture, Image, RelatedLink
+from dodnews.reports.diff_formats import plain_form
 from tests.paths import FIXTURES
 
 HERE = FIXTURES
@@ -165,7 +165,7 @@ def test_cli_noise_pair_exits_0(tmp_path, capsys) -> None:
     (tmp_path / "old.html").write_text(old_html, encoding="utf-8")
     (tmp_path / "new.html").write_text(new_html, encoding="utf-8")
     assert main(["diff", str(tmp_path / "old.html"), str(tmp_path / "new.html")]) == 0
-    assert "0 change(s)" in capsys.readouterr().out
+    assert "0 changes" in capsys.readouterr().out
 
 
 # --- the region itself ----------------------------------------------------------------------------
@@ -412,4 +412,4 @@ def test_net_properties(pair: tuple[Article, Article]) -> None:
     if content_hash(old) == content_hash(new):  # the fast path never hides a change
         assert detect_changes(old, new, old_hash="a", new_hash="b").changes == []
     for fmt in ("text", "json", "md", "html"):
-        render(forward, fmt)
+        plain_form(forward, fmt)

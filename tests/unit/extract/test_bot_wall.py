@@ -15,9 +15,9 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from dodnews.crawl.spiders.capturing import capture_from_response
+from dodnews.crawl.capturing import capture_from_response
 from dodnews.extract import BlockedPage, extract_article, extract_listing, extract_rss, is_bot_wall
-from dodnews.replica.render import bot_wall
+from dodnews.replica.pages import bot_wall
 from tests.paths import FIXTURES
 
 PAGES = FIXTURES / "pages"

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dodnews.extract import jss_to_iso, parse_ap_date, rfc822_to_iso
-from dodnews.extract.text import clean_text, strip_tags
+from dodnews.extract.text import collapse_whitespace, strip_tags
 
 
 @pytest.mark.parametrize(
@@ -78,8 +78,8 @@ def test_rfc822_to_iso(pub: str | None, iso: str | None) -> None:
 
 @given(st.text())
 def test_clean_text_is_idempotent_and_collapsed(text: str) -> None:
-    once = clean_text(text)
-    assert clean_text(once) == once
+    once = collapse_whitespace(text)
+    assert collapse_whitespace(once) == once
     assert "  " not in once and "\u00a0" not in once and once == once.strip()
 
 

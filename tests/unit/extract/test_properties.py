@@ -19,9 +19,9 @@ from dodnews.diffing.detect import detect_changes
 from dodnews.diffing.normalize import content_hash
 from dodnews.extract import extract_article
 from dodnews.extract.normalize import normalize_article
-from dodnews.replica import render
+from dodnews.replica import pages
 from dodnews.replica.content import EpochState
-from dodnews.site import SECTIONS
+from dodnews.site import WAR
 
 # Text a page may hold: letters, digits, punctuation, markup characters, nbsp, non-Latin scripts.
 _CHARS = st.characters(
@@ -64,12 +64,12 @@ def _shown(text: str) -> str:
 def _page(article: dict[str, Any]) -> str:
     state = EpochState(0, {article["id"]: article}, {article["id"]: article})
     state.finish()
-    page = render.article_page(state, article)
-    return render.fill(page.parts)
+    page = pages.article_page(state, article)
+    return pages.fill(page.parts)
 
 
 def _url(article: dict[str, Any]) -> str:
-    prefix = SECTIONS["news-stories"].article_prefix
+    prefix = WAR.section("news-stories").article_prefix
     return f"https://www.war.gov{prefix}{article['id']}/x/"
 
 

@@ -57,7 +57,7 @@ def test_due_explains_a_due_article_and_its_place_in_a_budget(archive_url, capsy
     assert status == 0 and ": due" in out
     assert "a run now with no budget limit takes it: 1 of 1" in out
     status, out, _ = run(capsys, *base, "--budget", "0")
-    assert "leaves it in the backlog: 1 articles are due" in out
+    assert "leaves it in the backlog: 1 article is due" in out
 
 
 @pytest.mark.parametrize(

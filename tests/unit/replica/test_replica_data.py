@@ -21,7 +21,7 @@ import pytest
 
 import dodnews
 from dodnews.diffing.model import KINDS
-from dodnews.site import SECTIONS, slugify
+from dodnews.site import SECTION_KEYS, slugify
 
 DATA = Path(dodnews.__file__).parent / "replica" / "data"
 ARTICLES: list[dict[str, Any]] = json.loads((DATA / "articles.json").read_text("utf-8"))
@@ -166,7 +166,7 @@ def apply_edit(state: dict[int, dict[str, Any]], edit: dict[str, Any]) -> None:
     elif op == "remove_article":
         del state[edit["id"]]
     elif op == "move_article":
-        assert edit["section"] in SECTIONS and edit["section"] != article["section"]
+        assert edit["section"] in SECTION_KEYS and edit["section"] != article["section"]
         article["section"] = edit["section"]
     else:
         assert op == "noise" and edit["what"] in NOISE
@@ -314,7 +314,7 @@ def test_article_shape(article: dict[str, Any]) -> None:
     assert set(article) - {"slug"} == ARTICLE_KEYS
     assert article.get("slug") in (None, "")
     assert re.fullmatch(r"43001\d\d", str(article["id"]))
-    assert article["section"] in SECTIONS
+    assert article["section"] in SECTION_KEYS
     assert article["title"].strip() == article["title"] and len(article["title"]) > 10
     published = datetime.fromisoformat(article["published"])
     assert published.tzinfo is None
@@ -375,7 +375,7 @@ def test_about_thirty_articles_and_every_section_has_four_at_every_epoch() -> No
     assert 28 <= len(ARTICLES) <= 40
     for state in states_after_each_epoch():
         counts = Counter(a["section"] for a in state.values())
-        assert set(counts) == set(SECTIONS)
+        assert set(counts) == set(SECTION_KEYS)
         assert min(counts.values()) >= 4, counts
 
 

@@ -10,12 +10,12 @@ import re
 
 import pytest
 
-from dodnews import site
 from dodnews.extract import extract_article, extract_getlist, extract_listing, extract_rss
-from dodnews.replica import render
+from dodnews.replica import pages
 from dodnews.replica.content import build_timeline, slug_of
 from dodnews.replica.markup import MarkupPlan
 from dodnews.replica.server import Replica
+from dodnews.site import WAR, article_path, rss_url
 
 
 def _norm(text: str | None) -> str:
@@ -37,12 +37,12 @@ def _check_every_article(replica: Replica) -> None:
     for epoch in range(replica.timeline.max_epoch + 1):
         replica.set_epoch(epoch)
         for article_id, data in replica.state.articles.items():
-            path = site.article_path(article_id, data["section"], slug_of(data))
+            path = article_path(article_id, data["section"], slug_of(data), WAR)
             page = replica.route(path, {}, {})
             assert page.status == 200
             art = extract_article(page.body, "https://www.war.gov" + path)
-            truth = render.ground_truth(replica.state, data)
-            where = (epoch, article_id, render.shapes_of(replica.state, data))
+            truth = pages.ground_truth(replica.state, data)
+            where = (epoch, article_id, pages.shapes_of(replica.state, data))
             assert art.article_id == article_id, where
             assert art.url == truth["url"], where
             assert art.section == data["section"], where
@@ -89,7 +89,7 @@ def test_every_article_in_every_markup_variant_extracts_to_its_data(varied: Repl
 )
 def test_every_listing_shape_extracts(replica: Replica, section: str | None, page: int) -> None:
     replica.set_epoch(0)
-    path = site.SECTIONS[section].listing_path if section else "/"
+    path = WAR.section(section).listing_path if section else "/"
     ids = replica.state.by_section[section] if section else replica.state.order
     html = replica.route(path, {"page": str(page)}, {}).body
     entries = extract_listing(html, "https://www.war.gov" + path)
@@ -102,20 +102,20 @@ def test_rss_and_getlist_extract(replica: Replica) -> None:
     feed = replica.route(
         "/DesktopModules/ArticleCS/RSS.ashx", {"contenttype": "9", "max": "40"}, {}
     ).body
-    entries = extract_rss(feed, site.rss_url(9, 40))
+    entries = extract_rss(feed, rss_url(9, WAR, 40))
     assert [e.article_id for e in entries] == replica.state.by_section["releases"][:40]
     body = replica.route("/API/ArticleCS/Public/GetList", {"moduleid": "400", "dpage": "2"}, {})
     listed, done = extract_getlist(body.body, "https://www.war.gov/API/ArticleCS/Public/GetList")
     assert [e.article_id for e in listed] == replica.state.by_section["contracts"][10:20]
     assert done is False
-    assert render.PAGE_SIZE == 10
+    assert pages.PAGE_SIZE == 10
 
 
 def _articles_at(replica: Replica, epoch: int) -> dict:
     replica.set_epoch(epoch)
     found = {}
     for article_id, data in replica.state.articles.items():
-        path = site.article_path(article_id, data["section"], slug_of(data))
+        path = article_path(article_id, data["section"], slug_of(data), WAR)
         page = replica.route(path, {}, {})
         found[article_id] = extract_article(page.body, "https://www.war.gov" + path)
     return found

@@ -13,7 +13,7 @@ from typing import Any
 import lxml.html
 import pytest
 
-from dodnews.replica import render
+from dodnews.replica import pages
 from dodnews.replica.content import EpochState, build_timeline
 from dodnews.replica.markup import (
     CONTRACT_FRAME,
@@ -24,6 +24,7 @@ from dodnews.replica.markup import (
     parse_shift,
 )
 from dodnews.replica.testing import ReplicaProcess
+from dodnews.site import WAR, article_path
 
 MAIN, OTHER, CONTRACT = 4391001, 4391002, 4391003
 IMAGE = {
@@ -94,7 +95,7 @@ def _state(*shifts: Shift, variants: bool = True, epoch: int = 0) -> EpochState:
 
 
 def _page(state: EpochState, article_id: int) -> lxml.html.HtmlElement:
-    html = render.fill(render.article_page(state, state.articles[article_id]).parts)
+    html = pages.fill(pages.article_page(state, state.articles[article_id]).parts)
     return lxml.html.fromstring(html)
 
 
@@ -192,9 +193,9 @@ def test_frame_shapes() -> None:
 
 def test_contracts_use_the_real_confirmed_frame() -> None:
     state = _state()
-    html = render.fill(render.article_page(state, state.articles[CONTRACT]).parts)
+    html = pages.fill(pages.article_page(state, state.articles[CONTRACT]).parts)
     doc = lxml.html.fromstring(html)
-    assert render.shapes_of(state, state.articles[CONTRACT])["frame"] == CONTRACT_FRAME
+    assert pages.shapes_of(state, state.articles[CONTRACT])["frame"] == CONTRACT_FRAME
     (title,) = doc.xpath("//h1[@class='maintitle']")
     assert " ".join(title.text_content().split()) == "Contracts For Sept. 30, 2025"
     assert doc.xpath("//meta[@property='og:title']/@content") == [
@@ -212,7 +213,7 @@ def test_contracts_use_the_real_confirmed_frame() -> None:
     assert doc.xpath("//div[@class='inside ntext']/div[@class='body']/p[1]/strong/text()") == [
         "NAVY"
     ]
-    truth = render.ground_truth(state, state.articles[CONTRACT])
+    truth = pages.ground_truth(state, state.articles[CONTRACT])
     assert truth["published"] == "2025-09-30" and truth["url"] == og_url
 
 
@@ -261,7 +262,7 @@ def test_download_line_as_link_or_text_in_kb_or_mb(shape: str) -> None:
         weight = "1.2 MB" if shape.endswith("-mb") else "1230 KB"
         assert f"Download: Full Size ({weight})" in _visible(doc)
         links = doc.xpath("//a[contains(., 'Full Size')]/@href")
-        full = render.image_url(IMAGE, (-1, -1))
+        full = pages.image_url(IMAGE, (-1, -1), WAR)
         assert links == ([full] if shape.startswith("link") else [])
 
 
@@ -305,7 +306,7 @@ def test_related_shapes_show_heading_and_entries(shape: str, frame: str) -> None
     if shape in ("aside-after", "list"):
         assert not entries and len(links) == 1 and f"/Article/{OTHER}/" in links[0]
         item = " ".join(block.xpath(".//li")[0].text_content().split())
-        assert item == f"Transcript {other['title']} {render.ap_date(other)}"
+        assert item == f"Transcript {other['title']} {pages.ap_date(other)}"
         assert not block.xpath(".//*[@article-id]")
     else:
         assert [e.get("article-id") for e in entries] == [str(OTHER)]
@@ -337,7 +338,7 @@ def test_transcripts_and_speeches_carry_related_blocks() -> None:
     timeline = build_timeline(None)
     state = timeline.state(0)
     shown = [
-        render.shapes_of(state, a).get("related")
+        pages.shapes_of(state, a).get("related")
         for a in state.articles.values()
         if a["section"] in ("transcripts", "speeches") and a.get("related")
     ]
@@ -358,7 +359,7 @@ def test_banner_shapes_show_the_notice_above_the_title(shape: str, kind: str) ->
     state.articles[MAIN]["banner"] = kind
     doc = _page(state, MAIN)
     text = _visible(doc)
-    notice = render.ground_truth(state, state.articles[MAIN])["banner"]
+    notice = pages.ground_truth(state, state.articles[MAIN])["banner"]
     if kind == "historical":
         assert notice.startswith(
             "You have accessed part of a historical collection on defense.gov."
@@ -383,16 +384,16 @@ def test_banner_shapes_show_the_notice_above_the_title(shape: str, kind: str) ->
 
 _SHAPES_SCRIPT = (
     "import json;from dodnews.replica.content import build_timeline;"
-    "from dodnews.replica import render;s=build_timeline(None,articles=120,seed=3).state(0);"
-    "print(json.dumps({i:render.shapes_of(s,a) for i,a in s.articles.items()}))"
+    "from dodnews.replica import pages;s=build_timeline(None,articles=120,seed=3).state(0);"
+    "print(json.dumps({i:pages.shapes_of(s,a) for i,a in s.articles.items()}))"
 )
 
 
 def test_variant_choice_is_deterministic_across_processes() -> None:
     state = build_timeline(None, articles=120, seed=3).state(0)
-    mine = {str(i): render.shapes_of(state, a) for i, a in state.articles.items()}
+    mine = {str(i): pages.shapes_of(state, a) for i, a in state.articles.items()}
     again = build_timeline(None, articles=120, seed=3).state(0)
-    assert mine == {str(i): render.shapes_of(again, a) for i, a in again.articles.items()}
+    assert mine == {str(i): pages.shapes_of(again, a) for i, a in again.articles.items()}
     for hash_seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed, DODNEWS_REPLICA_VARIANTS="1")
         out = subprocess.run(
@@ -410,12 +411,12 @@ def test_every_variant_occurs_in_a_few_hundred_articles() -> None:
     state = build_timeline(None, articles=300, seed=3, markup=MarkupPlan(variants=True)).state(0)
     seen: dict[str, set[str]] = {part: set() for part in PARTS}
     for article in state.articles.values():
-        for part, shape in render.shapes_of(state, article).items():
+        for part, shape in pages.shapes_of(state, article).items():
             seen[part].add(shape)
     expected = {part: set(shapes) for part, shapes in PARTS.items()}
     expected["frame"].add(CONTRACT_FRAME)
     assert seen == expected
-    frames = [render.shapes_of(state, a)["frame"] for a in state.articles.values()]
+    frames = [pages.shapes_of(state, a)["frame"] for a in state.articles.values()]
     contracts = [a["section"] == "contracts" for a in state.articles.values()]
     assert all((f == CONTRACT_FRAME) == c for f, c in zip(frames, contracts, strict=True))
 
@@ -423,7 +424,7 @@ def test_every_variant_occurs_in_a_few_hundred_articles() -> None:
 def test_variants_off_is_the_single_first_shape() -> None:
     state = build_timeline(None, articles=100, seed=3, markup=MarkupPlan(variants=False)).state(0)
     for article in state.articles.values():
-        for part, shape in render.shapes_of(state, article).items():
+        for part, shape in pages.shapes_of(state, article).items():
             if part == "related":
                 assert shape == ("heading" if article["id"] % 5 == 3 else "block")
             elif part == "banner":
@@ -455,23 +456,23 @@ def test_shift_moves_every_byline_to_another_shape_from_its_epoch() -> None:
     for epoch in range(3):
         before, after = plain.state(epoch), shifted.state(epoch)
         for article in _bylined(after):
-            own = render.shapes_of(before, before.articles[article["id"]])["byline"]
-            now = render.shapes_of(after, article)["byline"]
+            own = pages.shapes_of(before, before.articles[article["id"]])["byline"]
+            now = pages.shapes_of(after, article)["byline"]
             assert (now != own) == (epoch >= 1), (epoch, article["id"])
             # the article itself did not change: a reader sees the same byline
-            assert render.ground_truth(after, article) == render.ground_truth(
+            assert pages.ground_truth(after, article) == pages.ground_truth(
                 before, before.articles[article["id"]]
             )
     epoch1, old1 = shifted.state(1), plain.state(1)
     some = _bylined(epoch1)[0]
-    new_page = render.article_page(epoch1, some)
-    old_page = render.article_page(old1, old1.articles[some["id"]])
+    new_page = pages.article_page(epoch1, some)
+    old_page = pages.article_page(old1, old1.articles[some["id"]])
     assert new_page.etag != old_page.etag
     assert new_page.last_modified >= old_page.last_modified
     unbylined = next(a for a in epoch1.articles.values() if not a.get("byline"))
     assert (
-        render.article_page(epoch1, unbylined).etag
-        == render.article_page(old1, old1.articles[unbylined["id"]]).etag
+        pages.article_page(epoch1, unbylined).etag
+        == pages.article_page(old1, old1.articles[unbylined["id"]]).etag
     )
 
 
@@ -525,9 +526,9 @@ def test_served_replica_shifts_markup_at_the_epoch() -> None:
     article = next(
         a
         for a in local.articles.values()
-        if a.get("byline") and render.shapes_of(local, a)["byline"] != "p-author"
+        if a.get("byline") and pages.shapes_of(local, a)["byline"] != "p-author"
     )
-    path = render.site.article_path(article["id"], article["section"], "x")
+    path = article_path(article["id"], article["section"], "x", WAR)
     with ReplicaProcess(markup_shifts=["byline@1=p-author"], variants=True) as replica:
         state = replica.state()
         assert state["markup"] == {"variants": True, "shifts": ["byline@1=p-author"]}

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from dodnews import site
 from dodnews.extract import extract_article
 from dodnews.model import Article
-from dodnews.replica import render
+from dodnews.replica import pages
 from dodnews.replica.content import EpochState, Timeline, build_timeline, slug_of
 from dodnews.replica.faults import restyle
 from dodnews.replica.markup import CONTRACT_FRAME, PARTS, SHIFT_ONLY, MarkupPlan, Shift
+from dodnews.site import WAR, article_path
 
 # Fields each part can disturb; paragraphs always: page furniture must never become body text.
 _FIELDS = {
@@ -82,13 +82,13 @@ def _check(state: EpochState, part: str, fields: tuple[str, ...], contracts: boo
     for article_id, data in state.articles.items():
         if (data["section"] == "contracts") != contracts:
             continue
-        if part not in render.shapes_of(state, data):
+        if part not in pages.shapes_of(state, data):
             continue  # the article has no such part (no byline, no photo...)
-        path = site.article_path(article_id, data["section"], slug_of(data))
-        page = render.fill(render.article_page(state, data).parts)
+        path = article_path(article_id, data["section"], slug_of(data), WAR)
+        page = pages.fill(pages.article_page(state, data).parts)
         art = extract_article(page, "https://www.war.gov" + path)
-        truth = render.ground_truth(state, data)
-        where = (state.epoch, article_id, render.shapes_of(state, data))
+        truth = pages.ground_truth(state, data)
+        where = (state.epoch, article_id, pages.shapes_of(state, data))
         for field in fields:
             if field == "published":
                 assert (art.published or "").startswith(truth["published"]), (where, art.published)
@@ -126,7 +126,7 @@ def test_each_markup_variant_extracts_to_the_ground_truth(
 def test_contracts_in_the_real_frame_extract_their_date_from_the_title(epoch: int) -> None:
     state = _timeline((), variants=True).state(epoch)
     assert all(
-        render.shapes_of(state, a)["frame"] == CONTRACT_FRAME
+        pages.shapes_of(state, a)["frame"] == CONTRACT_FRAME
         for a in state.articles.values()
         if a["section"] == "contracts"
     )
@@ -147,8 +147,8 @@ def test_restyle_fault_hides_the_byline_in_every_shape(shape: str, frame: str) -
     state = _timeline((Shift("byline", 0, shape), Shift("frame", 0, frame))).state(0)
     restyled = 0
     for article_id, data in state.articles.items():
-        path = site.article_path(article_id, data["section"], slug_of(data))
-        page = render.fill(render.article_page(state, data).parts).encode()
+        path = article_path(article_id, data["section"], slug_of(data), WAR)
+        page = pages.fill(pages.article_page(state, data).parts).encode()
         before = extract_article(page, "https://www.war.gov" + path)
         after = extract_article(restyle(page), "https://www.war.gov" + path)
         assert after.byline is None, (article_id, shape)

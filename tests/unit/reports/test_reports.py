@@ -6,10 +6,8 @@ import fcntl
 import json
 import os
 import re
-import struct
 import subprocess
 import xml.etree.ElementTree as ET
-import zlib
 from pathlib import Path
 
 import pytest
@@ -18,16 +16,18 @@ from dodnews.diffing.model import KINDS, Change, ChangeReport, Provenance
 from dodnews.errors import UserError
 from dodnews.reports import (
     ReportEntry,
+    format_atom,
+    format_html,
+    format_index,
+    format_json,
+    format_markdown,
     group_entries,
-    render_atom,
-    render_html,
-    render_index,
-    render_json,
-    render_markdown,
     write_reports,
     writer,
 )
+from dodnews.reports.index import index_script
 from dodnews.reports.text import clean, md, safe_url
+from tests.png_support import png_colors
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BANNER = (
@@ -324,7 +324,7 @@ def test_full_report_covers_every_kind() -> None:
 
 
 def test_html_shows_every_kind_and_side_by_side_word_diff() -> None:
-    out = render_html(entry())
+    out = format_html(entry())
     for kind in KINDS:
         assert f"k-{kind}" in out, kind
     assert "<del>$300</del>" in out and "<ins>$350</ins>" in out
@@ -370,7 +370,7 @@ def test_html_shows_every_kind_and_side_by_side_word_diff() -> None:
 
 
 def test_html_figures_table_rows() -> None:
-    out = render_html(entry())
+    out = format_html(entry())
     table = re.search(r'<table class="fig">(.*?)</table>', out, re.S).group(1)
     rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", table)
     assert rows == [
@@ -380,7 +380,7 @@ def test_html_figures_table_rows() -> None:
 
 
 def test_markdown_structure_and_figures_table() -> None:
-    out = render_markdown(entry())
+    out = format_markdown(entry())
     assert out.startswith("# Engineers Reopen Two River Bridges\n")
     for heading in (
         "## Summary",
@@ -417,15 +417,15 @@ def test_word_diff_computed_when_detector_gave_no_ops() -> None:
         {"old_index": 0, "new_index": 0},
     )
     report = ChangeReport(provenance=provenance(), changes=[change])
-    out = render_html(entry(report=report))
+    out = format_html(entry(report=report))
     assert "<del>Forty</del> sailors sailed east." in out
     assert "<ins>Fifty</ins> sailors sailed east." in out
-    assert "~~Forty~~ sailors" in render_markdown(entry(report=report))
+    assert "~~Forty~~ sailors" in format_markdown(entry(report=report))
 
 
 def test_json_is_report_plus_metadata_sorted() -> None:
     item = entry(revert=True)
-    text = render_json(item)
+    text = format_json(item)
     data = json.loads(text)
     assert data["changes"] == item.report.to_dict()["changes"]
     assert data["kinds"] == sorted(KINDS)
@@ -441,7 +441,7 @@ def test_json_is_report_plus_metadata_sorted() -> None:
 
 def test_json_keeps_archived_text_exact_but_invisible_characters_escaped() -> None:
     item = hostile_entry()
-    text = render_json(item)
+    text = format_json(item)
     assert RLO not in text and "\\u202e" in text and "\\ud800" in text
     assert "\\udb40\\udc41" in text  # a tag character outside the BMP, as a surrogate pair
     assert json.loads(text)["changes"] == item.report.to_dict()["changes"]
@@ -449,6 +449,8 @@ def test_json_keeps_archived_text_exact_but_invisible_characters_escaped() -> No
 
 
 def _assert_inert_html(out: str) -> None:
+    # The index's own script (allowed by its hash in the page's CSP) is the only one there may be.
+    out = out.replace(f"<script>{index_script()[0]}</script>", "", 1)
     lowered = out.lower()
     assert "<script" not in lowered
     assert "<img src=x" not in lowered and "onerror=" not in lowered.replace("onerror=&quot;", "")
@@ -460,7 +462,7 @@ def _assert_inert_html(out: str) -> None:
 
 
 def test_html_escapes_archived_text() -> None:
-    out = render_html(hostile_entry())
+    out = format_html(hostile_entry())
     _assert_inert_html(out)
     assert "[U+202E]" in out  # the bidi override is shown, not obeyed
     assert '<span class="url">javascript:alert(5)</span>' in out
@@ -470,7 +472,7 @@ def test_html_escapes_archived_text() -> None:
 
 
 def test_markdown_escapes_archived_text() -> None:
-    out = render_markdown(hostile_entry())
+    out = format_markdown(hostile_entry())
     assert "<script" not in out and "<img" not in out and "<b>" not in out
     assert RLO not in out
     assert not re.search(r"(?<!\\)\]\(javascript", out, re.I)
@@ -480,9 +482,9 @@ def test_markdown_escapes_archived_text() -> None:
 
 def test_atom_and_index_escape_archived_text(tmp_path: Path) -> None:
     events = group_entries([hostile_entry()])
-    index = render_index(events)
+    index = format_index(events)
     _assert_inert_html(index)
-    feed = render_atom(events)
+    feed = format_atom(events)
     root = ET.fromstring(feed)
     content = root.find(f"{ATOM}entry/{ATOM}content").text
     _assert_inert_html(content)
@@ -530,7 +532,7 @@ def test_index_newest_first_with_kind_filters() -> None:
         _small(2, 502, "2025-09-03T09:00:00Z", kind="byline_changed"),
         _small(4, 504, "2025-09-03T09:00:00Z"),  # same time as 502, higher id first
     ]
-    index = render_index(group_entries(entries))
+    index = format_index(group_entries(entries))
     order = [int(m) for m in re.findall(r'<li id="change-(\d+)-1-2"', index)]
     assert order == [504, 502, 503, 501]
     assert '<a class="badge" href="#kind-title_changed">Title changed (3)</a>' in index
@@ -540,7 +542,7 @@ def test_index_newest_first_with_kind_filters() -> None:
 
 def test_atom_is_valid_and_has_one_entry_per_event() -> None:
     entries = [_small(n, 600 + n, f"2025-09-0{n}T12:00:00Z") for n in range(1, 5)]
-    feed = render_atom(group_entries(entries), feed_url="https://feeds.example.org/dod/atom.xml")
+    feed = format_atom(group_entries(entries), feed_url="https://feeds.example.org/dod/atom.xml")
     root = ET.fromstring(feed)
     assert root.tag == f"{ATOM}feed"
     items = root.findall(f"{ATOM}entry")
@@ -561,7 +563,7 @@ def test_atom_is_valid_and_has_one_entry_per_event() -> None:
 
 
 def test_atom_carries_figures_and_paragraphs() -> None:
-    content = ET.fromstring(render_atom(group_entries([entry()]))).find(
+    content = ET.fromstring(format_atom(group_entries([entry()]))).find(
         f"{ATOM}entry/{ATOM}content"
     )
     assert '<table class="fig">' in content.text and "<del>$300 million</del>" in content.text
@@ -570,7 +572,7 @@ def test_atom_carries_figures_and_paragraphs() -> None:
 
 def test_bad_feed_url_is_user_error() -> None:
     with pytest.raises(UserError):
-        render_atom([], feed_url="javascript:alert(1)")
+        format_atom([], feed_url="javascript:alert(1)")
 
 
 def test_write_reports_files_and_determinism(tmp_path: Path) -> None:
@@ -585,13 +587,14 @@ def test_write_reports_files_and_determinism(tmp_path: Path) -> None:
             for s in ("4100123-1-2", "4100999-3-4", "700-1-2")
             for ext in ("md", "html", "json")
         ]
-        + ["index.html", "atom.xml"]
+        + ["index.html", "index.json", "atom.xml"]
+        + ["article-4100123.html", "article-4100999.html", "article-700.html"]
     )
-    assert len(result.written) == 11 and not result.unchanged
+    assert len(result.written) == 15 and not result.unchanged
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     again = write_reports(entries, first, feed_url="https://f.example.org/atom.xml")
-    assert not again.written and len(again.unchanged) == 11
+    assert not again.written and len(again.unchanged) == 15
     assert not [p for p in first.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
@@ -652,7 +655,8 @@ def test_write_reports_removes_temp_files_a_killed_writer_left(
     assert (diffs / ".atom.xml.dir_0000.tmp").is_dir()
     assert (diffs / ".atom.xml.link_000.tmp").is_symlink()
     assert (diffs / "sub" / ".atom.xml.abcd_123.tmp").exists()
-    assert len(result.written) == 8 and "</html>" in (diffs / "index.html").read_text()
+    # 2 x 3 change files, 2 article pages, index.html, index.json, atom.xml
+    assert len(result.written) == 11 and "</html>" in (diffs / "index.html").read_text()
     assert write_reports(entries, diffs).removed == []
 
 
@@ -668,52 +672,13 @@ def test_a_writer_at_work_keeps_its_temp_files(
         fcntl.flock(other, fcntl.LOCK_SH)
         result = write_reports(entries, diffs)
         assert result.removed == [] and left.exists()
-        assert len(result.written) == 5  # and it still writes
+        assert len(result.written) == 7  # and it still writes
     finally:
         os.close(other)
     assert write_reports(entries, diffs).removed == [left] and not left.exists()
 
 
 # --- Chromium ---
-
-
-def _png_colors(data: bytes) -> set[bytes]:
-    """Distinct pixel colors of an 8-bit RGB/RGBA PNG (enough for Chromium's screenshots)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    width, height, depth, color_type = header[0], header[1], header[2], header[3]
-    assert depth == 8 and color_type in (2, 6)
-    bpp = 3 if color_type == 2 else 4
-    raw, stride = zlib.decompress(idat), width * bpp
-    previous, colors = bytearray(stride), set()
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            left = line[i - bpp] if i >= bpp else 0
-            up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                p = left + up - corner
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                pred = left if pa <= pb and pa <= pc else up if pb <= pc else corner
-                line[i] = (line[i] + pred) & 0xFF
-        colors.update(bytes(line[i : i + 3]) for i in range(0, stride, bpp * 7))
-        previous = line
-    return colors
 
 
 @pytest.mark.services
@@ -748,7 +713,7 @@ def test_html_report_renders_in_chromium(tmp_path: Path, chromium_path: str) -> 
         capture_output=True,
         timeout=120,
     )
-    colors = _png_colors(shot.read_bytes())
+    colors = png_colors(shot.read_bytes())
     # Text, the del/ins highlights, the notice box and borders give many colors; blank gives one.
     assert len(colors) >= 20, len(colors)
     assert any(c[0] > 0xF0 and c[1] < 0xF0 for c in colors)  # the pink deletion highlight
@@ -782,4 +747,4 @@ def test_where_reads_detector_locations() -> None:
     assert [where(change) for change, _ in cases] == [expected for _, expected in cases]
     # A correction's index is not a paragraph: the full-text view must not mark paragraph 1.
     report = ChangeReport(provenance=provenance(), changes=[cases[0][0]])
-    assert '<li class="changed">' not in render_html(entry(report=report))
+    assert '<li class="changed">' not in format_html(entry(report=report))

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 from dodnews.diffing.model import Change, ChangeReport, Provenance
-from dodnews.reports import ReportEntry, group_entries, render_atom, render_index
+from dodnews.reports import ReportEntry, format_atom, format_index, group_entries
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BANNER = (
@@ -117,12 +117,12 @@ def test_rollout_in_index_and_feed() -> None:
         make(99, 6000, [Change("title_changed", "title", "A", "B")], "2025-09-11T00:00:00Z")
     )
     events = group_entries(entries)
-    index = render_index(events)
+    index = format_index(events)
     assert index.count("<li id=") == 2
     assert "Historical-collection banner added to 4 articles" in index
     for n in range(4):
         assert f'<a href="{5900 + n}-1-2.html">Story number {5900 + n}</a>' in index
-    root = ET.fromstring(render_atom(events))
+    root = ET.fromstring(format_atom(events))
     items = root.findall(f"{ATOM}entry")
     assert len(items) == 2
     assert items[0].find(f"{ATOM}id").text == "tag:dodnews,2025:article/6000/1-2"

@@ -175,11 +175,13 @@ def test_an_update_renders_only_the_newest_pages(tmp_path: Path) -> None:
     result = ReportWriter(MemorySource(entries), tmp_path, layout=layout).update([61])
     touched = sorted(p.name for p in result.paths)
     # Change 61 starts page 7: page 6 moves from index.html to index-6.html, page 5 now links to
-    # it; the feed's range 6 becomes an archive document and range 5 links to it.
+    # it; the feed's range 6 becomes an archive document and range 5 links to it. Each page
+    # comes with its JSON index; the article gets its page.
     assert touched == sorted(
         [
-            *("8061-1-2.json", "8061-1-2.md", "8061-1-2.html"),
+            *("8061-1-2.json", "8061-1-2.md", "8061-1-2.html", "article-8061.html"),
             *("index.html", "index-6.html", "index-5.html"),
+            *("index.json", "index-6.json", "index-5.json"),
             *("atom.xml", "atom-archive-6.xml", "atom-archive-5.xml"),
         ]
     )
@@ -190,7 +192,10 @@ def test_an_update_renders_only_the_newest_pages(tmp_path: Path) -> None:
     entries = steady_history(62)
     result = ReportWriter(MemorySource(entries), tmp_path, layout=layout).update([62])
     assert sorted(p.name for p in result.paths) == sorted(
-        ["8062-1-2.json", "8062-1-2.md", "8062-1-2.html", "index.html", "atom.xml"]
+        [
+            *("8062-1-2.json", "8062-1-2.md", "8062-1-2.html", "article-8062.html"),
+            *("index.html", "index.json", "atom.xml"),
+        ]
     )
     assert result.full is False
 
@@ -314,7 +319,9 @@ def test_other_settings_mean_a_full_rewrite_and_old_pages_go(tmp_path: Path) -> 
         "atom-archive-3.xml",
         "atom-archive-4.xml",
         "index-3.html",
+        "index-3.json",
         "index-4.html",
+        "index-4.json",
     ]
     ReportWriter(MemorySource(entries), tmp_path / "fresh", layout=Layout(10, 10)).regenerate()
     assert_same_folders(tmp_path, tmp_path / "fresh")

@@ -10,7 +10,7 @@ import pytest
 
 from dodnews.diffing.model import Change, ChangeReport, Provenance
 from dodnews.reports import ReportEntry
-from dodnews.reports.html import render_html
+from dodnews.reports.html import format_html
 from dodnews.reports.screenshots import (
     ScreenshotStore,
     find_region,
@@ -112,7 +112,7 @@ def test_report_shows_both_screenshots_with_the_change_outlined(tmp_path: Path) 
     assert shots["before"]["mark"]["top"] == 10.0
     assert shots["after"]["mark"]["top"] == 20.0
     entry.screenshots = shots
-    page = render_html(entry)
+    page = format_html(entry)
     assert page.count('<img class="shot" src="data:image/png;base64,') == 2
     assert page.count('class="changed-region"') == 2
     assert "top:20.000%" in page
@@ -122,9 +122,9 @@ def test_report_without_pictures_or_with_hostile_marks(tmp_path: Path) -> None:
     store = ScreenshotStore(tmp_path)
     assert report_screenshots(store, None, "0" * 64, []) is None
     src = ScreenshotStore(tmp_path).data_uri(store.put(_png(5)))
-    page = render_html(_entry({"x": {"src": src, "mark": {"left": "1;background:url(x)"}}}))
+    page = format_html(_entry({"x": {"src": src, "mark": {"left": "1;background:url(x)"}}}))
     assert "changed-region" not in page and "url(x)" not in page
-    page = render_html(
+    page = format_html(
         _entry({"x": {"src": src, "mark": {"left": 500, "top": -3, "width": 1, "height": 1}}})
     )
     assert "left:100.000%" in page and "top:0.000%" in page

@@ -15,6 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from dodnews.archive import Archive
 from dodnews.warc.repair import OPEN_SUFFIX, TORN_SUFFIX, mark_open, torn_files
+from dodnews.warc.verify import verify_archive
 from dodnews.warc.writer import RotatingWarcWriter, content_digest, decoded_body, page_digests
 
 WARCIO_CLI = "import sys; from warcio.cli import main; sys.exit(main())"
@@ -209,7 +210,7 @@ def test_a_file_a_killed_writer_left_torn_is_cut_back_to_whole_records(tmp_path)
 
     assert torn_files(tmp_path) == [path.name]
     with Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
-        assert archive.verify(tmp_path) == [
+        assert verify_archive(archive, tmp_path) == [
             f"WARC file {path.name} ends with a torn record (its crawl was killed); the next "
             "crawl on this folder cuts it"
         ]
@@ -252,10 +253,10 @@ def test_verify_checks_a_rendered_capture_against_its_conversion_record(tmp_path
     right = "sha256:" + hashlib.sha256(dom).hexdigest()
     with Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
         archive.record_capture(capture(rendered.record_id, right))
-        assert archive.verify(tmp_path) == []
+        assert verify_archive(archive, tmp_path) == []
         archive.record_capture(capture(rendered.record_id, "sha256:" + "0" * 64))
         archive.record_capture(capture(orphan.record_id, right))
-        problems = archive.verify(tmp_path)
+        problems = verify_archive(archive, tmp_path)
     assert len(problems) == 2
     assert "decodes to " + right in problems[0] or "decodes to " + right in problems[1]
     assert any("refers to <urn:uuid:gone>, which no WARC file holds" in p for p in problems)

@@ -17,11 +17,11 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dodnews import site
 from dodnews.replica.content import EpochState, slug_of
 from dodnews.replica.generator import AP_MONTHS as _AP_MONTHS
 from dodnews.replica.markup import CONTRACT_FRAME
 from dodnews.replica.weight import heavy_chrome
+from dodnews.site import Site, article_path, canonical_url, slugify
 
 NEW_YORK = ZoneInfo("America/New_York")
 PAGE_SIZE = 10
@@ -34,7 +34,7 @@ _AP_SHORT = {6: "Jun.", 7: "Jul.", 9: "Sep."}
 _TYPE_NAMES = {"releases": "News Release"}
 _CORRECTION_START = re.compile(r"(?i)(editor.s note|correction|update|clarification)")
 _IMAGE_SIZES = ((825, 780), (1000, 563), (770, 513), (1200, 800))
-# The replica serves the active site profile (dodnews.site); `links.host` of an article says
+# The replica serves one site profile (`state.site`); `links.host` of an article says
 # whether pages link to it on the site's old host ("defense.gov") or its current one ("war.gov").
 _OLD_LINK_HOST = "defense.gov"
 _HISTORICAL = (
@@ -65,22 +65,17 @@ _PROMOS = (
 )
 
 
-def _origin() -> str:
-    """The served site's current origin (https://www.war.gov, https://www.af.mil, ...)."""
-    return site.CURRENT_ORIGIN
-
-
-def _old_host() -> str:
+def _old_host(site: Site) -> str:
     """The host old links use: the former host (www.defense.gov), else another of the site's
     hosts (af.mil beside www.af.mil), so a crawl meets every host name a site has."""
-    if site.OLD_HOST != site.CURRENT_HOST:
-        return site.OLD_HOST
-    others = sorted(h for h in site.SITE_HOSTS if h != site.CURRENT_HOST)
-    return others[0] if others else site.CURRENT_HOST
+    if site.old_host != site.current_host:
+        return site.old_host
+    others = sorted(h for h in site.hosts if h != site.current_host)
+    return others[0] if others else site.current_host
 
 
-def _old_origin() -> str:
-    return f"https://{_old_host()}"
+def _old_origin(site: Site) -> str:
+    return f"https://{_old_host(site)}"
 
 
 def _short_host(host: str) -> str:
@@ -88,21 +83,21 @@ def _short_host(host: str) -> str:
     return host.removeprefix("www.")
 
 
-def _json_ld() -> str:
+def _json_ld(site: Site) -> str:
     return json.dumps(
         {
             "@context": "https://schema.org",
             "@type": "Organization",
-            "name": site.SITE_NAME,
-            "url": f"{_origin()}/",
-            "logo": f"{_origin()}/Portals/1/logo.png",
+            "name": site.org_name,
+            "url": f"{site.origin}/",
+            "logo": f"{site.origin}/Portals/1/logo.png",
         }
     )
 
 
-def _old_link_path() -> str | None:
+def _old_link_path(site: Site) -> str | None:
     """An older article path the site still redirects (title-cased), or None if it has none."""
-    for prefix in site._OLD_PREFIXES:
+    for prefix, _section in site.old_prefixes:
         return "/".join(part.capitalize() for part in prefix.split("/"))
     return None
 
@@ -131,18 +126,18 @@ def _stale_slug(article: dict[str, Any]) -> str:
     return "-".join(words[:-1]) if len(words) > 2 else slug + "-1"
 
 
-def link_url(article: dict[str, Any]) -> str:
-    """How other pages link to the article: its real host and its link variant."""
+def link_url(article: dict[str, Any], site: Site) -> str:
+    """How other pages of `site` link to the article: its real host and its link variant."""
     links = article.get("links") or {}
-    origin = _old_origin() if links.get("host") == _OLD_LINK_HOST else _origin()
+    origin = _old_origin(site) if links.get("host") == _OLD_LINK_HOST else site.origin
     variant = links.get("variant", "plain")
     article_id, section, slug = article["id"], article["section"], slug_of(article)
-    old_path = _old_link_path() if variant == "oldpath" else None
+    old_path = _old_link_path(site) if variant == "oldpath" else None
     if old_path:
         return f"{origin}{old_path}{article_id}/{slug}/"
     if variant == "oldslug":
         slug = _stale_slug(article)
-    path = site.article_path(article_id, section, slug)
+    path = article_path(article_id, section, slug, site)
     if variant == "govdelivery":
         return f"{origin}{path}source/GovDelivery/"
     if variant == "ref":
@@ -158,10 +153,12 @@ def _images(article: dict[str, Any]) -> list[dict[str, Any]]:
     return [b["image"] for b in article.get("body", []) if "image" in b]
 
 
-def image_url(image: dict[str, Any], size: tuple[int, int], ver: int | None = None) -> str:
-    """A media.defense.gov URL for `image` at a size variant (-1/-1 is full size)."""
+def image_url(
+    image: dict[str, Any], size: tuple[int, int], site: Site, ver: int | None = None
+) -> str:
+    """A URL on the site's media host for `image` at a size variant (-1/-1 is full size)."""
     url = (
-        f"https://{site.MEDIA_HOST}/{image['date']}/{image['asset']}/{size[0]}/{size[1]}/0/"
+        f"https://{site.media_host}/{image['date']}/{image['asset']}/{size[0]}/{size[1]}/0/"
         f"{image['virin']}.JPG"
     )
     return f"{url}?ver={ver}" if ver is not None else url
@@ -171,10 +168,10 @@ def _noise(article: dict[str, Any], what: str) -> int:
     return (article.get("_noise") or {}).get(what, 0)
 
 
-def listing_attrs(article: dict[str, Any]) -> str:
+def listing_attrs(article: dict[str, Any], site: Site) -> str:
     """The attributes shared by listing-with-preview and listing-titles-only elements."""
-    section = site.SECTIONS[article["section"]]
-    url = esc(link_url(article))
+    section = site.section(article["section"])
+    url = esc(link_url(article, site))
     images = _images(article)
     image = images[0] if images else None
     return (
@@ -183,34 +180,35 @@ def listing_attrs(article: dict[str, Any]) -> str:
         f'article-summary="{esc(article.get("summary"))}" '
         f'content-type-name="{_TYPE_NAMES.get(section.key, section.content_type_name)}" '
         f'content-type-val="{section.content_type_val}" '
-        f'image-url="{esc(image_url(image, (825, 780)) if image else "")}" '
+        f'image-url="{esc(image_url(image, (825, 780), site) if image else "")}" '
         f'image-caption="{esc(image["caption"] if image else "")}" '
         f'publish-date-ap="{ap_date(article)}" publish-date-jss="{article["published"]}" '
         f'term-name="" term-url="" category=""'
     )
 
 
-def listing_with_preview(article: dict[str, Any]) -> str:
-    return f"<listing-with-preview {listing_attrs(article)}></listing-with-preview>"
+def listing_with_preview(article: dict[str, Any], site: Site) -> str:
+    return f"<listing-with-preview {listing_attrs(article, site)}></listing-with-preview>"
 
 
-def listing_titles_only(article: dict[str, Any]) -> str:
+def listing_titles_only(article: dict[str, Any], site: Site) -> str:
     """The 2021-2023 contracts shape: sometimes no title, an http URL without slug."""
-    attrs = listing_attrs(article)
+    attrs = listing_attrs(article, site)
     if article["id"] % 2 == 0:
         attrs = attrs.replace(f'article-title="{esc(article["title"])}"', 'article-title=""', 1)
-        url = f"http://{_old_host()}" + site.article_path(article["id"], article["section"], "")
-        url = url[:-1]  # ".../Article/<id>/" without the empty slug segment
-        attrs = attrs.replace(f'article-url="{esc(link_url(article))}"', f'article-url="{url}"', 1)
+        path = article_path(article["id"], article["section"], "", site)
+        url = f"http://{_old_host(site)}{path[:-1]}"  # ".../Article/<id>" without the empty slug
+        link = esc(link_url(article, site))
+        attrs = attrs.replace(f'article-url="{link}"', f'article-url="{url}"', 1)
     return f"<listing-titles-only {attrs}></listing-titles-only>"
 
 
-def story_card(article: dict[str, Any]) -> str:
+def story_card(article: dict[str, Any], site: Site) -> str:
     images = _images(article)
-    image = image_url(images[0], (825, 780)) if images else ""
+    image = image_url(images[0], (825, 780), site) if images else ""
     return (
         f'<story-card article-title="{esc(article["title"])}" '
-        f'article-url="{esc(link_url(article))}" publish-date-jss="{article["published"]}" '
+        f'article-url="{esc(link_url(article, site))}" publish-date-jss="{article["published"]}" '
         f'article-summary="{esc(article.get("summary"))}" image-url="{esc(image)}"></story-card>'
     )
 
@@ -229,25 +227,26 @@ def relative_age(when: datetime, now: datetime) -> str:
     return f"{int(seconds // 86400)} days ago"
 
 
-def div_item(article: dict[str, Any], now: datetime) -> str:
+def div_item(article: dict[str, Any], now: datetime, site: Site) -> str:
     """The 2020-and-before server-rendered entry with a relative date text."""
-    section = site.SECTIONS[article["section"]]
+    section = site.section(article["section"])
+    link = esc(link_url(article, site))
     images = _images(article)
     img = ""
     if images:
-        src = esc(image_url(images[0], (825, 780)))
+        src = esc(image_url(images[0], (825, 780), site))
         img = (
-            f'<div class="image-wrap"><a href="{esc(link_url(article))}">'
+            f'<div class="image-wrap"><a href="{link}">'
             f'<img alt="{esc(images[0]["alt"])}" src="{src}"></a></div>'
         )
     return (
         f'<div class="dgov-col-sm-4"><div class="item item-{article["id"]}"><figure>{img}'
         f'<figcaption><span class="category"><a class="content-type-text" '
-        f'href="{_old_origin()}{section.listing_path}"><span>'
+        f'href="{_old_origin(site)}{section.listing_path}"><span>'
         f"{esc(section.content_type_name)}</span></a>"
         f'<span class="separator">|</span> <time data-dateago="{article["published"]}" '
         f'data-dateap="{ap_date(article)}">{relative_age(published_dt(article), now)}</time></span>'
-        f'<h3 class="title"><a href="{esc(link_url(article))}">{esc(article["title"])}</a></h3>'
+        f'<h3 class="title"><a href="{link}">{esc(article["title"])}</a></h3>'
         f'<p class="summary">{esc(article.get("summary"))}</p></figcaption></figure></div></div>'
     )
 
@@ -258,22 +257,22 @@ def div_item(article: dict[str, Any], now: datetime) -> str:
 PAGE_KB = 0
 
 
-def _head(title: str, section_name: str, extra: str = "") -> str:
+def _head(title: str, section_name: str, site: Site, extra: str = "") -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en-US">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>\n\t{esc(title)} &gt; {esc(site.SITE_NAME)} &gt; {esc(section_name)} | "
-        f"{esc(site.SITE_NAME)}\n</title>\n"
+        f"<title>\n\t{esc(title)} &gt; {esc(site.org_name)} &gt; {esc(section_name)} | "
+        f"{esc(site.org_name)}\n</title>\n"
         '<meta name="host" content="DMA Public Web">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"{extra}"
-        f'<script type="application/ld+json">{_json_ld()}</script>\n'
+        f'<script type="application/ld+json">{_json_ld(site)}</script>\n'
         '<link rel="stylesheet" href="/Portals/_default/skins/dgov/dist/css/main.css?cdv=2026">\n'
         "</head>\n"
     )
 
 
-def _form_open(action: str, chrome: int, state_variant: int = 0) -> str:
-    origin = _origin()
+def _form_open(action: str, chrome: int, site: Site, state_variant: int = 0) -> str:
+    origin = site.origin
     nav = "".join(f'<li><a href="{origin}{href}">{name}</a></li>' for name, href in _NAV)
     if chrome % 2:
         nav += f'<li><a href="{origin}/Spotlights/Americas-250th/">America 250</a></li>'
@@ -291,8 +290,8 @@ def _form_open(action: str, chrome: int, state_variant: int = 0) -> str:
     )
 
 
-def _footer(chrome: int) -> str:
-    origin, name = _origin(), _short_host(site.CURRENT_HOST).capitalize()
+def _footer(chrome: int, site: Site) -> str:
+    origin, name = site.origin, _short_host(site.current_host).capitalize()
     return (
         f'<footer class="footer"><div class="subscribe"><p>Choose which {name} products you want '
         f'delivered to your inbox.</p><a class="btn" href="{origin}/Subscribe/">'
@@ -300,7 +299,7 @@ def _footer(chrome: int) -> str:
         f'<ul class="footer-links"><li><a href="{origin}/Resources/Privacy/">Privacy '
         f'Policy</a></li><li><a href="{origin}/Resources/FOIA/">FOIA</a></li>'
         f'<li><a href="{origin}/Contact/">Contact</a></li></ul>'
-        f"<p>{esc(site.SITE_NAME)}</p></footer>\n"
+        f"<p>{esc(site.org_name)}</p></footer>\n"
         "</form>\n</body>\n</html>\n"
     )
 
@@ -326,7 +325,7 @@ def fill(parts: tuple[str, str, str]) -> str:
 
 
 class ArticlePage:
-    """A rendered article at one epoch: cached parts plus its HTTP validators."""
+    """An article page built at one epoch: cached parts plus its HTTP validators."""
 
     __slots__ = ("etag", "last_modified", "parts")
 
@@ -343,13 +342,13 @@ def article_page(state: EpochState, article: dict[str, Any], js: bool = False) -
     `js`: the JavaScript-only variant, whose photo captions a script fills in.
     """
     view = _View(state, article, js)
-    section = view.section
+    site, section = view.site, view.section
     images = _images(article)
     meta = ""
     if article.get("og", True) or view.contract:  # real contracts pages carry og tags
         title, summary = esc(view.og_title), esc(article.get("summary"))
         og_image = (
-            f'<meta property="og:image" content="{esc(image_url(images[0], (1200, 675)))}">\n'
+            f'<meta property="og:image" content="{esc(image_url(images[0], (1200, 675), site))}">\n'
             if images
             else ""
         )
@@ -367,13 +366,14 @@ def article_page(state: EpochState, article: dict[str, Any], js: bool = False) -
         # The real contracts page: an empty title part and the singular section name.
         head_title, head_section = "", section.content_type_name.removesuffix("s")
     out = [
-        _head(head_title, head_section, meta),
+        _head(head_title, head_section, site, meta),
         _form_open(
-            site.article_path(article["id"], article["section"], slug_of(article)),
+            article_path(article["id"], article["section"], slug_of(article), site),
             view.chrome,
+            site,
             _noise(article, "viewstate"),
         ),
-        _banner(article, view.shape("banner")),
+        _banner(article, view.shape("banner"), site),
         _classic_frame(view) if view.frame == "classic" else _frame_2025(view),
     ]
     if view.related_shape in _RELATED_OUTSIDE:
@@ -384,7 +384,7 @@ def article_page(state: EpochState, article: dict[str, Any], js: bool = False) -
             f'<div class="slideshow-data" data-slides="{data}" hidden></div>\n'
             f"<script>{_CAPTION_FILLER}</script>\n"
         )
-    out.append(_footer(view.chrome))
+    out.append(_footer(view.chrome, site))
     html = "".join(out)
     parts = split_parts(html)
     digest = hashlib.sha1("".join(parts).encode("utf-8")).hexdigest()
@@ -392,15 +392,16 @@ def article_page(state: EpochState, article: dict[str, Any], js: bool = False) -
 
 
 class _View:
-    """One article being rendered: its shapes at the epoch and values several parts share."""
+    """One article page being built: its shapes at the epoch and values several parts share."""
 
     def __init__(self, state: EpochState, article: dict[str, Any], js: bool) -> None:
         self.state, self.article, self.js = state, article, js
-        self.section = site.SECTIONS[article["section"]]
+        self.site = state.site
+        self.section = state.site.section(article["section"])
         self.frame = self.shape("frame")
         self.contract = self.frame == CONTRACT_FRAME
         slug = "" if self.contract else slug_of(article)  # real contracts: og:url `.../<id>//`
-        self.canonical = site.canonical_url(article["id"], article["section"], slug)
+        self.canonical = canonical_url(article["id"], article["section"], slug, state.site)
         self.og_title = contract_og_title(article) if self.contract else article["title"]
         self.chrome = state.chrome_rev + _noise(article, "chrome")
         self.related_shape = self.shape("related") if _related_entries(state, article) else ""
@@ -464,7 +465,7 @@ def _classic_frame(view: _View) -> str:
     out.append(f'<div class="body">\n{_body(view)}</div>\n{byline.after_body}')
     if view.related_shape == "aside-after":
         out.append(_related(view))
-    out.append(_tags(article))
+    out.append(_tags(article, view.site))
     out.append("</div>\n")
     return "".join(out)
 
@@ -484,7 +485,7 @@ def _frame_2025(view: _View) -> str:
         f'<div class="adetail abanner no-abanner-mobile aframe content-type-'
         f'{section.content_type_val}" itemscope itemtype="http://schema.org/NewsArticle">\n'
         '<header class="content-wrap">\n'
-        f'<div class="cont-type"><a class="content-type-text" href="{_origin()}'
+        f'<div class="cont-type"><a class="content-type-text" href="{view.site.origin}'
         f'{section.listing_path}"><span>{esc(section.content_type_name)}</span></a></div>\n'
         f"{flag}{_title_block(article)}{byline.before_line}"
         f'<div class="date-line">\n{byline.line_start}{date}{byline.line_end}'
@@ -498,7 +499,7 @@ def _frame_2025(view: _View) -> str:
     )
     if view.related_shape == "aside-after":
         out.append(_related(view))
-    out.append(_tags(article))
+    out.append(_tags(article, view.site))
     out.append("</div>\n")
     return "".join(out)
 
@@ -551,7 +552,7 @@ class _Byline:
             elif shape == "div":
                 block = f"<div>{text}</div>\n"
             elif byline.startswith("By ") and name:  # byline-wrap
-                link = f"{_origin()}/About/Biographies/Biography/{esc(site.slugify(name))}/"
+                link = f"{view.site.origin}/About/Biographies/Biography/{esc(slugify(name))}/"
                 tail = f", {esc(rest)}" if rest else ""
                 block = (
                     f'<div class="byline-wrap"><strong>By</strong> <a href="{link}">'
@@ -604,11 +605,11 @@ def _body(view: _View) -> str:
     return "".join(out)
 
 
-def _tags(article: dict[str, Any]) -> str:
+def _tags(article: dict[str, Any], site: Site) -> str:
     if not article.get("tags"):
         return ""
     tags = " ".join(
-        f'<a class="tag" href="{_origin()}/Spotlights/{esc(site.slugify(t))}/">{esc(t)}</a>'
+        f'<a class="tag" href="{site.origin}/Spotlights/{esc(slugify(t))}/">{esc(t)}</a>'
         for t in article["tags"]
     )
     return f'<div class="atags">Tags: {tags}</div>\n'
@@ -641,17 +642,18 @@ def _parts_shown(state: EpochState, article: dict[str, Any]) -> set[str]:
     return parts
 
 
-def _banner_text(article: dict[str, Any]) -> str:
+def _banner_text(article: dict[str, Any], site: Site) -> str:
     if article.get("banner") == "historical":
-        old = _old_origin()
-        return _HISTORICAL.format(old=old, old_name=_short_host(_old_host()), origin=_origin())
+        old = _old_origin(site)
+        old_name = _short_host(_old_host(site))
+        return _HISTORICAL.format(old=old, old_name=old_name, origin=site.origin)
     return _ARCHIVE
 
 
-def _banner(article: dict[str, Any], shape: str) -> str:
+def _banner(article: dict[str, Any], shape: str, site: Site) -> str:
     if not article.get("banner"):
         return ""
-    text = _banner_text(article)
+    text = _banner_text(article, site)
     if shape == "section":
         return f'<section class="notice" role="note">\n<p>{text}</p>\n</section>\n'
     if shape == "strong":  # the first sentence in bold, in a plain div
@@ -678,12 +680,12 @@ def _image_block(view: _View, image: dict[str, Any], size: tuple[int, int], ver:
     shape, src_shape = view.shape("photo"), view.shape("photo-src")
     download = view.shape("download")
     virin = esc(image["virin"])
-    full = esc(image_url(image, (-1, -1)))
-    real = esc(image_url(image, size, ver))
+    full = esc(image_url(image, (-1, -1), view.site))
+    real = esc(image_url(image, size, view.site, ver))
     if src_shape == "src":
         src = f'src="{real}"'
     elif src_shape == "srcset":
-        double = esc(image_url(image, (size[0] * 2, size[1] * 2), ver))
+        double = esc(image_url(image, (size[0] * 2, size[1] * 2), view.site, ver))
         src = f'src="{_LAZY_GIF}" srcset="{real} 1x, {double} 2x"'
     elif src_shape == "data-src":
         src = f'class="lazy" src="{_LAZY_GIF}" data-src="{real}"'
@@ -751,12 +753,12 @@ def _related_entries(state: EpochState, article: dict[str, Any]) -> list[dict[st
     return [state.known[r] for r in article.get("related", []) if r in state.known]
 
 
-def _related_item(entry: dict[str, Any]) -> str:
+def _related_item(entry: dict[str, Any], site: Site) -> str:
     """A plain list entry: content-type label, link, date text (the id only in the link)."""
-    section = site.SECTIONS[entry["section"]]
+    section = site.section(entry["section"])
     label = _TYPE_NAMES.get(section.key, section.content_type_name)
     return (
-        f'<li><span class="type">{esc(label)}</span> <a href="{esc(link_url(entry))}">'
+        f'<li><span class="type">{esc(label)}</span> <a href="{esc(link_url(entry, site))}">'
         f'{esc(entry["title"])}</a> <span class="rel-date">{ap_date(entry)}</span></li>'
     )
 
@@ -767,8 +769,8 @@ def _related(view: _View) -> str:
         return ""
     shape, tag = view.related_shape, view.shape("related-heading")
     heading = f"<{tag}>Related Stories</{tag}>"
-    previews = "\n".join(listing_with_preview(e) for e in entries)
-    items = "\n".join(_related_item(e) for e in entries)
+    previews = "\n".join(listing_with_preview(e, view.site) for e in entries)
+    items = "\n".join(_related_item(e, view.site) for e in entries)
     if shape == "aside-after":
         return f'<aside class="related-rail">\n{heading}\n<ul>\n{items}\n</ul>\n</aside>\n'
     if shape == "aside-before":
@@ -811,7 +813,8 @@ def ground_truth(state: EpochState, article: dict[str, Any]) -> dict[str, Any]:
         published = article["published"][:16]  # "YYYY-MM-DDTHH:MM", New York time
     banner = None
     if article.get("banner"):
-        banner = " ".join(re.sub(r"<[^>]+>", "", _banner_text(article)).split())
+        banner = " ".join(re.sub(r"<[^>]+>", "", _banner_text(article, state.site)).split())
+    size, ver = _shown_size(article)
     return {
         "title": article["title"],
         "url": view.canonical,
@@ -822,7 +825,7 @@ def ground_truth(state: EpochState, article: dict[str, Any]) -> dict[str, Any]:
         "corrections": corrections,
         "images": [
             {
-                "src": image_url(image, *_shown_size(article)),  # as shown (1x), not full size
+                "src": image_url(image, size, state.site, ver),  # as shown (1x), not full size
                 "virin": image["virin"],
                 "title": image.get("title") or None,
                 "alt": image.get("alt") or None,
@@ -873,6 +876,7 @@ def listing_page(
     With `loader` (a GetList URL) the entries are not in the HTML: a script fetches and inserts
     them, as a browser sees the page (the JavaScript-only variant).
     """
+    site = state.site
     shape = listing_shape(section, page)
     chosen = [state.articles[i] for i in ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
     if loader:
@@ -882,18 +886,18 @@ def listing_page(
         )
     elif shape == "item":
         now = now or datetime.now(NEW_YORK)
-        inner = "\n".join(div_item(a, now) for a in chosen)
+        inner = "\n".join(div_item(a, now, site) for a in chosen)
         block = (
             f'<div id="explore-bar" class="explore-list listView">\n<div class="alist-inner">'
             f'\n<div class="dgov-grid">\n{inner}\n</div>\n</div>\n</div>\n'
         )
     else:
-        render = {
+        entry_html = {
             "preview": listing_with_preview,
             "titles-only": listing_titles_only,
             "story-card": story_card,
         }[shape]
-        inner = "\n".join(render(a) for a in chosen)
+        inner = "\n".join(entry_html(a, site) for a in chosen)
         if shape == "preview":
             inner = f"<feature-template>\n{inner}\n</feature-template>"
         block = f'<div class="alist-inner alist-more-here">\n{inner}\n</div>\n'
@@ -903,21 +907,23 @@ def listing_page(
         links = []
         if page > 1:
             links.append(
-                f'<a class="prev" href="{_origin()}{base_path}?Page={page - 1}">Previous</a>'
+                f'<a class="prev" href="{site.origin}{base_path}?Page={page - 1}">Previous</a>'
             )
         if page < pages:
-            links.append(f'<a class="next" href="{_origin()}{base_path}?Page={page + 1}">Next</a>')
+            links.append(
+                f'<a class="next" href="{site.origin}{base_path}?Page={page + 1}">Next</a>'
+            )
         pager = f'<div class="pagination" data-pages="{pages}">{" ".join(links)}</div>\n'
-    name = site.SECTIONS[section].content_type_name if section else "Home"
+    name = site.section(section).content_type_name if section else "Home"
     title = section.replace("-", " ").title() if section else "Home"
     html = (
-        _head(title, name)
-        + _form_open(base_path, state.chrome_rev)
+        _head(title, name, site)
+        + _form_open(base_path, state.chrome_rev, site)
         + f'<main class="listing"><h1 class="section-title">{esc(title)}</h1>\n'
         + block
         + pager
         + "</main>\n"
-        + _footer(state.chrome_rev)
+        + _footer(state.chrome_rev, site)
     )
     return fill(split_parts(html))
 
@@ -949,15 +955,16 @@ _CAPTION_FILLER = (
 
 def rss(state: EpochState, section: str, max_items: int) -> str:
     """RSS 2.0 for one section, newest first, at most RSS_MAX items."""
+    site = state.site
     items = []
     for article_id in state.by_section[section][: min(max_items, RSS_MAX)]:
         art = state.articles[article_id]
-        link = esc(link_url(art))
+        link = esc(link_url(art, site))
         images = _images(art)
         img = ""
         enclosure = ""
         if images:
-            src = image_url(images[0], (825, 780))
+            src = image_url(images[0], (825, 780), site)
             img = f'<img src="{src}" alt="{escape(images[0].get("alt") or "")}" /><br />'
             enclosure = (
                 f'<enclosure url="{esc(src)}" type="image/jpeg" '
@@ -974,13 +981,13 @@ def rss(state: EpochState, section: str, max_items: int) -> str:
             f'<guid isPermaLink="false">{art["id"]}</guid>{creator}'
             f"<description>{description}</description>{enclosure}</item>"
         )
-    info = site.SECTIONS[section]
+    info = site.section(section)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
-        f"<title>{esc(site.SITE_NAME)} - {esc(info.content_type_name)}</title>"
-        f"<link>{_origin()}{info.listing_path}</link>"
-        f"<description>The latest from the {esc(site.SITE_NAME)}.</description>"
+        f"<title>{esc(site.org_name)} - {esc(info.content_type_name)}</title>"
+        f"<link>{site.origin}{info.listing_path}</link>"
+        f"<description>The latest from the {esc(site.org_name)}.</description>"
         "<language>en-us</language>" + "".join(items) + "</channel></rss>\n"
     )
 
@@ -989,16 +996,14 @@ def getlist(state: EpochState, section: str | None, dpage: int) -> str:
     """The ArticleCS GetList JSON: escaped listing elements and whether this is the last page."""
     ids = state.by_section.get(section, []) if section else []
     chosen = ids[(dpage - 1) * PAGE_SIZE : dpage * PAGE_SIZE] if dpage >= 1 else []
-    data = "".join(listing_with_preview(state.articles[i]) for i in chosen)
+    data = "".join(listing_with_preview(state.articles[i], state.site) for i in chosen)
     done = dpage * PAGE_SIZE >= len(ids)
     return json.dumps({"done": done, "data": escape(data, quote=True)})
 
 
-def robots_txt() -> str:
+def robots_txt(site: Site) -> str:
     # The top folders of the site's listings (/News/ on war.gov and af.mil, /Press-Office/ ...).
-    tops = dict.fromkeys(
-        "/" + s.listing_path.strip("/").split("/")[0] + "/" for s in site.SECTIONS.values()
-    )
+    tops = dict.fromkeys("/" + s.listing_path.strip("/").split("/")[0] + "/" for s in site.sections)
     return (
         "User-agent: *\n"
         + "".join(f"Allow: {top}\n" for top in tops)
@@ -1035,9 +1040,10 @@ def bot_wall(url: str) -> str:
 
 def not_found_page(state: EpochState) -> str:
     html = (
-        _head("Page Not Found", "Error")
-        + _form_open("/404-Error-Page/", state.chrome_rev)
+        _head("Page Not Found", "Error", state.site)
+        + _form_open("/404-Error-Page/", state.chrome_rev, state.site)
         + '<main class="error"><h1>Page Not Found</h1><p>The page you requested could not be '
-        "found. It may have been moved or removed.</p></main>\n" + _footer(state.chrome_rev)
+        "found. It may have been moved or removed.</p></main>\n"
+        + _footer(state.chrome_rev, state.site)
     )
     return fill(split_parts(html))

@@ -17,7 +17,15 @@ from dodnews.model import (
     OUTCOME_OK,
     Capture,
 )
-from dodnews.site import MAX_ID, article_id_from_url, is_site_host, offsite_host, to_real_url
+from dodnews.site import (
+    MAX_ID,
+    WAR,
+    Site,
+    article_id_from_url,
+    is_site_host,
+    offsite_host,
+    to_real_url,
+)
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -61,26 +69,26 @@ def body_digest(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-def capture_from_response(response: Response, base_url: str | None) -> Capture:
+def capture_from_response(response: Response, base_url: str | None, site: Site = WAR) -> Capture:
     """Classify one article response and, when it is a real article page, extract it."""
-    capture, wanted = classify_response(response, base_url)
+    capture, wanted = classify_response(response, base_url, site)
     if wanted:
-        apply_read(capture, read_article(response.body, capture.final_url or ""))
+        apply_read(capture, read_article(response.body, capture.final_url or "", site))
     return capture
 
 
-def classify_response(response: Response, base_url: str | None) -> tuple[Capture, bool]:
+def classify_response(response: Response, base_url: str | None, site: Site) -> tuple[Capture, bool]:
     """The capture of one article response, and whether its article is still to be extracted.
 
     Everything but the extraction: a page to extract comes back with outcome ok, no article and
     no body digest (give it both with `apply_read`).
     """
     meta = response.meta
-    redirects = [to_real_url(u, base_url) for u in meta.get("redirect_urls", [])]
+    redirects = [to_real_url(u, base_url, site) for u in meta.get("redirect_urls", [])]
     requested = meta.get("dodnews_requested") or (redirects[0] if redirects else response.url)
-    final_url = to_real_url(response.url, base_url)
+    final_url = to_real_url(response.url, base_url, site)
     capture = Capture(
-        article_id=page_id(final_url, int(meta["article_id"])),
+        article_id=page_id(final_url, int(meta["article_id"]), site),
         requested_url=requested,
         fetched_at=now_iso(),
         outcome=OUTCOME_OK,
@@ -95,7 +103,7 @@ def classify_response(response: Response, base_url: str | None) -> tuple[Capture
     status = response.status
     # set by OffsiteRedirectMiddleware; a browser follows redirects itself, so its page is
     # checked too
-    offsite = meta.get("dodnews_offsite") or offsite_host(response.url, base_url)
+    offsite = meta.get("dodnews_offsite") or offsite_host(response.url, base_url, site)
     if offsite:
         capture.outcome = OUTCOME_ERROR
         capture.error = f"redirected off-site to {offsite}"
@@ -133,10 +141,10 @@ def asked_to_revalidate(response: Response) -> bool:
     return request is not None and any(request.headers.get(name) for name in VALIDATOR_HEADERS)
 
 
-def page_id(url: str, requested_id: int) -> int:
+def page_id(url: str, requested_id: int, site: Site) -> int:
     """The id a fetch is filed under: the one in the URL that answered, when it is a site
     article URL with an id an archive can hold; else the id it was requested as."""
-    if not is_site_host(urlsplit(url).hostname):
+    if not is_site_host(urlsplit(url).hostname, site):
         return requested_id
     url_id = article_id_from_url(url)
     return url_id if url_id is not None and url_id <= MAX_ID else requested_id
@@ -181,13 +189,13 @@ def _cut_short(body: bytes) -> bool:
 
 
 def capture_from_failure(
-    failure: Failure, requested_url: str, article_id: int, base_url: str | None
+    failure: Failure, requested_url: str, article_id: int, base_url: str | None, site: Site = WAR
 ) -> Capture:
     """A fetch that produced no response at all: timeout, reset, DNS, truncated body."""
     error = failure.value
     return Capture(
         article_id=article_id,
-        requested_url=to_real_url(requested_url, base_url),
+        requested_url=to_real_url(requested_url, base_url, site),
         fetched_at=now_iso(),
         outcome=OUTCOME_ERROR,
         error=f"{type(error).__name__}: {error}"[:500],

@@ -1,7 +1,7 @@
-"""Minimal renderings of a ChangeReport (text, JSON, Markdown, HTML) for `dodnews diff`.
+"""The plain forms of one ChangeReport (text, JSON, Markdown, HTML) that `dodnews diff` prints.
 
-The full report pages (diffs/*.md|html, index, feed) belong to `dodnews.reports`; these are the
-plain forms the CLI prints.
+The full report pages (diffs/*.md|html, index, feed) are the rest of `dodnews.reports`; these
+forms need no template and no archive, so `dodnews diff` stays fast.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import html
 import json
 
 from dodnews.diffing.model import Change, ChangeReport
+from dodnews.words import count
 
 FORMATS = ("text", "json", "md", "html")
 # Kinds whose word-level diff the plain formats print under the summary: text nobody typed into a
@@ -40,7 +41,7 @@ def _header(report: ChangeReport) -> list[str]:
     p = report.provenance
     notice = [EXTRACTOR_NOTICE] if report.extractor_changed else []
     return [
-        f"article {p.article_id}: {len(report.changes)} change(s), "
+        f"article {p.article_id}: {count(len(report.changes), 'change')}, "
         f"significance {report.significance}",
         f"old: {p.old_url} captured {p.old_captured_at or '-'} hash {(p.old_hash or '-')[:12]}",
         f"new: {p.new_url} captured {p.new_captured_at or '-'} hash {(p.new_hash or '-')[:12]}",
@@ -50,7 +51,7 @@ def _header(report: ChangeReport) -> list[str]:
     ]
 
 
-def render_text(report: ChangeReport) -> str:
+def plain_text(report: ChangeReport) -> str:
     lines = _header(report)
     if report.reasons:
         lines.append("reasons: " + "; ".join(report.reasons))
@@ -61,11 +62,11 @@ def render_text(report: ChangeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(report: ChangeReport) -> str:
+def plain_json(report: ChangeReport) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_markdown(report: ChangeReport) -> str:
+def plain_markdown(report: ChangeReport) -> str:
     head = _header(report)
     lines = [f"# {head[0]}", "", *(f"- {line}" for line in head[1:]), ""]
     if report.reasons:
@@ -83,7 +84,7 @@ def render_markdown(report: ChangeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_html(report: ChangeReport) -> str:
+def plain_html(report: ChangeReport) -> str:
     esc = html.escape
     head = _header(report)
     items = "".join(
@@ -115,12 +116,12 @@ def _html_words(change: Change) -> str:
     return " ".join(words)
 
 
-def render(report: ChangeReport, fmt: str) -> str:
+def plain_form(report: ChangeReport, fmt: str) -> str:
     """The report in one of FORMATS."""
-    renderers = {
-        "text": render_text,
-        "json": render_json,
-        "md": render_markdown,
-        "html": render_html,
+    forms = {
+        "text": plain_text,
+        "json": plain_json,
+        "md": plain_markdown,
+        "html": plain_html,
     }
-    return renderers[fmt](report)
+    return forms[fmt](report)
