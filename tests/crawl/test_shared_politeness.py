@@ -21,7 +21,7 @@ from dodnews.crawl.distributed import serializer
 from dodnews.crawl.distributed.keys import CrawlKeys
 from dodnews.monitor.crawling import crawl_command, crawl_env, run_crawl
 from dodnews.replica.testing import ReplicaProcess
-from dodnews.site import listing_url, map_to_base
+from dodnews.site import WAR, listing_url, map_to_base
 from tests.conftest import need_service, port_open
 from tests.crawl.distributed_support import REDIS, Workers, max_run, redis_keys, run_captures
 from tests.crawl_support import age_archive
@@ -83,6 +83,10 @@ def news_crawl(postgres, tmp_path_factory) -> dict[str, Any]:
             archive,
             args={"sections": SECTIONS, "related_depth": 0},
             DODNEWS_RATE_LIMIT=RATE,
+            # a worker claims this many requests from the shared queue, to wait for their turns:
+            # few, so that the three workers share the crawl (and the limit)
+            CONCURRENT_REQUESTS=2,
+            CONCURRENT_REQUESTS_PER_DOMAIN=2,
         )
         replica.requests(reset=True)
         logs = run_workers(workers, 3)
@@ -195,7 +199,7 @@ def test_a_worker_that_did_not_plan_knows_the_archived_articles_of_a_listing(arc
     # What a planner that queued only the listing pages and finished planning leaves.
     for section in SECTIONS.split(","):
         request = Request(
-            map_to_base(listing_url(section, 1), replica.url),
+            map_to_base(listing_url(section, WAR), replica.url, WAR),
             meta={"dodnews_kind": "listing", "section": section},
         ).to_dict()
         request["callback"] = "parse_listing"
