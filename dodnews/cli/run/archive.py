@@ -40,7 +40,7 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"file:     {status.path}")
     if status.revision is None:
         print(f"schema:   none (empty database; head is {status.head})")
-    elif status.revision not in known_revisions():
+    elif status.revision != status.head and status.revision not in known_revisions():
         print(f"schema:   {status.revision} (newer than this dodnews knows, {status.head}: "
               "upgrade dodnews)")  # fmt: skip
     elif status.needs_upgrade:
