@@ -22,6 +22,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from alembic import command as alembic_command
 from sqlalchemy import select, update
 from warcio.archiveiterator import ArchiveIterator
 
@@ -427,13 +428,13 @@ def test_migration_that_fails_midway_leaves_the_old_revision(
     path = tmp_path / "rev1.sqlite"
     make_rev1_archive(path)
     before = path.read_bytes()
-    real = migrate.command.upgrade
+    real = alembic_command.upgrade
 
     def upgrade_then_die(config, target):  # the DDL ran, the process dies before COMMIT
         real(config, target)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(migrate.command, "upgrade", upgrade_then_die)
+    monkeypatch.setattr(alembic_command, "upgrade", upgrade_then_die)  # migrate imports it late
     with pytest.raises(KeyboardInterrupt):
         Archive.upgrade(f"sqlite:///{path}")
     monkeypatch.undo()
