@@ -350,7 +350,8 @@ def test_kill_9_during_report_writing(tmp_path: Path, big_archive: Path) -> None
     assert sorted(p.name for p in diffs.iterdir()) == sorted(expected)
     left = [name for name in leftovers if name.endswith(".tmp")]
     if left:
-        assert f"{len(left)} temp files of an interrupted run removed" in out.decode()
+        files = "1 temp file" if len(left) == 1 else f"{len(left)} temp files"  # plurals right
+        assert f"{files} of an interrupted run removed" in out.decode()
 
 
 # -- kill -9 during a migration ----------------------------------------------------------------
