@@ -34,7 +34,8 @@ def test_payload_is_capped_with_whole_changes():
     assert body["report_url"].endswith("index.html")
 
 
-def test_webhook_and_email_are_delivered_to_local_servers():
+def _webhook_receiver() -> tuple[ThreadingHTTPServer, list[bytes]]:
+    """A local webhook endpoint (serving from a thread) and the bodies it receives."""
     received: list[bytes] = []
 
     class Receiver(BaseHTTPRequestHandler):
@@ -47,8 +48,12 @@ def test_webhook_and_email_are_delivered_to_local_servers():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, received
+
+
+def test_webhook_and_email_are_delivered_to_local_servers():
+    server, received = _webhook_receiver()
 
     mails = []
 
@@ -102,19 +107,7 @@ def _coverage_run(byline_now: float) -> dict:
 
 
 def test_a_coverage_drop_alerts_even_without_changes():
-    received: list[bytes] = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, received = _webhook_receiver()
     try:
         config = AlertConfig(webhook_url=f"http://127.0.0.1:{server.server_port}/hook")
         assert send_alerts(config, _coverage_run(0.42), []) == []  # unchanged coverage: silent
