@@ -1,7 +1,9 @@
 """Shared test fixtures: the replica on a free port, and the services rule.
 
 A test that needs PostgreSQL, Redis or Chromium skips only when the service is truly absent, and
-fails instead when DODNEWS_REQUIRE_SERVICES=1 (as in CI).
+fails instead when DODNEWS_REQUIRE_SERVICES=1 (as in CI). Such a test is marked `services`, and
+every `services` test is also `slow`: the everyday run (`pytest -m "not slow"`) starts no crawl,
+server, browser or database other than SQLite.
 """
 
 from __future__ import annotations
@@ -11,6 +13,23 @@ import shutil
 import socket
 
 import pytest
+
+from tests import sweeps
+
+SERVICE_FIXTURES = frozenset({"postgres_url", "redis_url", "chromium_path"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The everyday run leaves slow tests out; property tests then try fewer examples.
+    sweeps.everyday = "not slow" in (config.getoption("markexpr") or "")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVICE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
+        if item.get_closest_marker("services"):
+            item.add_marker(pytest.mark.slow)
 
 
 def services_required() -> bool:

@@ -71,7 +71,7 @@ def evidence(capture_id: int = 1) -> Evidence:
     return Evidence(capture_id, "2025-10-01T00:00:00Z", URL, "one.warc.gz", "<urn:1>", None)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
     if request.param == "sqlite":
         with Archive.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:

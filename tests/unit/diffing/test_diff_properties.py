@@ -14,6 +14,7 @@ from dodnews.diffing.model import KINDS, Change
 from dodnews.diffing.normalize import content_hash
 from dodnews.diffing.significance import WEIGHTS, score
 from dodnews.model import Article, Image, RelatedLink
+from tests.sweeps import examples
 
 WORDS = [
     "troops",
@@ -147,7 +148,11 @@ def canon(changes) -> list[str]:
     return sorted(json.dumps(c.__dict__, sort_keys=True) for c in changes)
 
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @SETTINGS

@@ -33,6 +33,7 @@ from dodnews.extract.region import region_text
 from dodnews.model import OUTCOME_OK, Article, Capture, Image, RelatedLink
 from dodnews.reports.diff_formats import plain_form
 from tests.paths import FIXTURES
+from tests.sweeps import examples
 
 HERE = FIXTURES
 BASE = (HERE / "safety-net" / "base.html").read_text(encoding="utf-8")
@@ -394,7 +395,11 @@ def regioned_pairs(draw) -> tuple[Article, Article]:
     return old, new
 
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(200),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _canon(changes) -> list[str]:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from dodnews.extract import ExtractionError, extract_article, extract_listing
 from dodnews.model import Article
 from tests.paths import FIXTURES
+from tests.sweeps import examples
 
 PAGES = FIXTURES / "pages"
 NEWS = (PAGES / "news-story.html").read_text(encoding="utf-8")
@@ -44,7 +45,7 @@ def test_truncated_contract_keeps_heading_indexes_valid() -> None:
         assert all(0 <= i < len(art.paragraphs) for i in art.headings)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.data())
 def test_random_damage_never_raises_anything_else(data: st.DataObject) -> None:
     html = NEWS
@@ -63,7 +64,7 @@ def test_random_damage_never_raises_anything_else(data: st.DataObject) -> None:
         extract_listing(html, NEWS_URL)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.binary(max_size=400))
 def test_arbitrary_bytes_are_never_an_article(blob: bytes) -> None:
     assert _try(blob, NEWS_URL) is None

@@ -73,11 +73,13 @@ def _check_every_article(replica: Replica) -> None:
     assert checked > 1800
 
 
+@pytest.mark.slow  # 1,800 pages; test_replica_variants_extract.py reads each shape
 def test_every_article_at_every_epoch_extracts_to_its_data(replica: Replica) -> None:
     """The single markup shape of the first replica (`variants` off)."""
     _check_every_article(replica)
 
 
+@pytest.mark.slow  # as above
 def test_every_article_in_every_markup_variant_extracts_to_its_data(varied: Replica) -> None:
     """Every part in the shape the article's id picks (docs/markup.md, "Replica variants")."""
     _check_every_article(varied)

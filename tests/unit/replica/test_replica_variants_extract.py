@@ -42,7 +42,7 @@ def _timeline(shifts: tuple[Shift, ...], variants: bool = False) -> Timeline:
     key = (shifts, variants)
     if key not in _TIMELINES:
         plan = MarkupPlan(variants=variants, shifts=shifts)
-        _TIMELINES[key] = build_timeline(None, articles=80, seed=2, markup=plan)
+        _TIMELINES[key] = build_timeline(None, articles=30, seed=2, markup=plan)
     return _TIMELINES[key]
 
 

@@ -39,6 +39,7 @@ from dodnews.reports.reporting import (
 from dodnews.reports.tempfiles import WRITING_FLAG
 from dodnews.reports.writer import ReportWriter
 from tests.pg_support import throwaway_database
+from tests.sweeps import seeds
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HISTORY = "{http://purl.org/syndication/history/1.0}"
@@ -117,7 +118,7 @@ def runs_of(rng: random.Random, entries: list[ReportEntry]) -> list[list[ReportE
     return runs
 
 
-@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize("seed", seeds(24))
 def test_pages_hold_exactly_the_events_of_the_whole_archive(seed: int) -> None:
     rng = random.Random(seed)
     entries = random_history(rng, rng.randint(20, 60))
@@ -134,7 +135,7 @@ def test_pages_hold_exactly_the_events_of_the_whole_archive(seed: int) -> None:
         ]
 
 
-@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize("seed", seeds(24))
 def test_updates_after_each_run_equal_one_full_regeneration(seed: int, tmp_path: Path) -> None:
     rng = random.Random(1000 + seed)
     entries = random_history(rng, rng.randint(20, 60))
