@@ -52,10 +52,26 @@ def padded_article() -> bytes:
     return html.encode()
 
 
+def in_real_chrome() -> bytes | None:
+    """The news story's article wrapper inside the real 2020 home page (183 KB of the site's own
+    head, menus, listings, scripts and footer), at the top of its <main>: a page of a real page's
+    weight and shape. None where the real capture is not on this machine."""
+    if not REAL_HOME.exists():
+        return None
+    story = (PAGES / "news-story.html").read_text()
+    start = story.index('<div class="adetail')
+    wrapper = story[start : story.index("<footer", start)]
+    home = REAL_HOME.read_text(encoding="utf-8")
+    return home.replace("<main>", "<main>" + wrapper, 1).encode()
+
+
 def article_cases() -> list[tuple[str, bytes, str]]:
-    """The article pages timed by --against: the fixture pages and the padded real-sized one."""
+    """The article pages timed by --against: the fixture pages and two of a real page's size."""
     cases = [(name, (PAGES / f"{name}.html").read_bytes(), url) for name, url in ARTICLES.items()]
     cases.append(("padded-real-size", padded_article(), ARTICLES["news-story"]))
+    real = in_real_chrome()
+    if real is not None:
+        cases.append(("in-real-chrome", real, ARTICLES["news-story"]))
     return cases
 
 
