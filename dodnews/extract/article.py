@@ -430,7 +430,7 @@ def extract_article(html: str | bytes, url: str, site: Site = WAR) -> Article:
         or ""
     )
     page_url = url or og_url or ""
-    related = find_related(root, raw, page_url, adetail, site, listed)
+    related = find_related(root, html, page_url, adetail, site, listed)
     walker = _BodyWalker(page_url, related)
     walker.walk(body)
     date_el = marks.get("date")
