@@ -18,6 +18,7 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
+from twisted.internet.error import CannotListenError
 from twisted.web import resource, server
 
 from dodnews.errors import UserError
@@ -378,7 +379,7 @@ class ReplicaResource(resource.Resource):
             return self._fault(request, fault, headers)
         if delay <= 0:
             return self._send(request, self.replica.route(path, args, headers), headers)
-        from twisted.internet import reactor
+        from twisted.internet import reactor  # here: see serve()
 
         def later() -> None:
             if not finished:
@@ -498,8 +499,9 @@ def make_site(replica: Replica) -> server.Site:
 
 def serve(replica: Replica, host: str = "127.0.0.1", port: int = 0) -> None:
     """Listen, print `Serving on http://HOST:PORT` as the first stdout line, run until stopped."""
+    # Imported here: at import time it would install Twisted's default reactor in every process
+    # that imports the replica (the test suite's, a crawl's).
     from twisted.internet import reactor
-    from twisted.internet.error import CannotListenError
 
     try:
         listener = reactor.listenTCP(port, make_site(replica), interface=host, backlog=1024)

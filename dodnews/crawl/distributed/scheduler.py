@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
@@ -115,8 +116,6 @@ class _Queue:
         return self.codec.dumps(request.to_dict(spider=self.spider))
 
     def decode(self, data: bytes) -> Request:
-        from scrapy.utils.request import request_from_dict
-
         return request_from_dict(self.codec.loads(data), spider=self.spider)
 
     def clear(self) -> None:

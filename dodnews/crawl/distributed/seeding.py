@@ -12,6 +12,9 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import task
+
 from dodnews.crawl.distributed.coordinator import Coordinator
 
 if TYPE_CHECKING:
@@ -24,8 +27,9 @@ SEED_POLL_INTERVAL = 0.5  # seconds between looks at the seed lock while another
 
 async def _sleep(seconds: float) -> None:
     """Wait without blocking the reactor (whichever one Scrapy runs)."""
-    from scrapy.utils.defer import maybe_deferred_to_future
-    from twisted.internet import reactor, task
+    # Imported here: at import time the reactor would be Twisted's default, installed before
+    # Scrapy installs the asyncio one.
+    from twisted.internet import reactor
 
     await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
 

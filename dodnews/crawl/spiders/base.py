@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -267,6 +268,4 @@ class CaptureSpider(scrapy.Spider):
 
 
 def _host(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).hostname

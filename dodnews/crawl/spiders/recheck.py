@@ -38,6 +38,7 @@ from dodnews.crawl.spiders.options import (
 from dodnews.errors import UserError
 from dodnews.extract import extract_listing
 from dodnews.monitor.due import parse_policy, parse_time
+from dodnews.monitor.policy_inputs import policy_from_settings, read_schedule
 from dodnews.site import canonical_url, listing_url, to_real_url
 
 if TYPE_CHECKING:
@@ -231,8 +232,6 @@ class RecheckSpider(CaptureSpider):
 
     def _planned(self, archive: Any, now: datetime, budget: int | None) -> list[Any]:
         """The budgeted policy's plan: the most valuable articles worth a request."""
-        from dodnews.monitor.policy_inputs import policy_from_settings, read_schedule
-
         schedule = read_schedule(archive, policy_from_settings(self.crawler.settings), now)
         plan = schedule.plan(budget)
         stats = self.crawler.stats
