@@ -13,12 +13,12 @@ archives and to atom.xml (`current`). See reports.layout for which entries go wh
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from dodnews.errors import UserError
 from dodnews.reports.entry import rfc3339
 from dodnews.reports.grouping import Event
+from dodnews.reports.names import rollout_name
 from dodnews.reports.templating import feed_link, fill_template
 from dodnews.reports.text import clean, safe_url
 from dodnews.reports.view import sections, summary_line
@@ -46,12 +46,11 @@ def format_atom(
     feed_url: str | None = None,
     generated_at: str | None = None,
     links: FeedLinks | None = None,
-    event_page: Callable[[Event], str] | None = None,
 ) -> str:
     """A feed document for events already sorted newest first.
 
-    `updated` is generated_at or the newest event's time. `event_page` names the index page a
-    rollout is listed on (default index.html).
+    `updated` is generated_at or the newest event's time. An entry links to its change page, a
+    rollout's to the rollout's page; its content links each article to its history page.
     """
     if feed_url is not None and safe_url(feed_url) is None:
         raise UserError(f"feed URL must be an http(s) URL: {feed_url!r}")
@@ -99,7 +98,7 @@ def format_atom(
             # Not an edit the site is known to have made: the index and the report show it,
             # marked; the feed stays a list of edits (see docs/extractor-upgrades.md).
             continue
-        _entry(feed, event, feed_url, event_page)
+        _entry(feed, event, feed_url)
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
@@ -112,22 +111,13 @@ def entry_id(event: Event) -> str:
     return f"{TAG_AUTHORITY}article/{entry.article_id}/{entry.from_version}-{entry.to_version}"
 
 
-def _entry(
-    feed: ET.Element,
-    event: Event,
-    feed_url: str | None,
-    event_page: Callable[[Event], str] | None,
-) -> None:
+def _entry(feed: ET.Element, event: Event, feed_url: str | None) -> None:
     node = ET.SubElement(feed, "entry")
     _text(node, "title", clean(event.title))
     _text(node, "id", entry_id(event))
     _text(node, "published", rfc3339(event.first_detected_at))
     _text(node, "updated", rfc3339(event.detected_at))
-    if event.grouped:
-        page = event_page(event) if event_page else "index.html"
-        target = f"{page}#{event.key}"
-    else:
-        target = f"{event.entries[0].stem}.html"
+    target = rollout_name(event.key) if event.grouped else f"{event.entries[0].stem}.html"
     ET.SubElement(
         node,
         "link",

@@ -26,7 +26,7 @@ from pathlib import Path
 from dodnews import __version__
 from dodnews.reports.templating import templates_digest
 
-FORMAT = 3  # of the folder; raise it when the files' names or meaning change
+FORMAT = 4  # of the folder; raise it when the files' names or meaning change
 PAGE_SIZE = 100  # change ids per index page
 FEED_ENTRIES = 100  # entries in atom.xml, and change ids per feed archive document
 INDEX = "index.html"

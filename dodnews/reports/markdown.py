@@ -5,6 +5,7 @@ from __future__ import annotations
 from dodnews.diffing.model import Change
 from dodnews.reports.entry import ReportEntry
 from dodnews.reports.text import md, md_link
+from dodnews.reports.timeline import ChangeNav
 from dodnews.reports.view import (
     EXTRACTOR_LABEL,
     NET_KIND,
@@ -22,8 +23,11 @@ from dodnews.reports.view import (
 )
 
 
-def format_markdown(entry: ReportEntry) -> str:
-    """The Markdown report of one change; archived text is escaped so no markup can run."""
+def format_markdown(entry: ReportEntry, nav: ChangeNav | None = None) -> str:
+    """The Markdown report of one change; archived text is escaped so no markup can run.
+
+    With `nav` (in diffs/), it links to the article's page and to its previous and next change
+    (and, for a revert, to what it undoes), as the HTML report does."""
     report = entry.report
     prov = report.provenance
     parts = sections(report.changes)
@@ -45,6 +49,8 @@ def format_markdown(entry: ReportEntry) -> str:
     ):
         if url:
             lines.append(f"- {label}: {md_link(url)}")
+    if nav is not None:
+        lines += _history_lines(entry, nav)
     notice = extractor_notice(report)
     if notice:
         lines += ["", f"> **{EXTRACTOR_LABEL}.** {md(notice)}"]
@@ -95,6 +101,22 @@ def format_markdown(entry: ReportEntry) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _history_lines(entry: ReportEntry, nav: ChangeNav) -> list[str]:
+    """Links to the article's page and its neighbouring changes (names built from integers)."""
+    lines = [
+        f"- History: [Article {entry.article_id}: every capture, version and change]"
+        f"({nav.article_page}#change-{entry.change_id})"
+    ]
+    if nav.previous:
+        lines.append(f"- Previous change: [{md(nav.previous.label)}]({nav.previous.stem}.md)")
+    if nav.next:
+        lines.append(f"- Next change: [{md(nav.next.label)}]({nav.next.stem}.md)")
+    if nav.undoes:
+        undone = ", ".join(f"[{md(link.label)}]({link.stem}.md)" for link in nav.undoes)
+        lines.append(f"- Undoes: {undone}")
+    return lines
 
 
 def _figure_cell(value: object, unit: str) -> str:

@@ -41,7 +41,6 @@ from dodnews.reports.planner import (
     MemorySource,
     ReportSource,
     UpdatePlan,
-    anchor,
 )
 from dodnews.reports.rollout import format_rollout
 from dodnews.reports.tempfiles import TEMP_SUFFIX, exclusive_folder, temp_prefix, writing_folder
@@ -203,10 +202,10 @@ class ReportWriter:
         # Side by side, so that a page and a feed document of the same changes share one reading.
         for number in range(1, max(pages, archives)):
             if number < archives:
-                yield self._archive(number, archives, pages)
+                yield self._archive(number, archives)
             if number < pages:
                 yield from self._page(number, pages, last, captures, result, kept)
-        yield self._subscription(archives, pages)
+        yield self._subscription(archives)
         yield from self._page(pages, pages, last, captures, result, kept)  # index.html last
 
     def _update_files(
@@ -241,18 +240,14 @@ class ReportWriter:
         redo_pages = {layout.page_of(i) for i in plan.ids} | {pages}
         redo_archives = {layout.archive_of(i) for i in plan.ids}
         if pages != old_pages:
-            # The old newest page becomes index-K.html, and the one before it links to it; feed
-            # documents link to the rollouts on it by that name.
+            # The old newest page becomes index-K.html, and the one before it links to it.
             redo_pages |= set(range(max(old_pages - 1, 1), pages + 1))
-            for page in range(old_pages, pages):
-                first, end = layout.page_ids(page)
-                redo_archives |= set(range(layout.archive_of(first), layout.archive_of(end) + 1))
         if archives != old_archives:
             # The old newest range becomes an archive document, linked from the one before it.
             redo_archives |= set(range(max(old_archives - 1, 1), archives))
         for number in sorted(n for n in redo_archives if n < archives):
-            yield self._archive(number, archives, pages)
-        yield self._subscription(archives, pages)
+            yield self._archive(number, archives)
+        yield self._subscription(archives)
         redo_pages = {p for p in redo_pages if p <= pages}
         for name in sorted(self._gone_rollouts(plan, redo_pages)):
             yield name, None
@@ -278,8 +273,9 @@ class ReportWriter:
         for entry in entries:
             result.changes += 1
             yield f"{entry.stem}.json", format_json(entry)
-            yield f"{entry.stem}.md", format_markdown(entry)
-            yield f"{entry.stem}.html", format_html(entry, navs.get(entry.stem))
+            nav = navs.get(entry.stem)
+            yield f"{entry.stem}.md", format_markdown(entry, nav)
+            yield f"{entry.stem}.html", format_html(entry, nav)
 
     def _article_files(
         self, histories: dict[int, list[ReportEntry]], captures: int
@@ -346,7 +342,7 @@ class ReportWriter:
             ),
         )
 
-    def _archive(self, number: int, archives: int, pages: int) -> File:
+    def _archive(self, number: int, archives: int) -> File:
         layout = self.layout
         links = FeedLinks(
             name=layout.archive_name(number),
@@ -355,9 +351,9 @@ class ReportWriter:
             next_archive=layout.archive_name(number + 1) if number + 1 < archives else None,
         )
         events = self._range_events(*layout.archive_ids(number))
-        return links.name, self._feed(events, links, pages)
+        return links.name, self._feed(events, links)
 
-    def _subscription(self, archives: int, pages: int) -> File:
+    def _subscription(self, archives: int) -> File:
         """atom.xml: the newest range's events, topped up with the newest older ones."""
         layout = self.layout
         events = _in_feed(self._range_events(*layout.archive_ids(archives)))
@@ -371,16 +367,11 @@ class ReportWriter:
             events += sorted(older, key=_newest_first, reverse=True)[:wanted]
         events.sort(key=_newest_first, reverse=True)
         prev = layout.archive_name(archives - 1) if archives > 1 else None
-        return FEED_NAME, self._feed(events, FeedLinks(prev_archive=prev), pages)
+        return FEED_NAME, self._feed(events, FeedLinks(prev_archive=prev))
 
-    def _feed(self, events: list[Event], links: FeedLinks, pages: int) -> str:
-        layout = self.layout
+    def _feed(self, events: list[Event], links: FeedLinks) -> str:
         return format_atom(
-            events,
-            feed_url=self.feed_url,
-            generated_at=self.generated_at,
-            links=links,
-            event_page=lambda ev: layout.page_name(layout.page_of(anchor(ev)), pages),
+            events, feed_url=self.feed_url, generated_at=self.generated_at, links=links
         )
 
     # -- the disk ----------------------------------------------------------------------------

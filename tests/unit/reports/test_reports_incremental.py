@@ -239,7 +239,9 @@ def test_a_rollout_sits_on_the_page_of_its_newest_article(
         (tmp_path / "full" / layout.archive_name(layout.archive_of(34))).read_text()
     )
     rollout = next(e for e in feed.iter(f"{ATOM}entry") if "rollout" in e.find(f"{ATOM}id").text)
-    assert rollout.find(f"{ATOM}link").get("href").startswith(f"{page}#rollout-")
+    target = rollout.find(f"{ATOM}link").get("href")
+    assert re.fullmatch(r"rollout-[0-9a-f]{16}\.html", target)
+    assert "banner added to 4 articles" in (tmp_path / "full" / target).read_text().lower()
 
 
 # -- the feed and the pages ------------------------------------------------------------------
