@@ -75,10 +75,10 @@ def find_related(
     """Every "Related Stories" block on a page of `site`.
 
     `source`, the page as received (bytes, cheapest) or decoded, lets a page without the heading
-    skip the search; `near`, the article's
-    wrapper, is where the block is looked for first (a whole-page scan costs as much as a parse);
-    `listed`, the page's listing elements in document order when the caller has them already
-    (each tree walk over a real-sized page costs as much as the rest of this search).
+    skip the search; `near`, the article's wrapper, is where the block is looked for first (a
+    whole-page scan costs as much as a parse); `listed`, the page's listing elements in document
+    order when the caller has them already (each tree walk over a real-sized page costs as much as
+    the rest of this search).
     """
     found = RelatedBlocks(site)
     regions: list[list[etree._Element]] = []
