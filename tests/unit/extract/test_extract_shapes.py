@@ -261,6 +261,44 @@ def test_related_block_in_any_shape(shape: str) -> None:
     assert extract_related(html, URL) == art.related
 
 
+# Between the heading's words: every space a reader sees as one, written as a character or an
+# entity; in capitals or not.
+HEADING_SPELLINGS = [
+    "Related Stories",
+    "RELATED\u00a0STORIES",
+    "related&nbsp;Stories",
+    "Related&#160;Stories",
+    "Related\u2009Stories",
+    "Related\u3000Stories",
+    "related\n   stories",
+]
+
+
+@pytest.mark.parametrize(
+    ("spelling", "encoding"),
+    [
+        (spelling, encoding)
+        for spelling in HEADING_SPELLINGS
+        for encoding in ("text", "utf-8", "cp1252")
+        if encoding != "cp1252" or all(ord(c) < 256 for c in spelling)  # it has no U+2009
+    ],
+)
+def test_the_heading_is_found_in_any_spacing_case_and_encoding(spelling: str, encoding: str):
+    """The heading is looked for in the page source (bytes when the page arrives as bytes): every
+    spelling, as text, UTF-8 or Windows-1252 bytes, with curly quotes in the text (the page is
+    not ASCII), leads to the same block."""
+    after = (
+        f"<aside><p>\u2019</p><h3>{spelling}</h3><ul>"
+        + _link(4400001, "Depot Orders Cranes")
+        + _link(4400002, "Port Upgrade Begins")
+        + "</ul></aside>"
+    )
+    html = page(after=after).replace("Tuesday", "Tuesday\u2019s")
+    data = html if encoding == "text" else html.encode(encoding)
+    assert [r.article_id for r in extract_article(data, URL).related] == [4400001, 4400002]
+    assert [r.article_id for r in extract_related(data, URL)] == [4400001, 4400002]
+
+
 def test_related_link_dates_are_read_from_the_entry() -> None:
     after = (
         "<div><h3>Related Stories</h3><ul>" + _link(4400001, "Depot Orders Cranes") + "</ul></div>"
