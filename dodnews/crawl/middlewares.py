@@ -17,6 +17,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.response import response_status_message
 
 from dodnews.crawl import signals as dodnews_signals
+from dodnews.crawl.browser import write_rendered
 from dodnews.crawl.network import failure_reason
 from dodnews.site import WAR, Site, is_site_host, map_to_base, offsite_host, to_real_url
 from dodnews.warc.writer import RotatingWarcWriter
@@ -229,9 +230,6 @@ class WarcCaptureMiddleware:
             return response
         if "playwright" in response.flags:
             # A rendered DOM is not what the server sent: a conversion record of the raw one.
-            # Imported here: the browser module brings Playwright, 0.27 s a crawl without it saves.
-            from dodnews.crawl.browser import write_rendered
-
             write_rendered(
                 self.writer, request, response, _base_url(self.crawler), _site(self.crawler)
             )
