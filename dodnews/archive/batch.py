@@ -41,6 +41,7 @@ from dodnews.archive.reextraction import (
     is_older_extractor,
 )
 from dodnews.archive.schema import (
+    HEADER_VALUE_LIMIT,
     SELECTED_HEADERS,
     articles,
     captures,
@@ -165,7 +166,7 @@ def selected_headers(headers: dict[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         low = name.lower()
         if low in SELECTED_HEADERS and value is not None:
-            kept[low] = str(value)[:500]
+            kept[low] = str(value)[:HEADER_VALUE_LIMIT]
     return kept
 
 

@@ -218,6 +218,8 @@ changes = Table(
 )
 
 # Response headers worth keeping with a capture (lower-case names); everything else is dropped.
+# A value is kept up to HEADER_VALUE_LIMIT characters.
+HEADER_VALUE_LIMIT = 500
 SELECTED_HEADERS = (
     "etag",
     "last-modified",

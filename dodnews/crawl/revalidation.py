@@ -14,11 +14,13 @@ still checked first: an unchanged page is still not parsed.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from dodnews.archive.schema import HEADER_VALUE_LIMIT
 from dodnews.crawl.archive_handle import ArchiveHandle, shared_archive
 from dodnews.errors import UserError
 from dodnews.utc import parse_utc
@@ -32,6 +34,18 @@ if TYPE_CHECKING:
     from dodnews.model import RelatedLink
 
 logger = logging.getLogger(__name__)
+
+# What a field value may hold (RFC 9110 section 5.5): visible ASCII, space, tab and obs-text.
+_FIELD_VALUE_RE = re.compile(r"[\t\x20-\x7e\x80-\xff]+")
+
+
+def sendable(value: str | None) -> str | None:
+    """A stored validator as it may be sent back, or None: whole (the archive keeps the first
+    HEADER_VALUE_LIMIT characters of a header) and made of what a header may carry. A NUL or a cut
+    value would ask the server about a validator it never gave."""
+    if not value or len(value) >= HEADER_VALUE_LIMIT or not _FIELD_VALUE_RE.fullmatch(value):
+        return None
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +69,10 @@ class Validators:
         headers = {"Cache-Control": "max-age=0"}
         if not conditional:
             return headers
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
+        if etag := sendable(self.etag):
+            headers["If-None-Match"] = etag
+        if last_modified := sendable(self.last_modified):
+            headers["If-Modified-Since"] = last_modified
         return headers
 
 

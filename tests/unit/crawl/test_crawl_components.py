@@ -17,6 +17,7 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from dodnews.archive import Archive
+from dodnews.archive.schema import HEADER_VALUE_LIMIT
 from dodnews.crawl.archive_handle import ArchiveHandle, shared_archive
 from dodnews.crawl.capturing import classify_response
 from dodnews.crawl.extensions import KeepFreedHeap
@@ -182,6 +183,35 @@ def test_revalidation_sends_the_archived_validators_and_counts_untrusted_ones(
         assert handle.is_open
     finally:
         handle.close()
+
+
+@pytest.mark.parametrize(
+    ("etag", "sent"),
+    [
+        ('"h1"', True),
+        ('W/"5f2a-1c"', True),
+        ('"caf\u00e9"', True),  # obs-text: a byte a header may carry
+        ('"' + "a" * (HEADER_VALUE_LIMIT - 3) + '"', True),  # 499 characters: kept whole
+        ('"' + "a" * (HEADER_VALUE_LIMIT - 2) + '"', False),  # 500: the archive may have cut it
+        ('"a\x00b"', False),  # NUL
+        ('"a\x7fb"', False),  # DEL
+        ('"\u2603"', False),  # past Latin-1: no header byte for it
+        ("", False),
+    ],
+)
+def test_only_a_whole_valid_stored_validator_is_sent_back(etag: str, sent: bool) -> None:
+    headers = Validators(etag, etag, None).headers()
+    assert ("If-None-Match" in headers) is sent and ("If-Modified-Since" in headers) is sent
+    if sent:
+        assert headers["If-None-Match"] == etag
+
+
+def test_a_hostile_etag_leaves_the_last_modified_date_to_revalidate_with() -> None:
+    headers = Validators('"a\x00b"', "Tue, 02 Sep 2025 13:00:00 GMT", "sha256:x").headers()
+    assert headers == {
+        "Cache-Control": "max-age=0",
+        "If-Modified-Since": "Tue, 02 Sep 2025 13:00:00 GMT",
+    }
 
 
 def test_revalidation_without_an_archive_knows_nothing_and_use_replaces_what_it_knows() -> None:
