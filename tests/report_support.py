@@ -28,6 +28,18 @@ def anchors(path: Path) -> set[str]:
     return {e.get("id") for e in page(path).iter() if isinstance(e.tag, str) and e.get("id")}
 
 
+def resolves(folder: Path, link: str, page_path: Path | None = None) -> bool:
+    """A relative link names a file of the folder (or, bare "#fragment", `page_path` itself) and,
+    with a #fragment, an element of it."""
+    parts = urlsplit(link)
+    if parts.scheme:
+        return False
+    target = folder / unquote(parts.path) if parts.path else page_path
+    if target is None or not target.is_file() or target.parent != folder:
+        return False
+    return not parts.fragment or parts.fragment in anchors(target)
+
+
 def check_links(folder: Path) -> set[str]:
     """Every relative link of every page resolves to a file of the folder, and every #anchor to
     an element of its page; returns the pages reachable from index.html."""
@@ -38,9 +50,7 @@ def check_links(folder: Path) -> set[str]:
             if parts.scheme:
                 assert parts.scheme in ("http", "https", "data"), (path.name, value)
                 continue
-            target = folder / unquote(parts.path) if parts.path else path
-            found = target.is_file() and target.parent == folder
-            if not found or (parts.fragment and parts.fragment not in anchors(target)):
+            if not resolves(folder, value, path):
                 problems.append((path.name, value))
     assert problems == []
     reached, queue = {"index.html"}, deque(["index.html"])

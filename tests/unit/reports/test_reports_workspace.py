@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
@@ -34,7 +34,7 @@ from dodnews.reports.timeline import (
     timeline_rows,
 )
 from dodnews.reports.writer import ReportWriter
-from tests.report_support import anchors, check_links, page
+from tests.report_support import check_links, page, resolves
 
 START = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 REPLAY = "http://127.0.0.1:8080/dodnews/"
@@ -371,15 +371,6 @@ def test_every_link_in_the_folder_resolves_and_every_page_is_reachable(folder: P
     assert check_links(folder) == pages
 
 
-def _resolves(folder: Path, link: str) -> bool:
-    """A relative link names a file of the folder (and, with #fragment, an element of it)."""
-    parts = urlsplit(link)
-    target = folder / unquote(parts.path)
-    if parts.scheme or not target.is_file() or target.parent != folder:
-        return False
-    return not parts.fragment or parts.fragment in anchors(target)
-
-
 def test_the_feed_links_each_entry_to_its_page_and_each_article_to_its_history(folder: Path):
     atom = "{http://www.w3.org/2005/Atom}"
     feeds = sorted(folder.glob("atom*.xml"))
@@ -387,13 +378,13 @@ def test_the_feed_links_each_entry_to_its_page_and_each_article_to_its_history(f
     entries = [e for feed in feeds for e in ET.parse(feed).getroot().iter(f"{atom}entry")]
     links = [e.find(f"{atom}link").get("href") for e in entries]
     assert any(re.fullmatch(r"rollout-[0-9a-f]{16}\.html", link) for link in links)
-    assert all(_resolves(folder, link) for link in links), links
+    assert all(resolves(folder, link) for link in links), links
     for entry in entries:
         content = lxml.html.fromstring(entry.find(f"{atom}content").text)
         hrefs = [a.get("href") for a in content.iter("a") if not urlsplit(a.get("href")).scheme]
         history = [h for h in hrefs if h.startswith("article-")]
         assert history, entry.find(f"{atom}id").text  # every article of it, its history page
-        assert all(_resolves(folder, h) for h in hrefs), hrefs
+        assert all(resolves(folder, h) for h in hrefs), hrefs
     rollout = next(e for e in entries if ":rollout/" in e.find(f"{atom}id").text)
     content = rollout.find(f"{atom}content").text
     assert all(f'href="article-{a}.html"' in content for a in ROLLOUT)
@@ -410,7 +401,7 @@ def test_markdown_reports_link_their_article_and_neighbours_like_the_html(folder
     for md_file in folder.glob("*.md"):
         for link in re.findall(r"\]\(([^)\s]+)\)", md_file.read_text()):
             if not urlsplit(link).scheme:
-                assert _resolves(folder, link), (md_file.name, link)
+                assert resolves(folder, link), (md_file.name, link)
 
 
 def test_updates_after_each_run_equal_a_regeneration_article_pages_included(tmp_path: Path):
